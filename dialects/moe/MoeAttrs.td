@@ -1,0 +1,52 @@
+//===- MoeAttrs.td - moe enum attributes -------------------*- tablegen -*-===//
+#ifndef MOE_ATTRS_TD
+#define MOE_ATTRS_TD
+
+include "moe/MoeDialect.td"
+include "mlir/IR/EnumAttr.td"
+
+def Moe_Scoring : I32Enum<"Scoring", "router scoring function", [
+    I32EnumCase<"Softmax", 0, "softmax">,
+    I32EnumCase<"Sigmoid", 1, "sigmoid">]> {
+  let cppNamespace = "::mlir::moe";
+}
+def Moe_ScoringAttr : EnumAttr<Moe_Dialect, Moe_Scoring, "scoring"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+def Moe_Activation : I32Enum<"Activation", "expert activation function", [
+    I32EnumCase<"None", 0, "none">,
+    I32EnumCase<"Relu", 1, "relu">,
+    I32EnumCase<"Silu", 2, "silu">,
+    I32EnumCase<"Gelu", 3, "gelu">,
+    I32EnumCase<"GeluTanh", 4, "gelu_tanh">]> {
+  let cppNamespace = "::mlir::moe";
+}
+def Moe_ActivationAttr : EnumAttr<Moe_Dialect, Moe_Activation, "activation"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+// `eio` is [E, In, Out]; `eoi` is [E, Out, In], the nn.Linear / Hugging Face
+// checkpoint layout, accepted as is so weights are never transposed on load.
+def Moe_WeightLayout : I32Enum<"WeightLayout", "expert weight layout", [
+    I32EnumCase<"ExpertInOut", 0, "eio">,
+    I32EnumCase<"ExpertOutIn", 1, "eoi">]> {
+  let cppNamespace = "::mlir::moe";
+}
+def Moe_WeightLayoutAttr : EnumAttr<Moe_Dialect, Moe_WeightLayout, "weight_layout"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+// How a grouped GEMM learns which rows belong to which expert: CSR offsets
+// [E+1] from moe.permute, or counts [E] with the padded [E, C] layout of
+// moe.dispatch.
+def Moe_SegmentKind : I32Enum<"SegmentKind", "row segmentation of a grouped GEMM", [
+    I32EnumCase<"Offsets", 0, "offsets">,
+    I32EnumCase<"Counts", 1, "counts">]> {
+  let cppNamespace = "::mlir::moe";
+}
+def Moe_SegmentKindAttr : EnumAttr<Moe_Dialect, Moe_SegmentKind, "segments"> {
+  let assemblyFormat = "`<` $value `>`";
+}
+
+#endif // MOE_ATTRS_TD

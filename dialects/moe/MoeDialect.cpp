@@ -1,0 +1,27 @@
+//===- MoeDialect.cpp - the moe dialect -----------------------------------===//
+#include "moe/MoeDialect.h"
+#include "moe/MoeOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::moe;
+
+#include "moe/MoeDialect.cpp.inc"
+#include "moe/MoeEnums.cpp.inc"
+
+#define GET_ATTRDEF_CLASSES
+#include "moe/MoeAttrs.cpp.inc"
+
+void MoeDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "moe/MoeOps.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "moe/MoeAttrs.cpp.inc"
+      >();
+}

@@ -1,0 +1,25 @@
+//===- moe-opt.cpp - the moe pass driver ----------------------------------===//
+//
+// mlir-opt with the moe dialect and passes: every upstream dialect, pass and
+// extension is registered too, so moe pipelines can be mixed with upstream ones.
+//
+//===----------------------------------------------------------------------===//
+#include "moe/MoeDialect.h"
+#include "moe/Transforms/Passes.h"
+
+#include "mlir/IR/DialectRegistry.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  mlir::registerAllPasses();
+  registry.insert<mlir::moe::MoeDialect>();
+  mlir::moe::registerMoePasses();
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "moe-mlir pass driver\n", registry));
+}
