@@ -134,7 +134,7 @@ parseCapacity(OpAsmParser &parser,
     dynamicCapacity = operand;
     return success();
   }
-  int64_t value;
+  int64_t value = 0;
   if (parser.parseInteger(value))
     return failure();
   capacity = parser.getBuilder().getI64IntegerAttr(value);

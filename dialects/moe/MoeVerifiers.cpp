@@ -288,19 +288,20 @@ LogicalResult GroupedGemmOp::verify() {
       return failure();
   }
 
-  std::optional<int64_t> gatherK = getGatherK();
+  bool hasGatherK = getGatherK().has_value();
+  int64_t gatherK = getGatherK().value_or(0);
   if (gather) {
     FailureOr<RankedTensorType> rows =
         check.tensor(getGatherRows(), "gather rows", 1, "[M]");
     if (failed(rows) ||
         failed(check.elementType(*rows, "gather rows", i32Type(*this))))
       return failure();
-    if (!gatherK)
+    if (!hasGatherK)
       return emitOpError() << "gather form needs the attribute 'gather_k' "
                               "(K, to map a pair to its token)";
-    if (failed(check.attrAtLeastOne("gather_k", *gatherK)))
+    if (failed(check.attrAtLeastOne("gather_k", gatherK)))
       return failure();
-  } else if (gatherK) {
+  } else if (hasGatherK) {
     return emitOpError() << "attribute 'gather_k' is only valid with the "
                             "gather rows operand";
   }
@@ -334,8 +335,8 @@ LogicalResult GroupedGemmOp::verify() {
                                  "T, combine weights dim 0")))
         return failure();
       int64_t k = weights->getDimSize(1);
-      if (!ShapedType::isDynamic(k) && *gatherK != k)
-        return emitOpError() << "attribute 'gather_k' = " << *gatherK
+      if (!ShapedType::isDynamic(k) && gatherK != k)
+        return emitOpError() << "attribute 'gather_k' = " << gatherK
                              << " must equal K = " << k
                              << " (combine weights dim 1)";
     }

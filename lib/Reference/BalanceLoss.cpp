@@ -30,8 +30,7 @@ float balanceLoss(const Tensor &logits, const IndexTensor &ids) {
   for (int64_t e = 0; e < numExperts; ++e) {
     float fraction =
         static_cast<float>(routed[e]) / static_cast<float>(numPairs);
-    float meanProbability =
-        probabilitySum[e] / static_cast<float>(numTokens);
+    float meanProbability = probabilitySum[e] / static_cast<float>(numTokens);
     sum += fraction * meanProbability;
   }
   return static_cast<float>(numExperts) * sum;

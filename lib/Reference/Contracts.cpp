@@ -2,7 +2,8 @@
 //
 // The messages follow one pattern so that the runtime, moe-run and the tests
 // can report them verbatim:
-//   <op>: runtime contract <contract> violated: <tensor>[<position>] = <value> (<context>)
+//   <op>: runtime contract <contract> violated: <tensor>[<position>] = <value>
+//   (<context>)
 //
 //===----------------------------------------------------------------------===//
 

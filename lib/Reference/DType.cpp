@@ -65,9 +65,11 @@ uint16_t toF16Bits(float x) {
   // to zero (the tie goes to the even 0).
   if (magnitude <= 0x33000000u)
     return sign;
-  uint32_t significand = mantissa | 0x800000u; // value = significand * 2^(exponent-150)
-  unsigned shift = 126 - exponent;             // 14..24 here
-  // Rounding up to 0x400 yields the smallest normal, which is the right encoding.
+  uint32_t significand =
+      mantissa | 0x800000u;        // value = significand * 2^(exponent-150)
+  unsigned shift = 126 - exponent; // 14..24 here
+  // Rounding up to 0x400 yields the smallest normal, which is the right
+  // encoding.
   return static_cast<uint16_t>(sign | shiftRightRoundEven(significand, shift));
 }
 

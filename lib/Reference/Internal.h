@@ -28,7 +28,9 @@
 
 namespace moe::ref::detail {
 
-inline bool isMatrix(const Tensor &t) { return t.rank() == 2 && t.wellFormed(); }
+inline bool isMatrix(const Tensor &t) {
+  return t.rank() == 2 && t.wellFormed();
+}
 
 /// Softmax of `in[0..n)` into `out`, max-subtracted, summed in index order.
 void softmaxRow(const float *in, int64_t n, float *out);

@@ -68,11 +68,10 @@ Tensor layer(const Tensor &x, const LayerWeights &weights,
                   wDown.dim(0) == numExperts &&
                   wDown.dim(eio ? 2 : 1) == hidden);
   const int64_t inter = wDown.dim(eio ? 1 : 2);
-  MOE_REF_REQUIRE(wGateUp.rank() == 3 && wGateUp.wellFormed() &&
-                  wGateUp.dim(0) == numExperts &&
-                  wGateUp.dim(eio ? 1 : 2) == hidden &&
-                  wGateUp.dim(eio ? 2 : 1) ==
-                      (options.gated ? 2 * inter : inter));
+  MOE_REF_REQUIRE(
+      wGateUp.rank() == 3 && wGateUp.wellFormed() &&
+      wGateUp.dim(0) == numExperts && wGateUp.dim(eio ? 1 : 2) == hidden &&
+      wGateUp.dim(eio ? 2 : 1) == (options.gated ? 2 * inter : inter));
 
   int64_t sharedInter = 0;
   if (weights.sharedDown) {
@@ -80,10 +79,9 @@ Tensor layer(const Tensor &x, const LayerWeights &weights,
     MOE_REF_REQUIRE(detail::isMatrix(down));
     sharedInter = down.dim(eio ? 0 : 1);
     MOE_REF_REQUIRE(hasLayoutShape(down, options.layout, sharedInter, hidden));
-    MOE_REF_REQUIRE(hasLayoutShape(*weights.sharedGateUp, options.layout,
-                                   hidden,
-                                   options.gated ? 2 * sharedInter
-                                                 : sharedInter));
+    MOE_REF_REQUIRE(
+        hasLayoutShape(*weights.sharedGateUp, options.layout, hidden,
+                       options.gated ? 2 * sharedInter : sharedInter));
   }
 
   Tensor logits = Tensor::zeros({numTokens, numExperts});
@@ -97,8 +95,8 @@ Tensor layer(const Tensor &x, const LayerWeights &weights,
   Segments segments;
   std::vector<int32_t> rows;
   if (options.capacityFactor) {
-    int64_t capacity = capacityFromFactor(
-        *options.capacityFactor, routing.ids.numel(), numExperts);
+    int64_t capacity = capacityFromFactor(*options.capacityFactor,
+                                          routing.ids.numel(), numExperts);
     DispatchResult d = dispatch(x, routing.ids, numExperts, capacity);
     xp = std::move(d.xp);
     segments = Segments::fromCounts(std::move(d.counts));
@@ -110,12 +108,12 @@ Tensor layer(const Tensor &x, const LayerWeights &weights,
     rows = std::move(p.rows);
   }
 
-  Tensor h = groupedGemm(xp, wGateUp, segments, /*bias=*/nullptr,
-                         {options.activation, options.gated, options.layout,
-                          options.dtype});
-  Tensor y = groupedGemm(h, wDown, segments, /*bias=*/nullptr,
-                         {Activation::None, false, options.layout,
-                          options.dtype});
+  Tensor h = groupedGemm(
+      xp, wGateUp, segments, /*bias=*/nullptr,
+      {options.activation, options.gated, options.layout, options.dtype});
+  Tensor y =
+      groupedGemm(h, wDown, segments, /*bias=*/nullptr,
+                  {Activation::None, false, options.layout, options.dtype});
   Tensor out = unpermute(y, rows, routing.weights, options.dtype);
 
   if (weights.sharedDown)

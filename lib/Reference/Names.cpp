@@ -23,11 +23,13 @@ constexpr Spelling<DType> kDTypes[] = {
 constexpr Spelling<Scoring> kScorings[] = {{Scoring::Softmax, "softmax"},
                                            {Scoring::Sigmoid, "sigmoid"}};
 constexpr Spelling<Activation> kActivations[] = {
-    {Activation::None, "none"},   {Activation::Relu, "relu"},
-    {Activation::Silu, "silu"},   {Activation::Gelu, "gelu"},
+    {Activation::None, "none"},
+    {Activation::Relu, "relu"},
+    {Activation::Silu, "silu"},
+    {Activation::Gelu, "gelu"},
     {Activation::GeluTanh, "gelu_tanh"}};
-constexpr Spelling<WeightLayout> kLayouts[] = {{WeightLayout::ExpertInOut, "eio"},
-                                               {WeightLayout::ExpertOutIn, "eoi"}};
+constexpr Spelling<WeightLayout> kLayouts[] = {
+    {WeightLayout::ExpertInOut, "eio"}, {WeightLayout::ExpertOutIn, "eoi"}};
 
 template <typename Enum, size_t N>
 const char *nameOf(const Spelling<Enum> (&table)[N], Enum value) {

@@ -67,9 +67,10 @@ DispatchResult dispatch(const Tensor &x, const IndexTensor &ids,
   const int64_t numPairs = ids.numel();
   const int64_t numRows = numExperts * capacity;
 
-  DispatchResult result{Tensor::zeros({numRows, x.dim(1)}),
-                        std::vector<int32_t>(static_cast<size_t>(numExperts), 0),
-                        std::vector<int32_t>(static_cast<size_t>(numRows), -1)};
+  DispatchResult result{
+      Tensor::zeros({numRows, x.dim(1)}),
+      std::vector<int32_t>(static_cast<size_t>(numExperts), 0),
+      std::vector<int32_t>(static_cast<size_t>(numRows), -1)};
   for (int64_t p = 0; p < numPairs; ++p) {
     int32_t id = ids.data[p];
     if (id < 0 || id >= numExperts || result.counts[id] >= capacity)

@@ -58,9 +58,8 @@ RouteResult route(const Tensor &logits, const Tensor *bias,
     excluded.assign(excluded.size(), false);
     if (groups > 1) {
       for (int64_t g = 0; g < groups; ++g)
-        groupScores[g] =
-            groupScore(selection.data() + g * groupSize, groupSize,
-                       bias != nullptr);
+        groupScores[g] = groupScore(selection.data() + g * groupSize, groupSize,
+                                    bias != nullptr);
       groupTaken.assign(groupTaken.size(), false);
       for (int64_t i = 0; i < options.groupTopk; ++i)
         groupTaken[detail::argmaxExcluding(groupScores.data(), groups,
@@ -82,8 +81,8 @@ RouteResult route(const Tensor &logits, const Tensor *bias,
     }
     if (options.renormalize)
       for (int64_t i = 0; i < k; ++i)
-        weights[i] = sum == 0.0f ? 1.0f / static_cast<float>(k)
-                                 : weights[i] / sum;
+        weights[i] =
+            sum == 0.0f ? 1.0f / static_cast<float>(k) : weights[i] / sum;
     for (int64_t i = 0; i < k; ++i)
       weights[i] *= options.scaling;
   }

@@ -70,8 +70,8 @@ TEST(ReferenceF16, Subnormals) {
   EXPECT_EQ(fromF16Bits(0x03ff), 1023 * unit);
   EXPECT_EQ(roundTo(DType::F16, 0.5f * unit), 0.0f); // tie -> even 0
   EXPECT_EQ(roundTo(DType::F16, 0.75f * unit), unit);
-  EXPECT_EQ(roundTo(DType::F16, 1.5f * unit), 2 * unit);  // tie -> even 2
-  EXPECT_EQ(roundTo(DType::F16, 2.5f * unit), 2 * unit);  // tie -> even 2
+  EXPECT_EQ(roundTo(DType::F16, 1.5f * unit), 2 * unit); // tie -> even 2
+  EXPECT_EQ(roundTo(DType::F16, 2.5f * unit), 2 * unit); // tie -> even 2
   EXPECT_EQ(roundTo(DType::F16, 1.25f * unit), unit);
   EXPECT_EQ(roundTo(DType::F16, 0.25f * unit), 0.0f);
   EXPECT_TRUE(std::signbit(roundTo(DType::F16, -0.25f * unit)));

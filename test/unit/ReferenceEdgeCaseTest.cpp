@@ -35,8 +35,8 @@ TEST(ReferenceEdgeCases, NoTokensForEveryOp) {
   GemmAttrs attrs;
   attrs.activation = Activation::Silu;
   attrs.gated = true;
-  Tensor y = groupedGemm(p.xp, w, Segments::fromOffsets(p.offsets), nullptr,
-                         attrs);
+  Tensor y =
+      groupedGemm(p.xp, w, Segments::fromOffsets(p.offsets), nullptr, attrs);
   EXPECT_EQ(y.shape, (std::vector<int64_t>{0, H}));
   Gather gather{p.rows, K};
   Combine combine{p.rows, r.weights};
@@ -44,8 +44,8 @@ TEST(ReferenceEdgeCases, NoTokensForEveryOp) {
                              attrs, &gather, &combine);
   EXPECT_EQ(fused.shape, (std::vector<int64_t>{0, H}));
   // The padded form still has E*C (all unowned, zero) rows.
-  Tensor padded = groupedGemm(d.xp, w, Segments::fromCounts(d.counts), nullptr,
-                              attrs);
+  Tensor padded =
+      groupedGemm(d.xp, w, Segments::fromCounts(d.counts), nullptr, attrs);
   EXPECT_EQ(padded.data, std::vector<float>(E * H, 0.0f));
 
   Tensor out = unpermute(y, p.rows, r.weights);
@@ -104,7 +104,7 @@ TEST(ReferenceEdgeCases, OneExpert) {
 TEST(ReferenceEdgeCases, KEqualsE) {
   // Every expert is chosen, best first; renormalized softmax weights are the
   // softmax itself.
-  Tensor logits = tensor({2, 3}, {0.0f, 2.0f, 1.0f,  //
+  Tensor logits = tensor({2, 3}, {0.0f, 2.0f, 1.0f, //
                                   5.0f, 5.0f, 5.0f});
   RouteOptions options;
   options.k = 3;
@@ -158,4 +158,45 @@ TEST(ReferenceEdgeCases, ContractViolationsStayInBounds) {
             std::vector<float>(4, 0.0f));
   EXPECT_EQ(unpermute(x, {-3, 42}, tensor({1, 2}, {1, 1})).data,
             std::vector<float>(2, 0.0f));
+}
+
+TEST(ReferenceEdgeCases, SixtyExpertsInvariants) {
+  // E not a power of two: route gives K distinct experts in non-increasing
+  // score order, and permute is a stable, complete sort of the pairs.
+  const int64_t T = 7, E = 60, K = 4;
+  Tensor logits = pattern({T, E}, 9);
+  RouteOptions options;
+  options.k = K;
+  options.groups = 6;
+  options.groupTopk = 2;
+  RouteResult r = route(logits, nullptr, options);
+  for (int64_t t = 0; t < T; ++t) {
+    for (int64_t k = 0; k < K; ++k) {
+      int32_t id = r.ids.at(t, k);
+      ASSERT_GE(id, 0);
+      ASSERT_LT(id, E);
+      if (k > 0) {
+        EXPECT_GE(r.weights.at(t, k - 1), r.weights.at(t, k));
+        for (int64_t j = 0; j < k; ++j)
+          EXPECT_NE(r.ids.at(t, j), id);
+      }
+    }
+  }
+  EXPECT_EQ(checkIds("moe.permute", r.ids, E), "");
+
+  PermuteResult p = permute(pattern({T, 3}), r.ids, E);
+  EXPECT_EQ(checkOffsets("moe.grouped_gemm", p.offsets, T * K), "");
+  EXPECT_EQ(p.offsets.back(), T * K);
+  std::vector<bool> seen(T * K, false);
+  for (int64_t e = 0; e < E; ++e) {
+    for (int32_t i = p.offsets[e]; i < p.offsets[e + 1]; ++i) {
+      int32_t pair = p.rows[i];
+      EXPECT_FALSE(seen[pair]);
+      seen[pair] = true;
+      EXPECT_EQ(r.ids.data[pair], e);
+      if (i > p.offsets[e]) {
+        EXPECT_LT(p.rows[i - 1], pair);
+      }
+    }
+  }
 }

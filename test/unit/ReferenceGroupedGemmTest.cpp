@@ -14,7 +14,7 @@ namespace {
 /// Two experts over In = Out = 2, EIO: expert 0 is the identity, expert 1
 /// maps [a, b] to [a + b, a - b].
 Tensor twoExperts() {
-  return tensor({2, 2, 2}, {1.0f, 0.0f, 0.0f, 1.0f,  //
+  return tensor({2, 2, 2}, {1.0f, 0.0f, 0.0f, 1.0f, //
                             1.0f, 1.0f, 1.0f, -1.0f});
 }
 
@@ -40,21 +40,20 @@ TEST(ReferenceGroupedGemm, CsrSegments) {
 TEST(ReferenceGroupedGemm, CountsSegmentsLeaveUnownedRowsZero) {
   // C = M / E = 2: rows 0, 1 are expert 0's, row 2 expert 1's, row 3 unowned.
   Tensor x = tensor({4, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
-  Tensor y = groupedGemm(x, twoExperts(), Segments::fromCounts({2, 1}),
-                         nullptr, plain());
+  Tensor y = groupedGemm(x, twoExperts(), Segments::fromCounts({2, 1}), nullptr,
+                         plain());
   EXPECT_EQ(y.data, (std::vector<float>{1, 2, 3, 4, 11, -1, 0, 0}));
 }
 
 TEST(ReferenceGroupedGemm, RowsOwnedByNoExpertAndEmptyExperts) {
   Tensor x = tensor({5, 2}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10});
-  Tensor w = tensor({3, 2, 2}, {1, 0, 0, 1,  //
-                                2, 0, 0, 2,  //
+  Tensor w = tensor({3, 2, 2}, {1, 0, 0, 1, //
+                                2, 0, 0, 2, //
                                 1, 1, 1, -1});
   // Expert 1 owns no rows; row 4 is past offsets[E].
-  Tensor y = groupedGemm(x, w, Segments::fromOffsets({0, 1, 1, 4}), nullptr,
-                         plain());
-  EXPECT_EQ(y.data,
-            (std::vector<float>{1, 2, 7, -1, 11, -1, 15, -1, 0, 0}));
+  Tensor y =
+      groupedGemm(x, w, Segments::fromOffsets({0, 1, 1, 4}), nullptr, plain());
+  EXPECT_EQ(y.data, (std::vector<float>{1, 2, 7, -1, 11, -1, 15, -1, 0, 0}));
   // An expert with no rows in the padded layout (C = 2).
   Tensor x6 = tensor({6, 2}, {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12});
   Tensor padded =
@@ -74,9 +73,9 @@ TEST(ReferenceGroupedGemm, EoiEqualsEioWithTransposedWeights) {
   Tensor b = groupedGemm(x, eoi, segments, nullptr, attrs);
   EXPECT_EQ(a.data, b.data);
   // And the EOI weight really is read as [E, Out, In]: acc = [1, 2, 3].
-  Tensor single = groupedGemm(tensor({1, 2}, {1, 2}),
-                              tensor({1, 3, 2}, {1, 0, 0, 1, 1, 1}),
-                              Segments::fromOffsets({0, 1}), nullptr, attrs);
+  Tensor single =
+      groupedGemm(tensor({1, 2}, {1, 2}), tensor({1, 3, 2}, {1, 0, 0, 1, 1, 1}),
+                  Segments::fromOffsets({0, 1}), nullptr, attrs);
   EXPECT_EQ(single.data, (std::vector<float>{activate(Activation::Silu, 1),
                                              activate(Activation::Silu, 2),
                                              activate(Activation::Silu, 3)}));
@@ -84,7 +83,7 @@ TEST(ReferenceGroupedGemm, EoiEqualsEioWithTransposedWeights) {
 
 TEST(ReferenceGroupedGemm, BiasIsAddedBeforeTheActivation) {
   Tensor x = tensor({3, 2}, {1, 2, 3, 4, 5, 6});
-  Tensor bias = tensor({2, 2}, {0.5f, -10.0f,  //
+  Tensor bias = tensor({2, 2}, {0.5f, -10.0f, //
                                 -20.0f, 2.0f});
   Segments segments = Segments::fromOffsets({0, 2, 3});
   Tensor y = groupedGemm(x, twoExperts(), segments, &bias, plain());
@@ -119,7 +118,8 @@ TEST(ReferenceGroupedGemm, EachActivationOnKnownValues) {
   };
   for (const Case &c : cases) {
     SCOPED_TRACE(toString(c.activation));
-    Tensor y = groupedGemm(x, w, segments, nullptr, withActivation(c.activation));
+    Tensor y =
+        groupedGemm(x, w, segments, nullptr, withActivation(c.activation));
     for (size_t i = 0; i < c.expected.size(); ++i) {
       EXPECT_NEAR(y.data[i], c.expected[i], 1e-6) << "x = " << x.data[i];
       EXPECT_EQ(activate(c.activation, x.data[i]), y.data[i]);
@@ -130,7 +130,7 @@ TEST(ReferenceGroupedGemm, EachActivationOnKnownValues) {
 TEST(ReferenceGroupedGemm, GatedIsActOfGateTimesUp) {
   // Out = 4 = 2I: columns [gate0 gate1 | up0 up1].
   Tensor x = tensor({1, 2}, {1.0f, 2.0f});
-  Tensor w = tensor({1, 2, 4}, {1, 1, 0, 1,   //
+  Tensor w = tensor({1, 2, 4}, {1, 1, 0, 1, //
                                 1, -1, 1, 2});
   // acc = [3, -1 | 2, 5].
   Segments segments = Segments::fromOffsets({0, 1});
@@ -168,12 +168,14 @@ TEST(ReferenceGroupedGemm, AccumulatesOverInInOrder) {
   // 1e8 + 1 - 1e8 over k = 0, 1, 2 is 0 in f32.
   Tensor x = tensor({1, 3}, {1e8f, 1.0f, -1e8f});
   Tensor w = tensor({1, 3, 1}, {1, 1, 1});
-  for (WeightLayout layout : {WeightLayout::ExpertInOut, WeightLayout::ExpertOutIn}) {
+  for (WeightLayout layout :
+       {WeightLayout::ExpertInOut, WeightLayout::ExpertOutIn}) {
     GemmAttrs attrs;
     attrs.layout = layout;
-    EXPECT_EQ(groupedGemm(x, layout == WeightLayout::ExpertInOut ? w
-                                                         : transposeLastTwo(w),
-                          Segments::fromOffsets({0, 1}), nullptr, attrs)
+    EXPECT_EQ(groupedGemm(
+                  x,
+                  layout == WeightLayout::ExpertInOut ? w : transposeLastTwo(w),
+                  Segments::fromOffsets({0, 1}), nullptr, attrs)
                   .data[0],
               0.0f);
   }
@@ -228,9 +230,8 @@ TEST(ReferenceGroupedGemm, CombineFormEqualsGemmThenUnpermute) {
     Combine dropCombine{d.rows, routing};
     Tensor both =
         groupedGemm(x, w, counts, nullptr, attrs, &gather, &dropCombine);
-    EXPECT_EQ(both.data,
-              unpermute(groupedGemm(d.xp, w, counts, nullptr, attrs), d.rows,
-                        routing, dtype)
-                  .data);
+    EXPECT_EQ(both.data, unpermute(groupedGemm(d.xp, w, counts, nullptr, attrs),
+                                   d.rows, routing, dtype)
+                             .data);
   }
 }

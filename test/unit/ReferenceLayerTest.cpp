@@ -14,7 +14,7 @@ struct TinyLayer {
   Tensor x = tensor({2, 2}, {1, 2, 3, -1});
   Tensor routerW = tensor({2, 2}, {1, 0, 0, 1}); // logits = x
   // Expert 0: gate = x0, up = x0 + x1. Expert 1: gate = x1, up = x0.
-  Tensor wGateUp = tensor({2, 2, 2}, {1, 1, 0, 1,  //
+  Tensor wGateUp = tensor({2, 2, 2}, {1, 1, 0, 1, //
                                       0, 1, 1, 0});
   // Expert 0: h -> [h, -h]. Expert 1: h -> [2h, 0].
   Tensor wDown = tensor({2, 1, 2}, {1, -1, 2, 0});
@@ -169,7 +169,8 @@ TEST(ReferenceLayer, EqualsItsDecompositionInBF16) {
   PermuteResult p = permute(l.x, r.ids, 3);
   Segments segments = Segments::fromOffsets(p.offsets);
   GemmAttrs up{Activation::Silu, true, WeightLayout::ExpertInOut, DType::BF16};
-  GemmAttrs down{Activation::None, false, WeightLayout::ExpertInOut, DType::BF16};
+  GemmAttrs down{Activation::None, false, WeightLayout::ExpertInOut,
+                 DType::BF16};
   Tensor h = groupedGemm(p.xp, l.wGateUp, segments, nullptr, up);
   Tensor y = groupedGemm(h, l.wDown, segments, nullptr, down);
   Tensor routed = unpermute(y, p.rows, r.weights, DType::BF16);
@@ -180,8 +181,8 @@ TEST(ReferenceLayer, EqualsItsDecompositionInBF16) {
                           nullptr, up);
   GemmAttrs downF32 = down;
   downF32.dtype = DType::F32;
-  Tensor s = groupedGemm(hs, Tensor{{1, 2, 4}, l.sharedDown.data}, all,
-                         nullptr, downF32);
+  Tensor s = groupedGemm(hs, Tensor{{1, 2, 4}, l.sharedDown.data}, all, nullptr,
+                         downF32);
 
   ASSERT_EQ(out.data.size(), routed.data.size());
   for (size_t i = 0; i < out.data.size(); ++i) {

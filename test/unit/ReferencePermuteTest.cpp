@@ -66,15 +66,14 @@ TEST(ReferenceDispatch, DropsPairsBeyondCapacityInPairOrder) {
 
   DispatchResult wide = dispatch(x, ids, 3, 4);
   EXPECT_EQ(wide.counts, (std::vector<int32_t>{4, 1, 3}));
-  EXPECT_EQ(wide.rows, (std::vector<int32_t>{1, 2, 4, 7, 5, -1, -1, -1, 0, 3,
-                                             6, -1}));
-  EXPECT_EQ(wide.xp.data,
-            rowsOf(x, {0, 1, 2, 3, 2, -1, -1, -1, 0, 1, 3, -1}));
+  EXPECT_EQ(wide.rows,
+            (std::vector<int32_t>{1, 2, 4, 7, 5, -1, -1, -1, 0, 3, 6, -1}));
+  EXPECT_EQ(wide.xp.data, rowsOf(x, {0, 1, 2, 3, 2, -1, -1, -1, 0, 1, 3, -1}));
 }
 
 TEST(ReferenceDispatch, CapacityFromFactor) {
-  EXPECT_EQ(capacityFromFactor(1.25, 8, 3), 4);  // ceil(10 / 3)
-  EXPECT_EQ(capacityFromFactor(1.0, 8, 4), 2);   // exact: no rounding up
+  EXPECT_EQ(capacityFromFactor(1.25, 8, 3), 4); // ceil(10 / 3)
+  EXPECT_EQ(capacityFromFactor(1.0, 8, 4), 2);  // exact: no rounding up
   EXPECT_EQ(capacityFromFactor(2.0, 8, 8), 2);
   // (factor * N) / E, in that order: (1.1 * 50) / 5 = 11.000000000000002,
   // whereas 1.1 * (50 / 5) = 11 exactly.
@@ -98,24 +97,33 @@ TEST(ReferenceUnpermute, WeightedSumWithDroppedPair) {
   Tensor weights = tensor({2, 2}, {0.5f, 0.25f, 0.75f, 2.0f});
   Tensor out = unpermute(y, rows, weights);
   EXPECT_EQ(out.shape, (std::vector<int64_t>{2, 2}));
-  EXPECT_EQ(out.data, (std::vector<float>{0.5f * 10 + 0.25f * 100,
-                                          0.5f * 20 + 0.25f * 200,
-                                          2.0f * 1, 2.0f * 2}));
+  EXPECT_EQ(out.data,
+            (std::vector<float>{0.5f * 10 + 0.25f * 100,
+                                0.5f * 20 + 0.25f * 200, 2.0f * 1, 2.0f * 2}));
 }
 
 TEST(ReferenceUnpermute, InvertsPermuteAndRoundsOnceAtTheEnd) {
   Tensor x = numberedTokens(4);
   IndexTensor ids = indices({4, 2}, {2, 0, 0, 2, 1, 0, 2, 1});
   PermuteResult p = permute(x, ids, 3);
-  Tensor halves = tensor({4, 2}, {0.5f, 0.5f, 0.5f, 0.5f,  //
+  Tensor halves = tensor({4, 2}, {0.5f, 0.5f, 0.5f, 0.5f, //
                                   0.5f, 0.5f, 0.5f, 0.5f});
   EXPECT_EQ(unpermute(p.xp, p.rows, halves).data, x.data);
 
   // In bf16, 1 + 3 * 2^-9 lies past the midpoint of 1 and 1 + 2^-7.
   Tensor y = tensor({2, 1}, {1.0f, 3.0f * std::ldexp(1.0f, -9)});
   Tensor ones = tensor({1, 2}, {1.0f, 1.0f});
-  EXPECT_EQ(unpermute(y, {0, 1}, ones).data[0], 1.0f + 3 * std::ldexp(1.0f, -9));
+  EXPECT_EQ(unpermute(y, {0, 1}, ones).data[0],
+            1.0f + 3 * std::ldexp(1.0f, -9));
   EXPECT_EQ(unpermute(y, {0, 1}, ones, DType::BF16).data[0],
+            1.0f + std::ldexp(1.0f, -7));
+
+  // 1 + 2^-8 + 2^-8 is 1 + 2^-7, a bf16 value; rounding after each term
+  // would tie 1 + 2^-8 down to 1 twice.
+  const float quarterUlp = std::ldexp(1.0f, -8);
+  Tensor small = tensor({3, 1}, {1.0f, quarterUlp, quarterUlp});
+  EXPECT_EQ(unpermute(small, {0, 1, 2}, tensor({1, 3}, {1, 1, 1}), DType::BF16)
+                .data[0],
             1.0f + std::ldexp(1.0f, -7));
 }
 

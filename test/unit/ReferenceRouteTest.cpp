@@ -26,13 +26,13 @@ TEST(ReferenceRoute, EqualLogitsPickLowestExpertFirst) {
     RouteOptions options;
     options.k = 2;
     options.scoring = scoring;
-    RouteResult all = route(tensor({1, 4}, {0.5f, 0.5f, 0.5f, 0.5f}), nullptr,
-                            options);
+    RouteResult all =
+        route(tensor({1, 4}, {0.5f, 0.5f, 0.5f, 0.5f}), nullptr, options);
     EXPECT_EQ(idsRow(all, 0), (std::vector<int32_t>{0, 1}));
     // Ties below the maximum too: experts 1, 2 and 4 tie for first.
     options.k = 3;
-    RouteResult some = route(
-        tensor({1, 5}, {1.0f, 3.0f, 3.0f, 0.0f, 3.0f}), nullptr, options);
+    RouteResult some =
+        route(tensor({1, 5}, {1.0f, 3.0f, 3.0f, 0.0f, 3.0f}), nullptr, options);
     EXPECT_EQ(idsRow(some, 0), (std::vector<int32_t>{1, 2, 4}));
   }
   RouteOptions softmax;
@@ -71,8 +71,8 @@ TEST(ReferenceRoute, SoftmaxIsMaxSubtracted) {
   RouteOptions options;
   options.k = 1;
   RouteResult r =
-      route(tensor({1, 2}, {1000.0f, 999.0f}), nullptr, options);
-  EXPECT_EQ(r.ids.data[0], 0);
+      route(tensor({1, 3}, {0.0f, 999.0f, 1000.0f}), nullptr, options);
+  EXPECT_EQ(r.ids.data[0], 2);
   EXPECT_NEAR(r.weights.data[0], 0.7310585786300049, 1e-6);
 }
 
@@ -81,8 +81,8 @@ TEST(ReferenceRoute, SigmoidWeightsAreScoresWithoutBias) {
   options.k = 2;
   options.scoring = Scoring::Sigmoid;
   Tensor bias = tensor({3}, {0.0f, 0.0f, 0.6f});
-  RouteResult r = route(tensor({1, 3}, {0.0f, std::log(3.0f), 0.0f}), &bias,
-                        options);
+  RouteResult r =
+      route(tensor({1, 3}, {0.0f, std::log(3.0f), 0.0f}), &bias, options);
   // c = [0.5, 0.75, 1.1]: expert 2 first thanks to its bias, weight still 0.5.
   EXPECT_EQ(idsRow(r, 0), (std::vector<int32_t>{2, 1}));
   EXPECT_NEAR(r.weights.data[0], 0.5, 1e-6);
@@ -117,20 +117,25 @@ TEST(ReferenceRoute, RenormalizeZeroSumGivesOneOverK) {
 
 namespace {
 
-/// A DeepSeek-V3 style router row for E = 32 in 8 groups of 4 experts. Group
-/// top-2 sums of the sigmoid scores (s(x) + s(-x) = 1 for group 0):
-///   g0 1.000  g1 1.462  g2 1.245  g3 1.381  g4 1.100  g5 0.036  g6 1.050  g7 0.036
+/// A DeepSeek-V3 style router row for E = 32 in 8 groups of 4 experts. The
+/// group top-2 sums of the sigmoid scores (s(x) + s(-x) = 1 for group 0) are
+///   g0 1.000, g1 1.462, g2 1.245, g3 1.381,
+///   g4 1.100, g5 0.036, g6 1.050, g7 0.036,
 /// so groups {1, 3, 2, 4} are kept. Group 0 holds the best single expert (0,
 /// s = 0.953) yet is dropped: its second expert is poor.
 Tensor deepSeekLogits() {
-  std::vector<float> l(32, -4.0f);
-  l[0] = 3.0f;  l[1] = -3.0f; l[2] = -3.0f; l[3] = -3.0f; // g0
-  l[4] = 1.0f;  l[5] = 1.0f;                              // g1
-  l[8] = 0.5f;  l[9] = 0.5f;                              // g2
-  l[12] = 2.0f; l[13] = 0.0f;                             // g3
-  l[16] = 0.2f; l[17] = 0.2f;                             // g4
-  l[24] = 0.1f; l[25] = 0.1f;                             // g6
-  return tensor({1, 32}, l);
+  // clang-format off
+  return tensor({1, 32}, {
+       3.0f, -3.0f, -3.0f, -3.0f,  // g0
+       1.0f,  1.0f, -4.0f, -4.0f,  // g1
+       0.5f,  0.5f, -4.0f, -4.0f,  // g2
+       2.0f,  0.0f, -4.0f, -4.0f,  // g3
+       0.2f,  0.2f, -4.0f, -4.0f,  // g4
+      -4.0f, -4.0f, -4.0f, -4.0f,  // g5
+       0.1f,  0.1f, -4.0f, -4.0f,  // g6
+      -4.0f, -4.0f, -4.0f, -4.0f,  // g7
+  });
+  // clang-format on
 }
 
 RouteOptions deepSeekOptions() {
@@ -161,8 +166,7 @@ TEST(ReferenceRoute, DeepSeekV3GroupedSelection) {
   Tensor bias = Tensor::zeros({32});
   RouteResult r = route(logits, &bias, deepSeekOptions());
   // Best 8 of groups 1-4 by score; experts 4 and 5 tie and 4 goes first.
-  EXPECT_EQ(idsRow(r, 0),
-            (std::vector<int32_t>{12, 4, 5, 8, 9, 16, 17, 13}));
+  EXPECT_EQ(idsRow(r, 0), (std::vector<int32_t>{12, 4, 5, 8, 9, 16, 17, 13}));
   expectDeepSeekWeights(r, logits);
   float total = 0.0f;
   for (float w : r.weights.data)
@@ -182,8 +186,7 @@ TEST(ReferenceRoute, DeepSeekV3BiasChangesChoiceNotWeight) {
   // Expert 14 (s = 0.018) gets c = 0.618, between experts 9 and 16.
   bias.data[14] = 0.6f;
   RouteResult r = route(logits, &bias, deepSeekOptions());
-  EXPECT_EQ(idsRow(r, 0),
-            (std::vector<int32_t>{12, 4, 5, 8, 9, 14, 16, 17}));
+  EXPECT_EQ(idsRow(r, 0), (std::vector<int32_t>{12, 4, 5, 8, 9, 14, 16, 17}));
   // Its weight comes from its score (sigmoid(-4) = 0.018), not from c.
   expectDeepSeekWeights(r, logits);
   EXPECT_LT(r.weights.data[5], 0.1f);
@@ -241,8 +244,8 @@ TEST(ReferenceRoute, GroupTiesGoToLowerGroup) {
 }
 
 TEST(ReferenceRoute, TokensAreIndependent) {
-  Tensor logits = tensor({3, 3}, {0.0f, 1.0f, 2.0f,   //
-                                  2.0f, 1.0f, 0.0f,   //
+  Tensor logits = tensor({3, 3}, {0.0f, 1.0f, 2.0f, //
+                                  2.0f, 1.0f, 0.0f, //
                                   1.0f, 2.0f, 0.0f});
   RouteOptions options;
   options.k = 1;
@@ -261,12 +264,12 @@ TEST(ReferenceBalanceLoss, PerfectlyBalancedIsExactlyOne) {
 
 TEST(ReferenceBalanceLoss, HandComputedImbalance) {
   // P = [0.25, 0.75], f = [0, 1]: 2 * 0.75.
-  EXPECT_NEAR(balanceLoss(tensor({1, 2}, {0.0f, std::log(3.0f)}),
-                          indices({1, 1}, {1})),
-              1.5, 1e-6);
+  EXPECT_NEAR(
+      balanceLoss(tensor({1, 2}, {0.0f, std::log(3.0f)}), indices({1, 1}, {1})),
+      1.5, 1e-6);
   // Everything on expert 0 with uniform probabilities: E * 1 * 1/E = 1;
   // with P_0 = 0.75 it is 2 * 0.75.
-  EXPECT_NEAR(balanceLoss(tensor({2, 2}, {std::log(3.0f), 0.0f,  //
+  EXPECT_NEAR(balanceLoss(tensor({2, 2}, {std::log(3.0f), 0.0f, //
                                           std::log(3.0f), 0.0f}),
                           indices({2, 1}, {0, 0})),
               1.5, 1e-6);

@@ -41,7 +41,8 @@ inline Tensor transposeLastTwo(const Tensor &t) {
   for (int64_t b = 0; b < batches; ++b)
     for (int64_t i = 0; i < rows; ++i)
       for (int64_t j = 0; j < cols; ++j)
-        result.data[(b * cols + j) * rows + i] = t.data[(b * rows + i) * cols + j];
+        result.data[(b * cols + j) * rows + i] =
+            t.data[(b * rows + i) * cols + j];
   return result;
 }
 

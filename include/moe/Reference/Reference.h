@@ -14,8 +14,8 @@
 //    over k = 0..In-1, combines over k = 0..K-1), as the compiled kernels do.
 //    Results are rounded to the dtype once, where each function says.
 //  * Shapes are static contracts, checked by the op verifiers. A function given
-//    operands of inconsistent shapes is a caller bug: it asserts in debug builds
-//    and returns a default-constructed (empty) result in release builds.
+//    operands of inconsistent shapes is a caller bug: it asserts in debug
+//    builds and returns a default-constructed (empty) result in release builds.
 //  * Values are runtime contracts (the check* functions at the end). The ops
 //    assume they hold, but never read or write out of bounds when they do not:
 //    an id outside [0, E) routes its pair nowhere, a row index outside [-1, N)
@@ -32,6 +32,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace moe::ref {
@@ -80,10 +81,13 @@ template <typename T> struct TensorOf {
   T *row(int64_t i) { return data.data() + i * rowSize(); }
 
   /// Element (i, j) of a rank-2 tensor.
-  const T &at(int64_t i, int64_t j) const { return data[i * shape[1] + j]; }
-  T &at(int64_t i, int64_t j) { return data[i * shape[1] + j]; }
+  const T &at(int64_t i, int64_t j) const { return data[index(i, j)]; }
+  T &at(int64_t i, int64_t j) { return data[index(i, j)]; }
 
 private:
+  size_t index(int64_t i, int64_t j) const {
+    return static_cast<size_t>(i * shape[1] + j);
+  }
   int64_t rowSize() const {
     return shape.empty() || shape[0] == 0 ? 0 : numel() / shape[0];
   }
@@ -153,12 +157,12 @@ float activate(Activation activation, float x);
 
 /// The attributes of moe.route.
 struct RouteOptions {
-  int64_t k = 1;                       ///< experts per token, 1 <= k <= E
+  int64_t k = 1; ///< experts per token, 1 <= k <= E
   Scoring scoring = Scoring::Softmax;
-  bool renormalize = false;            ///< divide weights by their sum
-  float scaling = 1.0f;                ///< final weight multiplier
-  int64_t groups = 1;                  ///< G, divides E
-  int64_t groupTopk = 1;               ///< groups kept, 1 <= groupTopk <= G
+  bool renormalize = false; ///< divide weights by their sum
+  float scaling = 1.0f;     ///< final weight multiplier
+  int64_t groups = 1;       ///< G, divides E
+  int64_t groupTopk = 1;    ///< groups kept, 1 <= groupTopk <= G
 };
 
 struct RouteResult {
@@ -196,7 +200,7 @@ PermuteResult permute(const Tensor &x, const IndexTensor &ids,
                       int64_t numExperts);
 
 struct DispatchResult {
-  Tensor xp;                   ///< [E*C, H], row e*C + j = expert e's j-th kept pair
+  Tensor xp;                   ///< [E*C, H], row e*C + j: expert e's pair j
   std::vector<int32_t> counts; ///< [E] pairs kept per expert, <= C
   std::vector<int32_t> rows;   ///< [E*C] pair held by each row, -1 when unused
 };
@@ -210,8 +214,7 @@ DispatchResult dispatch(const Tensor &x, const IndexTensor &ids,
 /// The capacity moe.layer uses for `capacity_factor`:
 /// max(1, ceil((factor * numPairs) / numExperts)), evaluated in double in
 /// exactly that order. Capacity must be >= 1, hence the clamp.
-int64_t capacityFromFactor(double factor, int64_t numPairs,
-                           int64_t numExperts);
+int64_t capacityFromFactor(double factor, int64_t numPairs, int64_t numExperts);
 
 //===----------------------------------------------------------------------===//
 // moe.grouped_gemm (DESIGN.md §4.4)
@@ -220,8 +223,11 @@ int64_t capacityFromFactor(double factor, int64_t numPairs,
 /// Which rows of a grouped GEMM belong to which expert.
 struct Segments {
   enum class Kind {
-    Offsets, ///< CSR [E + 1]: rows offsets[e] .. offsets[e+1]-1 belong to e
-    Counts,  ///< [E], padded layout: C = M / E, row e*C + j belongs to e iff j < counts[e]
+    /// CSR [E + 1]: rows offsets[e] .. offsets[e+1]-1 belong to expert e.
+    Offsets,
+    /// [E], the padded layout of moe.dispatch: C = M / E, and row e*C + j
+    /// belongs to expert e iff j < counts[e].
+    Counts,
   };
   Kind kind = Kind::Offsets;
   std::vector<int32_t> values;
@@ -310,12 +316,18 @@ float balanceLoss(const Tensor &logits, const IndexTensor &ids);
 /// and the shared expert's intermediate sizes; I2 = 2I when gated, else I
 /// (SI2 likewise).
 struct LayerWeights {
-  const Tensor *routerW = nullptr;      ///< [H, E] (in every layout)
-  const Tensor *routerBias = nullptr;   ///< [E] route correction bias, optional
-  const Tensor *wGateUp = nullptr;      ///< EIO [E, H, I2]; EOI [E, I2, H]
-  const Tensor *wDown = nullptr;        ///< EIO [E, I, H];  EOI [E, H, I]
-  const Tensor *sharedGateUp = nullptr; ///< EIO [H, SI2];   EOI [SI2, H]; optional
-  const Tensor *sharedDown = nullptr;   ///< EIO [SI, H];    EOI [H, SI];  with sharedGateUp
+  /// [H, E] in every layout.
+  const Tensor *routerW = nullptr;
+  /// [E] route correction bias; optional.
+  const Tensor *routerBias = nullptr;
+  /// EIO [E, H, I2]; EOI [E, I2, H].
+  const Tensor *wGateUp = nullptr;
+  /// EIO [E, I, H]; EOI [E, H, I].
+  const Tensor *wDown = nullptr;
+  /// Shared expert: EIO [H, SI2]; EOI [SI2, H]; optional.
+  const Tensor *sharedGateUp = nullptr;
+  /// Shared expert: EIO [SI, H]; EOI [H, SI]; given iff sharedGateUp is.
+  const Tensor *sharedDown = nullptr;
 };
 
 /// The attributes of moe.layer.
