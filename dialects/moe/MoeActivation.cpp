@@ -22,38 +22,43 @@ static Value constantLike(OpBuilder &builder, Location loc, Value like,
 
 Value mlir::moe::buildActivation(OpBuilder &builder, Location loc, Value value,
                                  Activation activation) {
+  // The operation order follows the scalar reference (lib/Reference), so f32
+  // results agree to the rounding of exp/erf/tanh.
   auto constant = [&](double c) { return constantLike(builder, loc, value, c); };
+  auto mul = [&](Value a, Value b) {
+    return arith::MulFOp::create(builder, loc, a, b).getResult();
+  };
+  auto add = [&](Value a, Value b) {
+    return arith::AddFOp::create(builder, loc, a, b).getResult();
+  };
   switch (activation) {
   case Activation::None:
     return value;
-  case Activation::Relu:
-    return arith::MaximumFOp::create(builder, loc, value, constant(0.0));
+  case Activation::Relu: {
+    // x > 0 ? x : 0 (NaN gives 0, as in the reference).
+    Value zero = constant(0.0);
+    Value positive = arith::CmpFOp::create(
+        builder, loc, arith::CmpFPredicate::OGT, value, zero);
+    return arith::SelectOp::create(builder, loc, positive, value, zero);
+  }
   case Activation::Silu: {
     Value negated = arith::NegFOp::create(builder, loc, value);
     Value exp = math::ExpOp::create(builder, loc, negated);
-    Value denominator = arith::AddFOp::create(builder, loc, constant(1.0), exp);
-    return arith::DivFOp::create(builder, loc, value, denominator);
+    return arith::DivFOp::create(builder, loc, value, add(constant(1.0), exp));
   }
   case Activation::Gelu: {
-    Value scaled = arith::MulFOp::create(builder, loc, value,
-                                         constant(1.0 / std::sqrt(2.0)));
+    // 0.5 x (1 + erf(x / sqrt 2))
+    Value scaled =
+        arith::DivFOp::create(builder, loc, value, constant(std::sqrt(2.0)));
     Value erf = math::ErfOp::create(builder, loc, scaled);
-    Value onePlus = arith::AddFOp::create(builder, loc, constant(1.0), erf);
-    Value half = arith::MulFOp::create(builder, loc, value, constant(0.5));
-    return arith::MulFOp::create(builder, loc, half, onePlus);
+    return mul(mul(constant(0.5), value), add(constant(1.0), erf));
   }
   case Activation::GeluTanh: {
-    Value cube = arith::MulFOp::create(
-        builder, loc, arith::MulFOp::create(builder, loc, value, value), value);
-    Value inner = arith::AddFOp::create(
-        builder, loc, value,
-        arith::MulFOp::create(builder, loc, cube, constant(0.044715)));
-    Value scaled = arith::MulFOp::create(builder, loc, inner,
-                                         constant(std::sqrt(2.0 / M_PI)));
+    // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x x x)))
+    Value cubic = mul(mul(mul(constant(0.044715), value), value), value);
+    Value scaled = mul(constant(std::sqrt(2.0 / M_PI)), add(value, cubic));
     Value tanh = math::TanhOp::create(builder, loc, scaled);
-    Value onePlus = arith::AddFOp::create(builder, loc, constant(1.0), tanh);
-    Value half = arith::MulFOp::create(builder, loc, value, constant(0.5));
-    return arith::MulFOp::create(builder, loc, half, onePlus);
+    return mul(mul(constant(0.5), value), add(constant(1.0), tanh));
   }
   }
   llvm_unreachable("unknown activation");

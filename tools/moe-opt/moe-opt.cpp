@@ -4,6 +4,7 @@
 // extension is registered too, so moe pipelines can be mixed with upstream ones.
 //
 //===----------------------------------------------------------------------===//
+#include "moe/Conversion/Passes.h"
 #include "moe/MoeDialect.h"
 #include "moe/Transforms/Passes.h"
 
@@ -20,6 +21,8 @@ int main(int argc, char **argv) {
   mlir::registerAllPasses();
   registry.insert<mlir::moe::MoeDialect>();
   mlir::moe::registerMoePasses();
+  mlir::moe::registerMoeConversionPasses();
+  mlir::moe::registerMoePipelines();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "moe-mlir pass driver\n", registry));
 }

@@ -1,0 +1,32 @@
+/*===- moe_jit.h - the compiler's C entry points (libmoe_jit) -----*- C -*-===*
+ *
+ * libmoe_runtime dlopen()s libmoe_jit.so only when it must compile; these
+ * are the symbols it looks up. Artifacts are described in docs/abi.md.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef MOE_JIT_MOE_JIT_H
+#define MOE_JIT_MOE_JIT_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Compiles `source` (MLIR text, or a layer spec when source_is_layer_spec is
+ * nonzero) for `target` ("cpu") into an artifact at out_path. checks: nonzero
+ * compiles the runtime contract checks in. Returns 0 on success; otherwise
+ * nonzero and *error is a malloc'd message to release with moe_jit_free. */
+int moe_jit_compile(const char *source, int source_is_layer_spec,
+                    const char *target, int checks, const char *out_path,
+                    char **error);
+
+/* "moe-mlir 0.1.0 (LLVM 22.1.8; jit <hash of this library>)": changes with
+ * every rebuild of the compiler, so cached artifacts are keyed by it. */
+const char *moe_jit_version(void);
+
+void moe_jit_free(void *pointer);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MOE_JIT_MOE_JIT_H */

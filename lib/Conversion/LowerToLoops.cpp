@@ -1,0 +1,115 @@
+//===- LowerToLoops.cpp - the moe-lower-to-loops pass ---------------------===//
+#include "LowerOps.h"
+#include "moe/Conversion/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/SymbolTable.h"
+
+namespace mlir::moe {
+#define GEN_PASS_DEF_MOELOWERTOLOOPS
+#include "moe/Conversion/Passes.h.inc"
+} // namespace mlir::moe
+
+using namespace mlir;
+using namespace mlir::moe;
+
+namespace {
+
+SmallVector<Value> lowerOp(Operation *op, LoopEmitter &em,
+                           ContractRecorder &checks) {
+  if (auto route = dyn_cast<RouteOp>(op))
+    return lowerRoute(route, em, checks);
+  if (auto permute = dyn_cast<PermuteOp>(op))
+    return lowerPermute(permute, em, checks);
+  if (auto dispatch = dyn_cast<DispatchOp>(op))
+    return lowerDispatch(dispatch, em, checks);
+  if (auto gemm = dyn_cast<GroupedGemmOp>(op))
+    return lowerGroupedGemm(gemm, em, checks);
+  if (auto unpermute = dyn_cast<UnpermuteOp>(op))
+    return lowerUnpermute(unpermute, em, checks);
+  if (auto loss = dyn_cast<BalanceLossOp>(op))
+    return lowerBalanceLoss(loss, em, checks);
+  return {};
+}
+
+DictionaryAttr siteAttr(MLIRContext *context, const ContractSite &site) {
+  Builder b(context);
+  return b.getDictionaryAttr({
+      b.getNamedAttr("op", b.getStringAttr(site.op)),
+      b.getNamedAttr("kind", b.getStringAttr(site.kind)),
+      b.getNamedAttr("tensor", b.getStringAttr(site.tensor)),
+      b.getNamedAttr("rank", b.getI64IntegerAttr(site.rank)),
+  });
+}
+
+struct MoeLowerToLoopsPass
+    : public mlir::moe::impl::MoeLowerToLoopsBase<MoeLowerToLoopsPass> {
+  using MoeLowerToLoopsBase::MoeLowerToLoopsBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    SmallVector<ContractSite> sites;
+    for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
+      if (failed(lowerFunction(module, func, sites)))
+        return signalPassFailure();
+    }
+    if (checks) {
+      SmallVector<Attribute> attrs;
+      for (const ContractSite &site : sites)
+        attrs.push_back(siteAttr(&getContext(), site));
+      module->setAttr("moe.contracts", ArrayAttr::get(&getContext(), attrs));
+    }
+  }
+
+  LogicalResult lowerFunction(ModuleOp module, func::FuncOp func,
+                              SmallVectorImpl<ContractSite> &sites) {
+    SmallVector<Operation *> ops;
+    WalkResult walk = func.walk([&](Operation *op) {
+      if (isa<LayerOp>(op)) {
+        op->emitOpError("must be decomposed first (run moe-decompose)");
+        return WalkResult::interrupt();
+      }
+      if (isa_and_nonnull<MoeDialect>(op->getDialect()))
+        ops.push_back(op);
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      return failure();
+    if (ops.empty() || func.isExternal())
+      return success();
+
+    Value status;
+    if (checks) {
+      // The status buffer is a new trailing argument, so the function must
+      // not be called from inside the module.
+      if (!SymbolTable::symbolKnownUseEmpty(func, module))
+        return func.emitOpError(
+            "holds moe ops with runtime contract checks and is called inside "
+            "the module; checks need an entry function (or checks=false)");
+      MLIRContext *context = &getContext();
+      Builder b(context);
+      unsigned index = func.getNumArguments();
+      if (failed(func.insertArgument(
+              index, MemRefType::get({6}, b.getI64Type()),
+              b.getDictionaryAttr(
+                  b.getNamedAttr("moe.status", b.getUnitAttr())),
+              func.getLoc())))
+        return failure();
+      status = func.getArgument(index);
+    }
+
+    for (Operation *op : ops) {
+      OpBuilder builder(op);
+      LoopEmitter em(builder, op->getLoc());
+      ContractRecorder recorder(status, sites);
+      SmallVector<Value> replacements = lowerOp(op, em, recorder);
+      if (replacements.size() != op->getNumResults())
+        return op->emitOpError("has no loop lowering");
+      op->replaceAllUsesWith(replacements);
+      op->erase();
+    }
+    return success();
+  }
+};
+
+} // namespace
