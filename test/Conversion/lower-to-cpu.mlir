@@ -1,0 +1,21 @@
+// RUN: moe-opt %s --moe-lower-to-cpu | FileCheck %s
+// RUN: moe-opt %s --moe-lower-to-cpu=checks=false | FileCheck %s --check-prefix=NOCHECK
+
+// A whole layer reaches the LLVM dialect: no moe, tensor, memref or scf op is
+// left, and the public function has a C interface taking the status buffer.
+// CHECK: module attributes {moe.contracts = [{kind = "finite", op = "moe.route"
+// CHECK-NOT: {{^ *(%[^ ]+ = )?moe\.}}
+// CHECK-LABEL: llvm.func @layer(
+// CHECK: llvm.call @malloc
+// CHECK: llvm.call @free
+// CHECK-LABEL: llvm.func @_mlir_ciface_layer(
+// CHECK-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr {moe.status})
+// CHECK-NOT: tensor.
+// CHECK-NOT: memref.
+// CHECK-NOT: scf.
+// NOCHECK-LABEL: llvm.func @_mlir_ciface_layer(
+// NOCHECK-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr)
+func.func @layer(%x: tensor<?x16xbf16>, %router: tensor<16x8xbf16>, %w1: tensor<8x16x16xbf16>, %w2: tensor<8x8x16xbf16>) -> tensor<?x16xbf16> {
+  %out = moe.layer %x, %router, %w1, %w2 top_k(2) renormalize activation<gelu> gated : tensor<?x16xbf16>, tensor<16x8xbf16>, tensor<8x16x16xbf16>, tensor<8x8x16xbf16>
+  return %out : tensor<?x16xbf16>
+}
