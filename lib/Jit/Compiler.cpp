@@ -230,7 +230,8 @@ llvm::Expected<CompileResult> (::moe::jit::compile)(const std::string &mlirText,
   registerAllExtensions(registry);
   registerAllToLLVMIRTranslations(registry);
   registry.insert<mlir::moe::MoeDialect>();
-  MLIRContext context(registry);
+  // One module is small: the context's thread pool costs more than it gives.
+  MLIRContext context(registry, MLIRContext::Threading::DISABLED);
   DiagnosticCollector diagnostics(context);
 
   OwningOpRef<ModuleOp> module =
