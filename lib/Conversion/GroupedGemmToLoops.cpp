@@ -109,10 +109,7 @@ SmallVector<Value> mlir::moe::lowerGroupedGemm(GroupedGemmOp op,
       Value pairsI32 = arith::IndexCastOp::create(b, loc, i32, gatherPairs);
       em.forLoop(em.index(0), numRows, [&](Value r) {
         Value pair = em.load(gatherRows, {r});
-        Value valid = em.inRange(pair, em.i32(-1), pairsI32);
-        Value violated = arith::XOrIOp::create(
-            b, loc, valid,
-            arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1));
+        Value violated = em.outOfRange(pair, em.i32(-1), pairsI32);
         checks.check(em, violated, {opName, "rows_range", "gather rows", 1}, r,
                      Value(), pair, gatherPairs);
       });
@@ -128,11 +125,9 @@ SmallVector<Value> mlir::moe::lowerGroupedGemm(GroupedGemmOp op,
     Value capacityI32 = arith::IndexCastOp::create(b, loc, i32, capacity);
     em.forLoop(em.index(0), numExperts, [&](Value e) {
       Value count = em.load(segments, {e});
-      Value valid = em.inRange(
+      Value violated = em.outOfRange(
           count, em.i32(0),
           arith::AddIOp::create(b, loc, capacityI32, em.i32(1)));
-      Value violated = arith::XOrIOp::create(
-          b, loc, valid, arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1));
       checks.check(em, violated, {opName, "counts_range", "counts", 1}, e,
                    Value(), count, capacity);
     });

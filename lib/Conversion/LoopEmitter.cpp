@@ -155,3 +155,12 @@ Value LoopEmitter::inRange(Value value, Value lo, Value hi) {
       arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt, value, hi);
   return arith::AndIOp::create(b, loc, aboveLo, belowHi);
 }
+
+Value LoopEmitter::negate(Value condition) {
+  Value one = arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1);
+  return arith::XOrIOp::create(b, loc, condition, one);
+}
+
+Value LoopEmitter::outOfRange(Value value, Value lo, Value hi) {
+  return negate(inRange(value, lo, hi));
+}

@@ -60,6 +60,10 @@ public:
   Value clamp(Value value, Value lo, Value hi);
   /// lo <= value < hi on integers of one type.
   Value inRange(Value value, Value lo, Value hi);
+  /// !(lo <= value < hi): a runtime contract check's condition.
+  Value outOfRange(Value value, Value lo, Value hi);
+  /// Logical not of an i1.
+  Value negate(Value condition);
 };
 
 /// `memref<shape x element>` with the identity layout.

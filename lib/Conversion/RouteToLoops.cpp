@@ -64,10 +64,7 @@ void mlir::moe::emitIdsCheck(LoopEmitter &em, ContractRecorder &checks,
   em.forLoop(em.index(0), tokens, [&](Value t) {
     em.forLoop(em.index(0), k, [&](Value slot) {
       Value id = em.load(ids, {t, slot});
-      Value valid = em.inRange(id, em.i32(0), em.i32(numExperts));
-      Value violated = arith::XOrIOp::create(
-          em.b, em.loc, valid,
-          arith::ConstantIntOp::create(em.b, em.loc, em.b.getI1Type(), 1));
+      Value violated = em.outOfRange(id, em.i32(0), em.i32(numExperts));
       checks.check(em, violated, {opName.str(), "ids_range", "ids", 2}, t,
                    slot, id, em.i64(numExperts));
     });
@@ -93,10 +90,8 @@ static std::pair<Value, Value> emitArgmax(LoopEmitter &em, Value values,
                             em.index(0));
         Value greater = cmpf(em, arith::CmpFPredicate::OGT, v, carried[1]);
         Value better = arith::OrIOp::create(em.b, em.loc, noBest, greater);
-        Value notSkipped = arith::XOrIOp::create(
-            em.b, em.loc, skip,
-            arith::ConstantIntOp::create(em.b, em.loc, em.b.getI1Type(), 1));
-        Value take = arith::AndIOp::create(em.b, em.loc, notSkipped, better);
+        Value take =
+            arith::AndIOp::create(em.b, em.loc, em.negate(skip), better);
         return {select(em, take, i, carried[0]),
                 select(em, take, v, carried[1])};
       });

@@ -171,9 +171,7 @@ Value mlir::moe::emitCombine(LoopEmitter &em, ContractRecorder &checks,
   Value pairsI32 = arith::IndexCastOp::create(b, loc, i32, pairs);
   em.forLoop(em.index(0), numRows, [&](Value r) {
     Value pair = em.load(rows, {r});
-    Value valid = em.inRange(pair, em.i32(-1), pairsI32);
-    Value violated = arith::XOrIOp::create(
-        b, loc, valid, arith::ConstantIntOp::create(b, loc, b.getI1Type(), 1));
+    Value violated = em.outOfRange(pair, em.i32(-1), pairsI32);
     checks.check(em, violated, {opName.str(), "rows_range", rowsName.str(), 1},
                  r, Value(), pair, pairs);
     em.ifThen(em.inRange(pair, em.i32(0), pairsI32), [&] {
