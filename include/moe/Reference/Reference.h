@@ -366,6 +366,41 @@ Tensor layer(const Tensor &x, const LayerWeights &weights,
 // `op` is the op name the message starts with (e.g. "moe.permute").
 //===----------------------------------------------------------------------===//
 
+/// The kinds of runtime contract a compiled module checks; the spelling in an
+/// artifact manifest (docs/abi.md) is the snake_case name in the comment.
+enum class ContractKind {
+  IdsRange,        ///< ids_range:        0 <= ids < num_experts
+  OffsetsStart,    ///< offsets_start:    offsets[0] == 0
+  OffsetsMonotone, ///< offsets_monotone: offsets never decrease
+  OffsetsEnd,      ///< offsets_end:      offsets[E] <= M
+  CountsRange,     ///< counts_range:     0 <= counts <= capacity
+  Finite,          ///< finite:           logits finite
+  Capacity,        ///< capacity:         capacity >= 1
+  RowsRange,       ///< rows_range:       -1 <= rows < N
+};
+
+/// The manifest spelling of `kind` ("ids_range", ...).
+const char *toString(ContractKind kind);
+/// The kind spelled `name` in a manifest (exact), or nullopt.
+std::optional<ContractKind> parseContractKind(std::string_view name);
+
+/// The one-line message of a violated runtime contract, as docs/abi.md's
+/// table spells it:
+///   <op>: runtime contract <contract> violated: <position> = <value>
+///   [(<context>)]
+/// `tensor` is the tensor's name; it appears in the contract text where the
+/// table shows the tensor (e.g. "logits finite", "-1 <= rows < N") and in the
+/// position, which is `tensor[i, j]`, `tensor[i]` when j is -1, or `tensor`
+/// when both are -1. `value` is the offending integer; for Finite it is the bit
+/// pattern of the f32 value (its low 32 bits), printed as a float ("nan",
+/// "inf", "-inf" spelled the same everywhere). `context` is the kind's context
+/// value (num_experts, the previous offset, M, capacity or N); it is ignored by
+/// the kinds that have none (offsets_start, finite, capacity). For
+/// OffsetsMonotone the context names `tensor[i-1]`.
+std::string formatViolation(std::string_view op, ContractKind kind,
+                            std::string_view tensor, int64_t i, int64_t j,
+                            int64_t value, int64_t context);
+
 /// 0 <= ids < numExperts, for moe.permute and moe.dispatch.
 std::string checkIds(std::string_view op, const IndexTensor &ids,
                      int64_t numExperts);

@@ -1,0 +1,246 @@
+//===- Invoke.cpp - calling an entry through MLIR's C interface -----------===//
+
+#include "Invoke.h"
+
+#include "Buffers.h"
+
+#include <array>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <set>
+#include <utility>
+
+namespace moe::runtime {
+
+namespace {
+
+//===----------------------------------------------------------------------===//
+// Calling a `void f(void *, ..., void *)` with N pointer parameters
+//===----------------------------------------------------------------------===//
+
+using Caller = void (*)(void *, void **);
+
+template <size_t... I>
+void callWith(void *function, [[maybe_unused]] void **parameters,
+              std::index_sequence<I...>) {
+  using Fn = void (*)(decltype((void)I, static_cast<void *>(nullptr))...);
+  reinterpret_cast<Fn>(function)(parameters[I]...);
+}
+
+template <size_t N> void callN(void *function, void **parameters) {
+  callWith(function, parameters, std::make_index_sequence<N>{});
+}
+
+template <size_t... N>
+constexpr std::array<Caller, sizeof...(N)> makeCallers(std::index_sequence<N...>) {
+  return {&callN<N>...};
+}
+
+constexpr std::array<Caller, kMaxEntryParameters + 1> kCallers =
+    makeCallers(std::make_index_sequence<kMaxEntryParameters + 1>{});
+
+//===----------------------------------------------------------------------===//
+// Descriptors
+//===----------------------------------------------------------------------===//
+
+/// Words of a rank-r descriptor: allocated, aligned, offset, sizes, strides.
+size_t descriptorWords(size_t rank) { return 3 + 2 * rank; }
+
+struct FreeDeleter {
+  void operator()(void *p) const { std::free(p); }
+};
+using Staging = std::unique_ptr<void, FreeDeleter>;
+
+void *allocateStaging(size_t bytes) {
+  size_t rounded = (bytes + 63) / 64 * 64;
+  return std::aligned_alloc(64, rounded ? rounded : 64);
+}
+
+} // namespace
+
+Error resolveEntry(const Artifact &artifact, const char *name, size_t &index) {
+  const Manifest &manifest = artifact.manifest();
+  if (!name) {
+    if (manifest.entries.size() == 1) {
+      index = 0;
+      return Error::ok();
+    }
+    std::string names;
+    for (const EntrySignature &entry : manifest.entries)
+      names += (names.empty() ? "" : ", ") + entry.name;
+    return makeError(MOE_ERROR_INVALID_ARGUMENT,
+                     manifest.entries.empty()
+                         ? std::string("the module has no entry points")
+                         : "the module has " +
+                               std::to_string(manifest.entries.size()) +
+                               " entry points (" + names +
+                               "): name the one to run");
+  }
+  int64_t found = artifact.findEntry(name);
+  if (found < 0) {
+    std::string names;
+    for (const EntrySignature &entry : manifest.entries)
+      names += (names.empty() ? "" : ", ") + entry.name;
+    return makeError(MOE_ERROR_INVALID_ARGUMENT,
+                     "the module has no entry point " + quoted(name) +
+                         " (it has: " + names + ")");
+  }
+  index = static_cast<size_t>(found);
+  return Error::ok();
+}
+
+Error invokeEntry(const Artifact &artifact, size_t index,
+                  const moe_buffer_t *inputs, size_t numInputs,
+                  const std::function<Error(const std::vector<ResultView> &)>
+                      &consume) {
+  const Manifest &manifest = artifact.manifest();
+  const EntrySignature &entry = manifest.entries[index];
+  if (numInputs != entry.args.size())
+    return makeError(MOE_ERROR_INVALID_ARGUMENT,
+                     "entry " + quoted(entry.name) + " takes " +
+                         std::to_string(entry.args.size()) + " argument" +
+                         (entry.args.size() == 1 ? "" : "s") + " but " +
+                         std::to_string(numInputs) + " input" +
+                         (numInputs == 1 ? " was" : "s were") + " given");
+  if (numInputs > 0 && !inputs)
+    return makeError(MOE_ERROR_INVALID_ARGUMENT, "inputs is NULL");
+  for (size_t i = 0; i < numInputs; ++i)
+    if (Error error = checkBuffer(inputs[i], entry.args[i], "argument", i))
+      return error;
+
+  size_t numParameters = (entry.results.empty() ? 0 : 1) + entry.args.size() +
+                         (entry.status ? 1 : 0);
+  if (numParameters > kMaxEntryParameters)
+    return makeError(MOE_ERROR_INTERNAL,
+                     "entry " + quoted(entry.name) + " has " +
+                         std::to_string(numParameters) +
+                         " C parameters; the runtime calls at most " +
+                         std::to_string(kMaxEntryParameters));
+
+  // Argument descriptors; strided inputs are packed into staging copies.
+  std::vector<Staging> staging;
+  std::vector<std::vector<int64_t>> argDescriptors(numInputs);
+  std::set<const void *> argumentPointers;
+  for (size_t i = 0; i < numInputs; ++i) {
+    const moe_buffer_t &input = inputs[i];
+    size_t rank = static_cast<size_t>(input.rank);
+    void *data = input.data;
+    if (!isContiguous(input)) {
+      int64_t count = elementCount(input.shape, input.rank);
+      size_t size = dtypeSize(input.dtype);
+      void *packed = allocateStaging(static_cast<size_t>(count) * size);
+      if (!packed)
+        return makeError(MOE_ERROR_INTERNAL,
+                         "out of memory staging argument " +
+                             quoted(entry.args[i].name));
+      staging.emplace_back(packed);
+      std::vector<int64_t> strides = rowMajorStrides(input.shape, input.rank);
+      stridedCopy(packed, strides.data(), input.data, input.strides,
+                  input.shape, input.rank, size);
+      data = packed;
+    }
+    argumentPointers.insert(data);
+    std::vector<int64_t> &words = argDescriptors[i];
+    words.assign(descriptorWords(rank), 0);
+    words[0] = static_cast<int64_t>(reinterpret_cast<intptr_t>(data));
+    words[1] = words[0];
+    words[2] = 0;
+    std::vector<int64_t> strides = rowMajorStrides(input.shape, input.rank);
+    for (size_t d = 0; d < rank; ++d) {
+      words[3 + d] = input.shape[d];
+      words[3 + rank + d] = strides[d];
+    }
+  }
+
+  // The results struct: one descriptor per result, back to back.
+  std::vector<size_t> resultOffsets;
+  size_t resultWords = 0;
+  for (const TensorSignature &result : entry.results) {
+    resultOffsets.push_back(resultWords);
+    resultWords += descriptorWords(result.shape.size());
+  }
+  std::vector<int64_t> results(resultWords ? resultWords : 1, 0);
+
+  // The status buffer: a rank-1 memref of 6 i64, zeroed.
+  int64_t status[6] = {0, 0, 0, 0, 0, 0};
+  int64_t statusDescriptor[5] = {
+      static_cast<int64_t>(reinterpret_cast<intptr_t>(status)),
+      static_cast<int64_t>(reinterpret_cast<intptr_t>(status)), 0, 6, 1};
+
+  std::vector<void *> parameters;
+  if (!entry.results.empty())
+    parameters.push_back(results.data());
+  for (std::vector<int64_t> &words : argDescriptors)
+    parameters.push_back(words.data());
+  if (entry.status)
+    parameters.push_back(statusDescriptor);
+  kCallers[parameters.size()](artifact.function(index), parameters.data());
+
+  // Decode the results, and free each distinct result allocation that is not
+  // an argument's, exactly once, whatever happens below.
+  std::vector<ResultView> views(entry.results.size());
+  std::set<void *> toFree;
+  for (size_t r = 0; r < entry.results.size(); ++r) {
+    const int64_t *words = results.data() + resultOffsets[r];
+    size_t rank = entry.results[r].shape.size();
+    void *allocated = reinterpret_cast<void *>(static_cast<intptr_t>(words[0]));
+    char *aligned = reinterpret_cast<char *>(static_cast<intptr_t>(words[1]));
+    if (allocated && !argumentPointers.count(allocated))
+      toFree.insert(allocated);
+    ResultView &view = views[r];
+    view.signature = &entry.results[r];
+    view.shape.assign(words + 3, words + 3 + rank);
+    view.strides.assign(words + 3 + rank, words + 3 + 2 * rank);
+    view.data = aligned ? aligned + words[2] * static_cast<int64_t>(
+                                                  dtypeSize(view.signature->dtype))
+                        : nullptr;
+  }
+  struct Freer {
+    std::set<void *> &pointers;
+    ~Freer() {
+      for (void *p : pointers)
+        std::free(p);
+    }
+  } freer{toFree};
+
+  if (entry.status && status[0] != 0) {
+    int64_t site = status[0] - 1;
+    if (site < 0 || site >= static_cast<int64_t>(manifest.contracts.size()))
+      return makeError(MOE_ERROR_CONTRACT,
+                       "entry " + quoted(entry.name) +
+                           " reported a violation of runtime contract #" +
+                           std::to_string(status[0]) + ", which the manifest (" +
+                           std::to_string(manifest.contracts.size()) +
+                           " contracts) does not list");
+    const ContractSite &contract = manifest.contracts[static_cast<size_t>(site)];
+    return makeError(MOE_ERROR_CONTRACT,
+                     ref::formatViolation(contract.op, contract.kind,
+                                          contract.tensor, status[1], status[2],
+                                          status[3], status[4]));
+  }
+
+  for (ResultView &view : views) {
+    int64_t count = elementCount(view.shape.data(),
+                                 static_cast<int64_t>(view.shape.size()));
+    if (count < 0 || (count > 0 && !view.data))
+      return makeError(MOE_ERROR_INTERNAL,
+                       "entry " + quoted(entry.name) + " returned an invalid " +
+                           "descriptor for result " +
+                           quoted(view.signature->name) + " (shape " +
+                           formatShape(view.shape) + ")");
+    for (size_t d = 0; d < view.shape.size(); ++d) {
+      int64_t expected = view.signature->shape[d];
+      if (expected >= 0 && view.shape[d] != expected)
+        return makeError(MOE_ERROR_INTERNAL,
+                         "entry " + quoted(entry.name) + " returned result " +
+                             quoted(view.signature->name) + " with shape " +
+                             formatShape(view.shape) +
+                             " but its manifest declares " +
+                             formatShape(view.signature->shape));
+    }
+  }
+  return consume(views);
+}
+
+} // namespace moe::runtime

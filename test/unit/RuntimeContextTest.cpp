@@ -1,0 +1,162 @@
+//===- RuntimeContextTest.cpp - contexts, backends and names --------------===//
+
+#include "RuntimeTestUtil.h"
+
+#include <string>
+#include <thread>
+
+using namespace moe::runtime::test;
+
+extern "C" int moe_test_c_api_smoke(const char *artifact);
+
+TEST(RuntimeCApi, UsableFromC) {
+  EXPECT_EQ(moe_test_c_api_smoke(MOE_TEST_ARTIFACT), 0) << moe_last_error();
+}
+
+TEST(RuntimeContext, CpuWorks) {
+  moe_context_t context = nullptr;
+  ASSERT_EQ(moe_context_create(MOE_BACKEND_CPU, &context), MOE_OK)
+      << moe_last_error();
+  ASSERT_NE(context, nullptr);
+  moe_backend_t backend = MOE_BACKEND_AUTO;
+  EXPECT_EQ(moe_context_backend(context, &backend), MOE_OK);
+  EXPECT_EQ(backend, MOE_BACKEND_CPU);
+  moe_context_destroy(context);
+  moe_context_destroy(nullptr); // ignored
+}
+
+TEST(RuntimeContext, AutoPicksCpuToday) {
+  moe_context_t context = nullptr;
+  ASSERT_EQ(moe_context_create(MOE_BACKEND_AUTO, &context), MOE_OK)
+      << moe_last_error();
+  moe_backend_t backend = MOE_BACKEND_AUTO;
+  EXPECT_EQ(moe_context_backend(context, &backend), MOE_OK);
+  EXPECT_EQ(backend, MOE_BACKEND_CPU);
+  moe_context_destroy(context);
+}
+
+TEST(RuntimeContext, GpuBackendsAreUnavailableWithAMessage) {
+  struct Case {
+    moe_backend_t backend;
+    const char *name;
+    const char *driver; // what the message must mention, or nullptr
+  };
+  for (Case c : {Case{MOE_BACKEND_EMU, "emu", nullptr},
+                 Case{MOE_BACKEND_CUDA, "cuda", "libcuda.so.1"},
+                 Case{MOE_BACKEND_HIP, "hip", "libamdhip64.so"}}) {
+    SCOPED_TRACE(c.name);
+    moe_context_t context = reinterpret_cast<moe_context_t>(0x1);
+    EXPECT_EQ(moe_context_create(c.backend, &context), MOE_ERROR_UNAVAILABLE);
+    EXPECT_EQ(context, nullptr);
+    std::string message = moe_last_error();
+    EXPECT_EQ(message.rfind(std::string("the ") + c.name +
+                                " backend is not available yet in this build "
+                                "(see issue: GPU code generation)",
+                            0),
+              0u)
+        << message;
+    if (c.driver) {
+      // Either "<lib> was loaded, so an ... driver is installed" or
+      // "<lib> could not be loaded either (...)".
+      EXPECT_NE(message.find(c.driver), std::string::npos) << message;
+      bool loaded = message.find("was loaded") != std::string::npos;
+      bool missing = message.find("could not be loaded") != std::string::npos;
+      EXPECT_TRUE(loaded != missing) << message;
+    } else {
+      EXPECT_EQ(message.find("could not be loaded"), std::string::npos);
+    }
+  }
+}
+
+TEST(RuntimeContext, CudaMessageMatchesWhetherTheDriverLoads) {
+  void *driver = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+  bool present = driver != nullptr;
+  if (driver)
+    dlclose(driver);
+  moe_context_t context = nullptr;
+  ASSERT_EQ(moe_context_create(MOE_BACKEND_CUDA, &context),
+            MOE_ERROR_UNAVAILABLE);
+  std::string message = moe_last_error();
+  EXPECT_EQ(message.find("libcuda.so.1 was loaded") != std::string::npos,
+            present)
+      << message;
+}
+
+TEST(RuntimeContext, InvalidArguments) {
+  EXPECT_EQ(moe_context_create(MOE_BACKEND_CPU, nullptr),
+            MOE_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(moe_last_error(), "context is NULL");
+  moe_context_t context = nullptr;
+  EXPECT_EQ(moe_context_create(static_cast<moe_backend_t>(42), &context),
+            MOE_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(moe_last_error(), "invalid backend 42");
+  EXPECT_EQ(moe_context_backend(nullptr, nullptr), MOE_ERROR_INVALID_ARGUMENT);
+}
+
+TEST(RuntimeContext, LastErrorIsPerThread) {
+  EXPECT_EQ(moe_context_create(MOE_BACKEND_EMU, nullptr),
+            MOE_ERROR_INVALID_ARGUMENT);
+  std::string mine = moe_last_error();
+  std::string theirs;
+  std::thread other([&] {
+    moe_context_t context = nullptr;
+    EXPECT_EQ(moe_context_create(MOE_BACKEND_EMU, &context),
+              MOE_ERROR_UNAVAILABLE);
+    theirs = moe_last_error();
+  });
+  other.join();
+  EXPECT_EQ(mine, "context is NULL");
+  EXPECT_EQ(std::string(moe_last_error()), mine);
+  EXPECT_NE(theirs.find("emu backend"), std::string::npos);
+}
+
+TEST(RuntimeNames, BackendsRoundTrip) {
+  for (moe_backend_t backend : {MOE_BACKEND_CPU, MOE_BACKEND_EMU,
+                                MOE_BACKEND_CUDA, MOE_BACKEND_HIP,
+                                MOE_BACKEND_AUTO}) {
+    const char *name = moe_backend_name(backend);
+    ASSERT_NE(name, nullptr);
+    moe_backend_t parsed = MOE_BACKEND_CPU;
+    EXPECT_EQ(moe_backend_from_name(name, &parsed), MOE_OK);
+    EXPECT_EQ(parsed, backend);
+  }
+  EXPECT_STREQ(moe_backend_name(MOE_BACKEND_HIP), "hip");
+  moe_backend_t parsed;
+  EXPECT_EQ(moe_backend_from_name("metal", &parsed),
+            MOE_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(moe_last_error(),
+               "unknown backend 'metal' (expected cpu, emu, cuda, hip or auto)");
+  EXPECT_EQ(moe_backend_name(static_cast<moe_backend_t>(9)), nullptr);
+}
+
+TEST(RuntimeNames, DTypes) {
+  struct Case {
+    moe_dtype_t dtype;
+    const char *name;
+    size_t size;
+  };
+  for (Case c : {Case{MOE_DTYPE_F32, "f32", 4}, Case{MOE_DTYPE_F16, "f16", 2},
+                 Case{MOE_DTYPE_BF16, "bf16", 2}, Case{MOE_DTYPE_I32, "i32", 4}}) {
+    EXPECT_STREQ(moe_dtype_name(c.dtype), c.name);
+    EXPECT_EQ(moe_dtype_size(c.dtype), c.size);
+    moe_dtype_t parsed = MOE_DTYPE_F32;
+    EXPECT_EQ(moe_dtype_from_name(c.name, &parsed), MOE_OK);
+    EXPECT_EQ(parsed, c.dtype);
+  }
+  moe_dtype_t parsed;
+  EXPECT_EQ(moe_dtype_from_name("f64", &parsed), MOE_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(moe_dtype_size(static_cast<moe_dtype_t>(17)), 0u);
+  EXPECT_EQ(moe_dtype_name(static_cast<moe_dtype_t>(17)), nullptr);
+}
+
+TEST(RuntimeNames, StatusesAndCacheStates) {
+  EXPECT_STREQ(moe_status_string(MOE_OK), "ok");
+  EXPECT_STREQ(moe_status_string(MOE_ERROR_CONTRACT), "contract violation");
+  EXPECT_STREQ(moe_status_string(MOE_ERROR_UNAVAILABLE), "unavailable");
+  EXPECT_STREQ(moe_cache_state_name(MOE_CACHE_COMPILED), "compiled");
+  EXPECT_STREQ(moe_cache_state_name(MOE_CACHE_MEMORY), "memory");
+  EXPECT_STREQ(moe_cache_state_name(MOE_CACHE_DISK), "disk");
+  EXPECT_STREQ(moe_cache_state_name(MOE_CACHE_NONE), "none");
+  EXPECT_EQ(std::string(moe_runtime_version()).rfind("moe-mlir runtime ", 0),
+            0u);
+}
