@@ -127,7 +127,16 @@ SmallVector<Value> mlir::moe::lowerRoute(RouteOp op, LoopEmitter &em,
   Value zero8 = arith::ConstantIntOp::create(b, loc, i8, 0);
   Value one8 = arith::ConstantIntOp::create(b, loc, i8, 1);
 
-  em.forLoop(em.index(0), tokens, [&](Value t) {
+  // With a dynamic E the verifier could not check 1 <= k <= E: an empty
+  // expert dimension leaves zeros instead of reading out of bounds.
+  Value rowsToRoute = tokens;
+  if (ShapedType::isDynamic(staticExperts)) {
+    em.fill(ids, em.i32(0));
+    em.fill(weights, em.f32(0.0));
+    Value empty = cmpi(em, arith::CmpIPredicate::eq, numExperts, em.index(0));
+    rowsToRoute = select(em, empty, em.index(0), tokens);
+  }
+  em.forLoop(em.index(0), rowsToRoute, [&](Value t) {
     if (checks.enabled()) {
       em.forLoop(em.index(0), numExperts, [&](Value e) {
         Value l = em.loadF32(logits, {t, e});
