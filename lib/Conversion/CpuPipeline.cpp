@@ -41,6 +41,9 @@ constexpr const char *kUpstreamPipeline =
     "canonicalize,"
     "expand-strided-metadata,"
     "lower-affine,"
+    // bf16 conversions become integer code: LLVM would call __truncsfbf2,
+    // which the libgcc of GCC < 13 (the loader's fallback) lacks.
+    "arith-expand{include-bf16=true},"
     "finalize-memref-to-llvm,"
     "convert-math-to-llvm,"
     "convert-math-to-libm,"

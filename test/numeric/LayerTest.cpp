@@ -1,0 +1,167 @@
+//===- LayerTest.cpp - whole MoE layers against the reference -------------===//
+//
+// Each spec is compiled once and run at several token counts (one compiled
+// kernel serves every T), in every dtype, against moe::ref::layer.
+//
+//===----------------------------------------------------------------------===//
+#include "NumericTestUtil.h"
+
+#include <cctype>
+
+using namespace moe;
+using namespace moe::numeric;
+
+namespace {
+
+/// Random arguments of a spec's @moe_layer at `tokens` tokens, scaled like
+/// trained weights (1/sqrt(fan-in)) so activations stay O(1).
+std::vector<HostTensor> layerInputs(const LayerSpec &spec, int64_t tokens,
+                                    uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<HostTensor> inputs;
+  for (const LayerSpec::Tensor &arg : spec.arguments()) {
+    std::vector<int64_t> shape = arg.shape;
+    for (int64_t &dim : shape)
+      if (dim < 0)
+        dim = tokens;
+    float fanIn = 1.0f;
+    if (arg.name == "router_w" || arg.name == "w_gate_up" ||
+        arg.name == "shared_gate_up")
+      fanIn = float(spec.hidden);
+    else if (arg.name == "w_down")
+      fanIn = float(spec.inter);
+    else if (arg.name == "shared_down")
+      fanIn = float(spec.sharedInter);
+    float scale = arg.name == "router_bias" ? 0.1f : 1.0f / std::sqrt(fanIn);
+    inputs.push_back(floatTensor(shape, arg.dtype, rng, scale));
+  }
+  return inputs;
+}
+
+ref::Tensor referenceLayer(const LayerSpec &spec,
+                           const std::vector<HostTensor> &inputs) {
+  std::vector<ref::Tensor> tensors;
+  for (const HostTensor &input : inputs)
+    tensors.push_back(toReference(input));
+  ref::LayerWeights weights;
+  size_t next = 1;
+  weights.routerW = &tensors[next++];
+  if (spec.routerBias)
+    weights.routerBias = &tensors[next++];
+  weights.wGateUp = &tensors[next++];
+  weights.wDown = &tensors[next++];
+  if (spec.sharedInter > 0) {
+    weights.sharedGateUp = &tensors[next++];
+    weights.sharedDown = &tensors[next++];
+  }
+  return ref::layer(tensors[0], weights, spec.referenceOptions());
+}
+
+void checkLayer(const std::string &specText, std::vector<int64_t> tokenCounts) {
+  std::string error;
+  std::optional<LayerSpec> spec = LayerSpec::parse(specText, error);
+  ASSERT_TRUE(spec) << error;
+  Module module = compileLayer(specText);
+  ASSERT_TRUE(module);
+  for (int64_t tokens : tokenCounts) {
+    std::vector<HostTensor> inputs =
+        layerInputs(*spec, tokens, 1234u + uint32_t(tokens));
+    RunResult result = run(module.get(), inputs);
+    ASSERT_EQ(result.status, MOE_OK) << result.error;
+    ASSERT_EQ(result.outputs.size(), 1u);
+    expectClose(result.outputs[0], referenceLayer(*spec, inputs), spec->dtype,
+                specText + " at T = " + std::to_string(tokens));
+  }
+}
+
+class LayerShapes : public ::testing::TestWithParam<const char *> {};
+
+TEST_P(LayerShapes, MatchesTheReferenceInEveryDtype) {
+  for (const char *dtype : {"f32", "f16", "bf16"})
+    checkLayer(std::string(GetParam()) + ",dtype=" + dtype, {0, 1, 7, 33});
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Numeric, LayerShapes,
+    ::testing::Values(
+        // Mixtral-like: softmax top-2, gated SiLU.
+        "experts=8,k=2,hidden=32,inter=16",
+        // Qwen3-MoE-like: 128 experts, top-8, renormalized.
+        "experts=128,k=8,hidden=32,inter=16,renormalize=1",
+        // DeepSeek-V3-like routing: sigmoid, correction bias, 8 groups keep 4,
+        // scaling 2.5, a shared expert.
+        "experts=256,k=8,hidden=32,inter=8,scoring=sigmoid,router_bias=1,"
+        "groups=8,group_topk=4,scaling=2.5,renormalize=1,shared_inter=16",
+        // E not a power of two.
+        "experts=60,k=4,hidden=32,inter=16,renormalize=1",
+        // K = E, and E = 1.
+        "experts=4,k=4,hidden=16,inter=8",
+        "experts=1,k=1,hidden=16,inter=8",
+        // Capacity-limited dispatch, capacity computed from the dynamic T.
+        "experts=8,k=2,hidden=32,inter=16,capacity_factor=1.25",
+        "experts=8,k=2,hidden=32,inter=16,capacity_factor=0.5,"
+        "weight_layout=eoi",
+        // Hugging Face weight layout; ungated activations; shared experts.
+        "experts=8,k=2,hidden=32,inter=16,weight_layout=eoi,activation=gelu",
+        "experts=8,k=2,hidden=32,inter=16,gated=0,activation=relu",
+        "experts=8,k=2,hidden=32,inter=16,gated=0,activation=gelu_tanh,"
+        "shared_inter=8,weight_layout=eoi",
+        "experts=6,k=3,hidden=16,inter=8,activation=none,shared_inter=8",
+        // Sizes that are multiples of nothing.
+        "experts=7,k=3,hidden=33,inter=17,renormalize=1"),
+    // The spec with every character that is not alphanumeric made '_'.
+    [](const ::testing::TestParamInfo<const char *> &info) {
+      std::string name = info.param;
+      for (char &c : name)
+        if (!std::isalnum(static_cast<unsigned char>(c)))
+          c = '_';
+      return name;
+    });
+
+TEST(LayerReuse, OneCompiledModuleServesEveryTokenCount) {
+  const std::string spec = "experts=8,k=2,hidden=32,inter=16,dtype=f32";
+  checkLayer(spec, {0, 1, 7, 300});
+  // Compiling the same spec again in the same context is a memory-cache hit.
+  Module again = compileLayer(spec);
+  ASSERT_TRUE(again);
+  moe_cache_state_t state;
+  ASSERT_EQ(moe_module_cache_state(again.get(), &state), MOE_OK);
+  EXPECT_EQ(state, MOE_CACHE_MEMORY);
+}
+
+TEST(LayerEdgeCases, TiedLogitsPickTheLowestExperts) {
+  // A zero router makes every logit 0: experts 0 and 1 win every token, with
+  // equal weights; the output must still match the reference.
+  std::string error;
+  const std::string specText = "experts=8,k=2,hidden=16,inter=8,dtype=f32";
+  LayerSpec spec = *LayerSpec::parse(specText, error);
+  Module module = compileLayer(specText);
+  ASSERT_TRUE(module);
+  std::vector<HostTensor> inputs = layerInputs(spec, 5, 7);
+  std::fill(inputs[1].floats.begin(), inputs[1].floats.end(), 0.0f);
+  RunResult result = run(module.get(), inputs);
+  ASSERT_EQ(result.status, MOE_OK) << result.error;
+  expectClose(result.outputs[0], referenceLayer(spec, inputs), spec.dtype,
+              "tied logits");
+}
+
+TEST(LayerEdgeCases, EveryTokenOnOneExpert) {
+  // Positive inputs and a router column of large weights send every token to
+  // expert 3 (top-1); the other experts get no rows at all.
+  std::string error;
+  const std::string specText = "experts=8,k=1,hidden=16,inter=8,dtype=bf16";
+  LayerSpec spec = *LayerSpec::parse(specText, error);
+  Module module = compileLayer(specText);
+  ASSERT_TRUE(module);
+  std::vector<HostTensor> inputs = layerInputs(spec, 9, 11);
+  for (float &v : inputs[0].floats)
+    v = std::fabs(v);
+  for (int64_t h = 0; h < spec.hidden; ++h)
+    inputs[1].floats[h * spec.experts + 3] = 8.0f;
+  RunResult result = run(module.get(), inputs);
+  ASSERT_EQ(result.status, MOE_OK) << result.error;
+  expectClose(result.outputs[0], referenceLayer(spec, inputs), spec.dtype,
+              "every token on expert 3");
+}
+
+} // namespace
