@@ -26,6 +26,7 @@ int main(int argc, char **argv) {
   mlir::moe::registerMoePasses();
   mlir::moe::registerMoeConversionPasses();
   mlir::moe::registerMoePipelines();
+  mlir::moe::registerMoeGpuPipelines();
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "moe-mlir pass driver\n", registry));
 }

@@ -4,6 +4,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -38,6 +39,39 @@ void buildLoopsToLLVMPipeline(OpPassManager &pm);
 
 /// Registers `moe-lower-to-cpu`.
 void registerMoePipelines();
+
+/// Options of the GPU pipelines.
+struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("sm_80, sm_90 (NVVM); gfx90a, "
+                                          "gfx942 (ROCDL)"),
+                           llvm::cl::init("")};
+  Option<std::string> format{
+      *this, "format",
+      llvm::cl::desc("gpu-module-to-binary format: isa (PTX / AMDGCN "
+                     "assembly), bin (cubin / hsaco), offload (LLVM IR)"),
+      llvm::cl::init("isa")};
+  Option<std::string> rocmPath{
+      *this, "rocm-path",
+      llvm::cl::desc("ROCm toolkit directory (llvm/bin/ld.lld and "
+                     "amdgcn/bitcode); default $ROCM_PATH, else the one the "
+                     "build prepared"),
+      llvm::cl::init("")};
+};
+
+/// moe ops on tensors -> host code launching outlined gpu.module kernels in
+/// gpu/memref/cf form: the stages the NVVM, ROCDL and emu targets share.
+void buildMoeToGpuKernelsPipeline(OpPassManager &pm,
+                                  const GpuPipelineOptions &options);
+/// ... then NVVM (PTX/cubin) or ROCDL (AMDGCN/hsaco) and host LLVM.
+void buildNvvmPipeline(OpPassManager &pm, const GpuPipelineOptions &options);
+void buildRocdlPipeline(OpPassManager &pm, const GpuPipelineOptions &options);
+/// $ROCM_PATH, else the toolkit directory of links the build prepared.
+std::string defaultRocmToolkit();
+
+/// Registers `moe-lower-to-gpu-kernels`, `moe-lower-to-nvvm` and
+/// `moe-lower-to-rocdl`.
+void registerMoeGpuPipelines();
 
 } // namespace mlir::moe
 

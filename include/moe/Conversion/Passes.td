@@ -32,4 +32,39 @@ def MoeLowerToLoops : Pass<"moe-lower-to-loops", "::mlir::ModuleOp"> {
   ];
 }
 
+def MoeLowerToGpu : Pass<"moe-lower-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Lower the primitive moe ops to gpu.launch kernels over memrefs";
+  let description = [{
+    The shared GPU lowering of DESIGN.md §5: replaces moe ops (after
+    `moe-decompose`) by host code that launches kernels written in the gpu
+    dialect, bracketed by `bufferization.to_buffer` / `to_tensor`.
+    `moe.grouped_gemm` (every form) becomes a tiled kernel with workgroup
+    memory and barriers over a grid of ceil(M/BM) + E row-tiles, each finding
+    its expert at run time; `moe.unpermute` and the combine form become
+    deterministic combine kernels. Every kernel clamps what it reads, so no
+    input makes it access memory out of bounds; runtime contract checks are
+    not compiled into GPU kernels yet.
+  }];
+  let options = [
+    Option<"blockM", "block-m", "int64_t", /*default=*/"64",
+           "Grouped GEMM rows per block">,
+    Option<"blockN", "block-n", "int64_t", /*default=*/"64",
+           "Grouped GEMM result columns per block">,
+    Option<"blockK", "block-k", "int64_t", /*default=*/"16",
+           "Grouped GEMM reduction step staged in workgroup memory">,
+    Option<"threadM", "thread-m", "int64_t", /*default=*/"4",
+           "Grouped GEMM rows per thread">,
+    Option<"threadN", "thread-n", "int64_t", /*default=*/"4",
+           "Grouped GEMM result columns per thread">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::bufferization::BufferizationDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 #endif // MOE_CONVERSION_PASSES_TD

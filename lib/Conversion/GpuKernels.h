@@ -1,0 +1,59 @@
+//===- GpuKernels.h - moe ops to gpu.launch kernels -------------*- C++ -*-===//
+//
+// The shared GPU lowering (DESIGN.md §5): every moe op becomes host code that
+// launches kernels written with the gpu dialect (block and thread ids,
+// workgroup memory, barriers) over memrefs. NVVM, ROCDL and the emulator all
+// start from this form; only the pipelines after kernel outlining differ.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MOE_LIB_CONVERSION_GPUKERNELS_H
+#define MOE_LIB_CONVERSION_GPUKERNELS_H
+
+#include "LoopEmitter.h"
+#include "moe/MoeOps.h"
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+
+namespace mlir::moe {
+
+/// Tile shape of the grouped GEMM kernel: a block computes BM rows x BN
+/// result columns, stepping BK along the reduction, each thread TM x TN.
+struct GemmTile {
+  int64_t bm = 64, bn = 64, bk = 16, tm = 4, tn = 4;
+  int64_t threadsX() const { return bn / tn; }
+  int64_t threadsY() const { return bm / tm; }
+  int64_t threads() const { return threadsX() * threadsY(); }
+};
+
+/// Creates `gpu.launch` with the given grid and block and workgroup buffers,
+/// and calls `body(launch)` with the builder inside the kernel, before its
+/// terminator.
+gpu::LaunchOp launchKernel(LoopEmitter &em, Value gridX, Value gridY,
+                           int64_t blockX, int64_t blockY,
+                           ArrayRef<MemRefType> workgroupBuffers,
+                           function_ref<void(gpu::LaunchOp)> body);
+
+/// One thread per element of [0, count): `body(em, i)` inside a 1-D launch of
+/// `kFlatBlock`-thread blocks; threads past `count` do nothing.
+void launchFlat(LoopEmitter &em, Value count,
+                function_ref<void(LoopEmitter &, Value)> body);
+constexpr int64_t kFlatBlock = 256;
+
+/// `memref<shape x element, #gpu.address_space<workgroup>>`.
+MemRefType workgroupMemRef(ArrayRef<int64_t> shape, Type element);
+
+/// The kernels of each op; each returns the tensors replacing the results.
+FailureOr<SmallVector<Value>> lowerGroupedGemmToGpu(GroupedGemmOp op,
+                                                    LoopEmitter &em,
+                                                    const GemmTile &tile);
+FailureOr<SmallVector<Value>> lowerUnpermuteToGpu(UnpermuteOp op,
+                                                  LoopEmitter &em);
+
+/// out [T, H] = Σ_k weights[t, k] · y[row holding pair t·K + k] (f32, k
+/// order, rounded to `outElement`); the first row naming a pair holds it.
+Value emitCombineKernels(LoopEmitter &em, Value y, Value rows, Value weights,
+                         Type outElement);
+
+} // namespace mlir::moe
+
+#endif // MOE_LIB_CONVERSION_GPUKERNELS_H

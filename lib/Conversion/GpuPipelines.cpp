@@ -1,0 +1,140 @@
+//===- GpuPipelines.cpp - moe-lower-to-nvvm and moe-lower-to-rocdl --------===//
+//
+// Both GPU pipelines share every stage up to the outlined gpu.module with its
+// kernels in gpu/scf/memref form (buildMoeToGpuKernelsPipeline); the vendor
+// split is the one string below per vendor: attach the target, convert the
+// kernels, serialize. The host half is the same for both.
+//
+//===----------------------------------------------------------------------===//
+#include "moe/Conversion/Passes.h"
+#include "moe/Transforms/Passes.h"
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/Support/FormatVariadic.h"
+
+#include <cstdlib>
+
+using namespace mlir;
+using namespace mlir::moe;
+
+namespace {
+
+/// Tensors to buffers, then every gpu.launch into a gpu.module kernel.
+constexpr const char *kOutlinePipeline =
+    "one-shot-bufferize{bufferize-function-boundaries "
+    "function-boundary-type-conversion=identity-layout-map},"
+    "convert-linalg-to-loops,"
+    "canonicalize,"
+    "gpu-kernel-outlining,"
+    "lower-affine,"
+    "convert-scf-to-cf,"
+    "expand-strided-metadata,"
+    "lower-affine";
+
+/// The host side after the kernels are converted: launches become calls of
+/// the mgpu* ABI (MLIR22-NOTES.md), everything else the LLVM dialect.
+constexpr const char *kHostPipeline =
+    "convert-math-to-llvm,"
+    "convert-math-to-libm,"
+    "arith-expand{include-bf16=true},"
+    "gpu-to-llvm,"
+    "convert-index-to-llvm,"
+    "finalize-memref-to-llvm,"
+    "convert-arith-to-llvm,"
+    "convert-cf-to-llvm,"
+    "convert-func-to-llvm,"
+    "reconcile-unrealized-casts";
+
+/// The PTX ISA a chip needs: sm_90 needs 7.8; 8.0 serves both (CUDA 12.0).
+std::string ptxFeatures(StringRef chip) { return "+ptx80"; }
+
+void addPipeline(OpPassManager &pm, StringRef text, StringRef what) {
+  if (failed(parsePassPipeline(text, pm, llvm::errs())))
+    llvm::report_fatal_error(llvm::Twine("moe-mlir: bad ") + what +
+                             " pipeline: " + text);
+}
+
+} // namespace
+
+std::string mlir::moe::defaultRocmToolkit() {
+  if (const char *env = std::getenv("ROCM_PATH"); env && *env)
+    return env;
+#ifdef MOE_ROCM_TOOLKIT_DIR
+  return MOE_ROCM_TOOLKIT_DIR;
+#else
+  return "/opt/rocm";
+#endif
+}
+
+void mlir::moe::buildMoeToGpuKernelsPipeline(OpPassManager &pm,
+                                             const GpuPipelineOptions &options) {
+  pm.addPass(createMoeDecompose());
+  pm.addPass(createCanonicalizerPass());
+  MoeLowerToGpuOptions gpu;
+  pm.addPass(createMoeLowerToGpu(gpu));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  addPipeline(pm, kOutlinePipeline, "kernel outlining");
+}
+
+void mlir::moe::buildNvvmPipeline(OpPassManager &pm,
+                                  const GpuPipelineOptions &options) {
+  buildMoeToGpuKernelsPipeline(pm, options);
+  std::string chip = options.chip.empty() ? "sm_90" : options.chip.getValue();
+  addPipeline(pm,
+              llvm::formatv("nvvm-attach-target{{chip={0} features={1} O=3},"
+                            "gpu.module(convert-gpu-to-nvvm,canonicalize,cse,"
+                            "reconcile-unrealized-casts)",
+                            chip, ptxFeatures(chip))
+                  .str(),
+              "NVVM kernel");
+  addPipeline(pm, kHostPipeline, "host");
+  addPipeline(pm,
+              llvm::formatv("gpu-module-to-binary{{format={0}}",
+                            options.format.getValue())
+                  .str(),
+              "NVVM serialization");
+}
+
+void mlir::moe::buildRocdlPipeline(OpPassManager &pm,
+                                   const GpuPipelineOptions &options) {
+  buildMoeToGpuKernelsPipeline(pm, options);
+  std::string chip = options.chip.empty() ? "gfx942" : options.chip.getValue();
+  std::string toolkit = options.rocmPath.empty() ? defaultRocmToolkit()
+                                                 : options.rocmPath.getValue();
+  addPipeline(pm,
+              llvm::formatv("rocdl-attach-target{{chip={0} O=3},"
+                            "gpu.module(convert-gpu-to-rocdl{{chipset={0}},"
+                            "canonicalize,cse,reconcile-unrealized-casts)",
+                            chip)
+                  .str(),
+              "ROCDL kernel");
+  addPipeline(pm, kHostPipeline, "host");
+  addPipeline(pm,
+              llvm::formatv("gpu-module-to-binary{{format={0} toolkit={1}}",
+                            options.format.getValue(), toolkit)
+                  .str(),
+              "ROCDL serialization");
+}
+
+void mlir::moe::registerMoeGpuPipelines() {
+  PassPipelineRegistration<GpuPipelineOptions>(
+      "moe-lower-to-gpu-kernels",
+      "Lower moe ops on tensors to outlined gpu.module kernels (the stages "
+      "every GPU target shares)",
+      buildMoeToGpuKernelsPipeline);
+  PassPipelineRegistration<GpuPipelineOptions>(
+      "moe-lower-to-nvvm",
+      "Lower moe ops on tensors to NVVM kernels serialized as PTX or cubin, "
+      "and host code calling the mgpu* ABI",
+      buildNvvmPipeline);
+  PassPipelineRegistration<GpuPipelineOptions>(
+      "moe-lower-to-rocdl",
+      "Lower moe ops on tensors to ROCDL kernels serialized as AMDGCN or "
+      "hsaco, and host code calling the mgpu* ABI",
+      buildRocdlPipeline);
+}

@@ -1,0 +1,335 @@
+//===- GroupedGemmToGpu.cpp - moe.grouped_gemm as a tiled GPU kernel ------===//
+//
+// The grid is ceil(M/BM) + E row-tiles x ceil(width/BN) column-tiles
+// (DESIGN.md §5): no row-tile spans two experts, so an expert with n rows
+// needs ceil(n/BM) tiles and all of them together at most ceil(M/BM) + E.
+// Each block walks the segments to find its (expert, first row) at run time
+// and idles past the end, so one kernel serves every token count.
+//
+// A block stages BM x BK of x and BK x BN of the expert's weight (both halves
+// of a gated weight) in workgroup memory, widened to f32, between two
+// barriers; each thread keeps TM x TN f32 accumulators in registers and adds
+// the products in ascending In order, the reference's order. The epilogue
+// adds the bias, applies the activation and the gate, and rounds into y.
+// Segments are clamped exactly as the loop lowering clamps them, so no input
+// makes a thread read or write out of bounds.
+//
+//===----------------------------------------------------------------------===//
+#include "GpuKernels.h"
+#include "moe/MoeActivation.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+
+using namespace mlir;
+using namespace mlir::moe;
+
+namespace {
+
+/// The row range of one row-tile: rows [begin, end) of `expert`.
+struct TileRows {
+  Value found; // i1: the block has rows to compute
+  Value expert, begin, end;
+};
+
+Value cmp(OpBuilder &b, Location loc, arith::CmpIPredicate predicate, Value lhs,
+          Value rhs) {
+  return arith::CmpIOp::create(b, loc, predicate, lhs, rhs);
+}
+
+Value select(OpBuilder &b, Location loc, Value condition, Value lhs, Value rhs) {
+  return arith::SelectOp::create(b, loc, condition, lhs, rhs);
+}
+
+/// Walks the experts' segments in order, counting row-tiles, until the tile
+/// numbered `tile`.
+TileRows locateTile(LoopEmitter &em, GroupedGemmOp op, Value segments,
+                    Value numExperts, Value numRows, Value tile, int64_t bm) {
+  OpBuilder &b = em.b;
+  Location loc = em.loc;
+  bool offsets = op.getSegmentKind() == SegmentKind::Offsets;
+  Value capacity =
+      offsets ? Value() : arith::DivUIOp::create(b, loc, numRows, numExperts);
+  Value none = em.index(-1);
+  SmallVector<Value> result = em.forLoop(
+      em.index(0), numExperts,
+      {/*tilesBefore=*/em.index(0), /*previousEnd=*/em.index(0), none,
+       em.index(0), em.index(0)},
+      [&](Value e, ValueRange carried) -> SmallVector<Value> {
+        Value begin, end;
+        if (offsets) {
+          Value next = arith::AddIOp::create(b, loc, e, em.index(1));
+          begin = em.clamp(em.toIndex(em.load(segments, {e})), carried[1],
+                           numRows);
+          end = em.clamp(em.toIndex(em.load(segments, {next})), begin,
+                         numRows);
+        } else {
+          begin = arith::MulIOp::create(b, loc, e, capacity);
+          Value count = em.clamp(em.toIndex(em.load(segments, {e})),
+                                 em.index(0), capacity);
+          end = arith::AddIOp::create(b, loc, begin, count);
+        }
+        Value rows = arith::SubIOp::create(b, loc, end, begin);
+        Value tiles = arith::CeilDivUIOp::create(b, loc, rows, em.index(bm));
+        Value tilesAfter = arith::AddIOp::create(b, loc, carried[0], tiles);
+        Value mine = arith::AndIOp::create(
+            b, loc, cmp(b, loc, arith::CmpIPredicate::ule, carried[0], tile),
+            cmp(b, loc, arith::CmpIPredicate::ult, tile, tilesAfter));
+        Value firstRow = arith::AddIOp::create(
+            b, loc, begin,
+            arith::MulIOp::create(
+                b, loc, arith::SubIOp::create(b, loc, tile, carried[0]),
+                em.index(bm)));
+        return {tilesAfter, end, select(b, loc, mine, e, carried[2]),
+                select(b, loc, mine, firstRow, carried[3]),
+                select(b, loc, mine, end, carried[4])};
+      });
+  Value found = cmp(b, loc, arith::CmpIPredicate::ne, result[2], none);
+  return {found, result[2], result[3], result[4]};
+}
+
+/// `value` when `valid`, else 0, without touching memory when not valid.
+Value loadOrZero(LoopEmitter &em, Value valid, function_ref<Value()> load) {
+  return em.ifThenElse(em.b.getF32Type(), valid, load,
+                       [&] { return em.f32(0.0); });
+}
+
+} // namespace
+
+FailureOr<SmallVector<Value>>
+mlir::moe::lowerGroupedGemmToGpu(GroupedGemmOp op, LoopEmitter &em,
+                                 const GemmTile &tile) {
+  OpBuilder &b = em.b;
+  Location loc = em.loc;
+  if (tile.bm % tile.tm || tile.bn % tile.tn ||
+      (tile.bm * tile.bk) % tile.threads() ||
+      (tile.bk * tile.bn) % tile.threads())
+    return op.emitOpError("has a GPU tile whose parts do not divide evenly");
+  const bool eio = op.getWeightLayout() == WeightLayout::ExpertInOut;
+  const bool gated = op.getGated();
+  const Activation activation = op.getActivation();
+  Type f32 = b.getF32Type();
+
+  Value x = em.toBuffer(op.getX());
+  Value w = em.toBuffer(op.getW());
+  Value segments = em.toBuffer(op.getSegments());
+  Value bias = op.getBias() ? em.toBuffer(op.getBias()) : Value();
+  Value gatherRows =
+      op.getGatherRows() ? em.toBuffer(op.getGatherRows()) : Value();
+  auto xType = cast<MemRefType>(x.getType());
+  auto wType = cast<MemRefType>(w.getType());
+  Type element = xType.getElementType();
+
+  Value numExperts = em.dim(w, 0);
+  Value in = em.dim(x, 1);
+  Value out = em.dim(w, eio ? 2 : 1);
+  int64_t staticOut = wType.getDimSize(eio ? 2 : 1);
+  Value width =
+      gated ? arith::DivUIOp::create(b, loc, out, em.index(2)).getResult() : out;
+  int64_t staticWidth =
+      ShapedType::isDynamic(staticOut) || !gated ? staticOut : staticOut / 2;
+  Value numRows = gatherRows ? em.dim(gatherRows, 0) : em.dim(x, 0);
+  int64_t staticRows =
+      (gatherRows ? cast<MemRefType>(gatherRows.getType()) : xType)
+          .getDimSize(0);
+
+  SmallVector<Value> ySizes;
+  if (ShapedType::isDynamic(staticRows))
+    ySizes.push_back(numRows);
+  if (ShapedType::isDynamic(staticWidth))
+    ySizes.push_back(width);
+  Value y = em.alloc({staticRows, staticWidth}, element, ySizes);
+  // Rows owned by no expert are zero.
+  Value zero = arith::ConstantOp::create(b, loc, element,
+                                         b.getFloatAttr(element, 0.0));
+  launchFlat(em, arith::MulIOp::create(b, loc, numRows, width),
+             [&](LoopEmitter &kernel, Value i) {
+               Value r = arith::DivUIOp::create(kernel.b, loc, i, width);
+               Value c = arith::RemUIOp::create(kernel.b, loc, i, width);
+               kernel.store(zero, y, {r, c});
+             });
+
+  Value gatherK = gatherRows ? em.index(*op.getGatherK()) : Value();
+  Value gatherPairs =
+      gatherRows ? arith::MulIOp::create(b, loc, em.dim(x, 0), gatherK)
+                 : Value();
+
+  const int64_t bm = tile.bm, bn = tile.bn, bk = tile.bk, tm = tile.tm,
+                tn = tile.tn, threads = tile.threads();
+  const int64_t accumulators = tm * tn * (gated ? 2 : 1);
+  SmallVector<MemRefType> shared{workgroupMemRef({bm, bk}, f32),
+                                 workgroupMemRef({bk, bn}, f32)};
+  if (gated)
+    shared.push_back(workgroupMemRef({bk, bn}, f32));
+
+  Value rowTiles = arith::AddIOp::create(
+      b, loc, arith::CeilDivUIOp::create(b, loc, numRows, em.index(bm)),
+      numExperts);
+  Value columnTiles = arith::CeilDivUIOp::create(b, loc, width, em.index(bn));
+  // A width of 0 leaves nothing to compute (and an empty grid is an error).
+  Value anyColumns = cmp(b, loc, arith::CmpIPredicate::ugt, width, em.index(0));
+  em.ifThen(anyColumns, [&] {
+    launchKernel(
+        em, rowTiles, columnTiles, tile.threadsX(), tile.threadsY(), shared,
+        [&](gpu::LaunchOp launch) {
+          LoopEmitter k(b, loc);
+          Value tileA = launch.getWorkgroupAttributions()[0];
+          Value tileB = launch.getWorkgroupAttributions()[1];
+          Value tileUp = gated ? Value(launch.getWorkgroupAttributions()[2]) : Value();
+          Value tx = launch.getThreadIds().x, ty = launch.getThreadIds().y;
+          Value thread = arith::AddIOp::create(
+              b, loc, arith::MulIOp::create(b, loc, ty, k.index(tile.threadsX())),
+              tx);
+          Value firstColumn = arith::MulIOp::create(
+              b, loc, launch.getBlockIds().y, k.index(bn));
+          TileRows rows = locateTile(k, op, segments, numExperts, numRows,
+                                     launch.getBlockIds().x, bm);
+          // Block-uniform: every thread of an idle block skips the barriers.
+          k.ifThen(rows.found, [&] {
+            Value kTiles = arith::CeilDivUIOp::create(b, loc, in, k.index(bk));
+            SmallVector<Value> init(accumulators, k.f32(0.0));
+            SmallVector<Value> acc = k.forLoop(
+                k.index(0), kTiles, init,
+                [&](Value kt, ValueRange carried) -> SmallVector<Value> {
+                  Value k0 = arith::MulIOp::create(b, loc, kt, k.index(bk));
+                  // x tile: consecutive threads read consecutive In.
+                  for (int64_t s = 0; s < bm * bk / threads; ++s) {
+                    Value idx = arith::AddIOp::create(b, loc, thread,
+                                                      k.index(s * threads));
+                    Value r = arith::DivUIOp::create(b, loc, idx, k.index(bk));
+                    Value kk = arith::RemUIOp::create(b, loc, idx, k.index(bk));
+                    Value row = arith::AddIOp::create(b, loc, rows.begin, r);
+                    Value column = arith::AddIOp::create(b, loc, k0, kk);
+                    Value valid = arith::AndIOp::create(
+                        b, loc, cmp(b, loc, arith::CmpIPredicate::ult, row, rows.end),
+                        cmp(b, loc, arith::CmpIPredicate::ult, column, in));
+                    Value value = loadOrZero(k, valid, [&]() -> Value {
+                      if (!gatherRows)
+                        return k.loadF32(x, {row, column});
+                      // Row r reads token rows[r] / K; an empty row is 0.
+                      Value pair = k.load(gatherRows, {row});
+                      Value pairs = arith::IndexCastOp::create(
+                          b, loc, b.getI32Type(), gatherPairs);
+                      return loadOrZero(
+                          k, k.inRange(pair, k.i32(0), pairs), [&]() -> Value {
+                            Value token = arith::DivUIOp::create(
+                                b, loc, k.toIndex(pair), gatherK);
+                            return k.loadF32(x, {token, column});
+                          });
+                    });
+                    k.store(value, tileA, {r, kk});
+                  }
+                  // Weight tile(s): consecutive threads read the weight's
+                  // contiguous dimension (Out for eio, In for eoi).
+                  for (int64_t s = 0; s < bk * bn / threads; ++s) {
+                    Value idx = arith::AddIOp::create(b, loc, thread,
+                                                      k.index(s * threads));
+                    Value kk, c;
+                    if (eio) {
+                      kk = arith::DivUIOp::create(b, loc, idx, k.index(bn));
+                      c = arith::RemUIOp::create(b, loc, idx, k.index(bn));
+                    } else {
+                      c = arith::DivUIOp::create(b, loc, idx, k.index(bk));
+                      kk = arith::RemUIOp::create(b, loc, idx, k.index(bk));
+                    }
+                    Value reduction = arith::AddIOp::create(b, loc, k0, kk);
+                    Value column = arith::AddIOp::create(b, loc, firstColumn, c);
+                    Value valid = arith::AndIOp::create(
+                        b, loc,
+                        cmp(b, loc, arith::CmpIPredicate::ult, column, width),
+                        cmp(b, loc, arith::CmpIPredicate::ult, reduction, in));
+                    auto weightAt = [&](Value o) -> Value {
+                      return eio ? k.loadF32(w, {rows.expert, reduction, o})
+                                 : k.loadF32(w, {rows.expert, o, reduction});
+                    };
+                    k.store(loadOrZero(k, valid, [&] { return weightAt(column); }),
+                            tileB, {kk, c});
+                    if (gated) {
+                      Value upColumn = arith::AddIOp::create(b, loc, column, width);
+                      k.store(
+                          loadOrZero(k, valid, [&] { return weightAt(upColumn); }),
+                          tileUp, {kk, c});
+                    }
+                  }
+                  gpu::BarrierOp::create(b, loc);
+                  SmallVector<Value> next = k.forLoop(
+                      k.index(0), k.index(bk), carried,
+                      [&](Value kk, ValueRange acc) -> SmallVector<Value> {
+                        SmallVector<Value> a, wv, up;
+                        for (int64_t i = 0; i < tm; ++i) {
+                          Value r = arith::AddIOp::create(
+                              b, loc, arith::MulIOp::create(b, loc, ty, k.index(tm)),
+                              k.index(i));
+                          a.push_back(k.load(tileA, {r, kk}));
+                        }
+                        for (int64_t j = 0; j < tn; ++j) {
+                          Value c = arith::AddIOp::create(
+                              b, loc, arith::MulIOp::create(b, loc, tx, k.index(tn)),
+                              k.index(j));
+                          wv.push_back(k.load(tileB, {kk, c}));
+                          if (gated)
+                            up.push_back(k.load(tileUp, {kk, c}));
+                        }
+                        SmallVector<Value> sums(acc.begin(), acc.end());
+                        for (int64_t i = 0; i < tm; ++i)
+                          for (int64_t j = 0; j < tn; ++j) {
+                            int64_t slot = i * tn + j;
+                            sums[slot] = arith::AddFOp::create(
+                                b, loc, sums[slot],
+                                arith::MulFOp::create(b, loc, a[i], wv[j]));
+                            if (gated)
+                              sums[tm * tn + slot] = arith::AddFOp::create(
+                                  b, loc, sums[tm * tn + slot],
+                                  arith::MulFOp::create(b, loc, a[i], up[j]));
+                          }
+                        return sums;
+                      });
+                  // The next tile overwrites workgroup memory.
+                  gpu::BarrierOp::create(b, loc);
+                  return next;
+                });
+
+            for (int64_t i = 0; i < tm; ++i)
+              for (int64_t j = 0; j < tn; ++j) {
+                Value row = arith::AddIOp::create(
+                    b, loc, rows.begin,
+                    arith::AddIOp::create(
+                        b, loc, arith::MulIOp::create(b, loc, ty, k.index(tm)),
+                        k.index(i)));
+                Value column = arith::AddIOp::create(
+                    b, loc, firstColumn,
+                    arith::AddIOp::create(
+                        b, loc, arith::MulIOp::create(b, loc, tx, k.index(tn)),
+                        k.index(j)));
+                Value inside = arith::AndIOp::create(
+                    b, loc, cmp(b, loc, arith::CmpIPredicate::ult, row, rows.end),
+                    cmp(b, loc, arith::CmpIPredicate::ult, column, width));
+                k.ifThen(inside, [&] {
+                  Value value = acc[i * tn + j];
+                  if (bias)
+                    value = arith::AddFOp::create(
+                        b, loc, value, k.loadF32(bias, {rows.expert, column}));
+                  value = buildActivation(b, loc, value, activation);
+                  if (gated) {
+                    Value upValue = acc[tm * tn + i * tn + j];
+                    if (bias)
+                      upValue = arith::AddFOp::create(
+                          b, loc, upValue,
+                          k.loadF32(bias,
+                                    {rows.expert,
+                                     arith::AddIOp::create(b, loc, column, width)}));
+                    value = arith::MulFOp::create(b, loc, value, upValue);
+                  }
+                  k.storeRounded(value, y, {row, column});
+                });
+              }
+          });
+        });
+  });
+
+  if (!op.getCombineRows())
+    return SmallVector<Value>{em.toTensor(y)};
+  Value combineRows = em.toBuffer(op.getCombineRows());
+  Value combineWeights = em.toBuffer(op.getCombineWeights());
+  return SmallVector<Value>{em.toTensor(
+      emitCombineKernels(em, y, combineRows, combineWeights, element))};
+}
