@@ -20,6 +20,21 @@ tool_dirs = [config.moe_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
     [ToolSubst("moe-opt", unresolved="fatal"),
      ToolSubst("moe-compile", unresolved="fatal"),
-     ToolSubst("llvm-nm", unresolved="fatal")],
+     ToolSubst("llvm-nm", unresolved="fatal"),
+     ToolSubst("llvm-readelf", unresolved="fatal")],
     tool_dirs)
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+
+# The device objects of a GPU-lowered module, as files (.ptx, .s, .hsaco).
+config.substitutions.append(
+    ("%extract-gpu-objects",
+     "python3 " + os.path.join(config.moe_src_root, "scripts",
+                               "extract-gpu-objects.py")))
+
+# A CUDA toolkit: ptxas validates every generated kernel, and libdevice
+# resolves the math calls in PTX (DESIGN.md §1).
+cuda_home = os.environ.get("CUDA_HOME") or "/usr/local/cuda"
+ptxas = os.path.join(cuda_home, "bin", "ptxas")
+if os.path.exists(ptxas):
+    config.available_features.add("cuda-toolkit")
+    config.substitutions.append(("%ptxas", ptxas))

@@ -70,6 +70,12 @@ std::string mlir::moe::defaultRocmToolkit() {
 #endif
 }
 
+std::string mlir::moe::defaultCudaToolkit() {
+  if (const char *env = std::getenv("CUDA_HOME"); env && *env)
+    return env;
+  return "/usr/local/cuda";
+}
+
 void mlir::moe::buildMoeToGpuKernelsPipeline(OpPassManager &pm,
                                              const GpuPipelineOptions &options) {
   pm.addPass(createMoeDecompose());
@@ -93,9 +99,13 @@ void mlir::moe::buildNvvmPipeline(OpPassManager &pm,
                   .str(),
               "NVVM kernel");
   addPipeline(pm, kHostPipeline, "host");
+  // The toolkit gives ptxas (cubin) and libdevice (math); without one the
+  // PTX keeps unresolved __nv_* calls (MLIR22-NOTES.md).
+  std::string toolkit = options.cudaPath.empty() ? defaultCudaToolkit()
+                                                 : options.cudaPath.getValue();
   addPipeline(pm,
-              llvm::formatv("gpu-module-to-binary{{format={0}}",
-                            options.format.getValue())
+              llvm::formatv("gpu-module-to-binary{{format={0} toolkit={1}}",
+                            options.format.getValue(), toolkit)
                   .str(),
               "NVVM serialization");
 }

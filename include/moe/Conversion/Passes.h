@@ -51,6 +51,11 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
       llvm::cl::desc("gpu-module-to-binary format: isa (PTX / AMDGCN "
                      "assembly), bin (cubin / hsaco), offload (LLVM IR)"),
       llvm::cl::init("isa")};
+  Option<std::string> cudaPath{
+      *this, "cuda-path",
+      llvm::cl::desc("CUDA toolkit directory (ptxas, nvvm/libdevice); "
+                     "default $CUDA_HOME, else /usr/local/cuda"),
+      llvm::cl::init("")};
   Option<std::string> rocmPath{
       *this, "rocm-path",
       llvm::cl::desc("ROCm toolkit directory (llvm/bin/ld.lld and "
@@ -66,6 +71,8 @@ void buildMoeToGpuKernelsPipeline(OpPassManager &pm,
 /// ... then NVVM (PTX/cubin) or ROCDL (AMDGCN/hsaco) and host LLVM.
 void buildNvvmPipeline(OpPassManager &pm, const GpuPipelineOptions &options);
 void buildRocdlPipeline(OpPassManager &pm, const GpuPipelineOptions &options);
+/// $CUDA_HOME, else /usr/local/cuda.
+std::string defaultCudaToolkit();
 /// $ROCM_PATH, else the toolkit directory of links the build prepared.
 std::string defaultRocmToolkit();
 
