@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "GpuKernels.h"
+#include "LowerOps.h"
 #include "moe/MoeActivation.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -109,35 +110,13 @@ mlir::moe::lowerGroupedGemmToGpu(GroupedGemmOp op, LoopEmitter &em,
   const Activation activation = op.getActivation();
   Type f32 = b.getF32Type();
 
-  Value x = em.toBuffer(op.getX());
-  Value w = em.toBuffer(op.getW());
-  Value segments = em.toBuffer(op.getSegments());
-  Value bias = op.getBias() ? em.toBuffer(op.getBias()) : Value();
-  Value gatherRows =
-      op.getGatherRows() ? em.toBuffer(op.getGatherRows()) : Value();
-  auto xType = cast<MemRefType>(x.getType());
-  auto wType = cast<MemRefType>(w.getType());
-  Type element = xType.getElementType();
-
-  Value numExperts = em.dim(w, 0);
-  Value in = em.dim(x, 1);
-  Value out = em.dim(w, eio ? 2 : 1);
-  int64_t staticOut = wType.getDimSize(eio ? 2 : 1);
-  Value width =
-      gated ? arith::DivUIOp::create(b, loc, out, em.index(2)).getResult() : out;
-  int64_t staticWidth =
-      ShapedType::isDynamic(staticOut) || !gated ? staticOut : staticOut / 2;
-  Value numRows = gatherRows ? em.dim(gatherRows, 0) : em.dim(x, 0);
-  int64_t staticRows =
-      (gatherRows ? cast<MemRefType>(gatherRows.getType()) : xType)
-          .getDimSize(0);
-
-  SmallVector<Value> ySizes;
-  if (ShapedType::isDynamic(staticRows))
-    ySizes.push_back(numRows);
-  if (ShapedType::isDynamic(staticWidth))
-    ySizes.push_back(width);
-  Value y = em.alloc({staticRows, staticWidth}, element, ySizes);
+  GroupedGemmBuffers g = GroupedGemmBuffers::create(op, em);
+  Value x = g.x, w = g.w, segments = g.segments, bias = g.bias,
+        gatherRows = g.gatherRows;
+  Value numExperts = g.numExperts, in = g.in, width = g.width,
+        numRows = g.numRows;
+  Type element = g.element;
+  Value y = g.allocResult(em);
   // Rows owned by no expert are zero.
   Value zero = arith::ConstantOp::create(b, loc, element,
                                          b.getFloatAttr(element, 0.0));

@@ -52,6 +52,46 @@ void checkOffsets(LoopEmitter &em, ContractRecorder &checks, Value offsets,
 
 } // namespace
 
+GroupedGemmBuffers GroupedGemmBuffers::create(GroupedGemmOp op,
+                                              LoopEmitter &em) {
+  OpBuilder &b = em.b;
+  GroupedGemmBuffers g;
+  bool eio = op.getWeightLayout() == WeightLayout::ExpertInOut;
+  g.x = em.toBuffer(op.getX());
+  g.w = em.toBuffer(op.getW());
+  g.segments = em.toBuffer(op.getSegments());
+  g.bias = op.getBias() ? em.toBuffer(op.getBias()) : Value();
+  g.gatherRows = op.getGatherRows() ? em.toBuffer(op.getGatherRows()) : Value();
+  auto xType = cast<MemRefType>(g.x.getType());
+  auto wType = cast<MemRefType>(g.w.getType());
+  g.element = xType.getElementType();
+  g.numExperts = em.dim(g.w, 0);
+  g.in = em.dim(g.x, 1);
+  g.out = em.dim(g.w, eio ? 2 : 1);
+  g.staticOut = wType.getDimSize(eio ? 2 : 1);
+  g.width = op.getGated() ? arith::DivUIOp::create(b, em.loc, g.out,
+                                                   em.index(2))
+                                .getResult()
+                          : g.out;
+  g.staticWidth = ShapedType::isDynamic(g.staticOut) || !op.getGated()
+                      ? g.staticOut
+                      : g.staticOut / 2;
+  g.numRows = g.gatherRows ? em.dim(g.gatherRows, 0) : em.dim(g.x, 0);
+  g.staticRows =
+      (g.gatherRows ? cast<MemRefType>(g.gatherRows.getType()) : xType)
+          .getDimSize(0);
+  return g;
+}
+
+Value GroupedGemmBuffers::allocResult(LoopEmitter &em) const {
+  SmallVector<Value> sizes;
+  if (ShapedType::isDynamic(staticRows))
+    sizes.push_back(numRows);
+  if (ShapedType::isDynamic(staticWidth))
+    sizes.push_back(width);
+  return em.alloc({staticRows, staticWidth}, element, sizes);
+}
+
 SmallVector<Value> mlir::moe::lowerGroupedGemm(GroupedGemmOp op,
                                                LoopEmitter &em,
                                                ContractRecorder &checks) {
@@ -63,38 +103,16 @@ SmallVector<Value> mlir::moe::lowerGroupedGemm(GroupedGemmOp op,
   Activation activation = op.getActivation();
   Type i32 = b.getI32Type(), f32 = b.getF32Type();
 
-  Value x = em.toBuffer(op.getX());
-  Value w = em.toBuffer(op.getW());
-  Value segments = em.toBuffer(op.getSegments());
-  Value bias = op.getBias() ? em.toBuffer(op.getBias()) : Value();
-  Value gatherRows =
-      op.getGatherRows() ? em.toBuffer(op.getGatherRows()) : Value();
-  auto xType = cast<MemRefType>(x.getType());
-  auto wType = cast<MemRefType>(w.getType());
-
-  Value numExperts = em.dim(w, 0);
-  Value in = em.dim(x, 1);
-  Value out = em.dim(w, eio ? 2 : 1);
-  int64_t staticOut = wType.getDimSize(eio ? 2 : 1);
-  Value width =
-      gated ? arith::DivUIOp::create(b, loc, out, em.index(2)).getResult() : out;
-  int64_t staticWidth = ShapedType::isDynamic(staticOut) || !gated
-                            ? staticOut
-                            : staticOut / 2;
-  Value numRows = gatherRows ? em.dim(gatherRows, 0) : em.dim(x, 0);
-  int64_t staticRows = (gatherRows ? cast<MemRefType>(gatherRows.getType())
-                                   : xType)
-                           .getDimSize(0);
-
-  SmallVector<Value> ySizes;
-  if (ShapedType::isDynamic(staticRows))
-    ySizes.push_back(numRows);
-  if (ShapedType::isDynamic(staticWidth))
-    ySizes.push_back(width);
-  Value y = em.alloc({staticRows, staticWidth}, xType.getElementType(), ySizes);
+  GroupedGemmBuffers g = GroupedGemmBuffers::create(op, em);
+  Value x = g.x, w = g.w, segments = g.segments, bias = g.bias,
+        gatherRows = g.gatherRows;
+  Value numExperts = g.numExperts, in = g.in, out = g.out, width = g.width,
+        numRows = g.numRows;
+  int64_t staticOut = g.staticOut;
+  Value y = g.allocResult(em);
   em.fill(y, arith::ConstantOp::create(
-                 b, loc, xType.getElementType(),
-                 b.getFloatAttr(xType.getElementType(), 0.0)));
+                 b, loc, g.element,
+                 b.getFloatAttr(g.element, 0.0)));
   SmallVector<Value> outSizes;
   if (ShapedType::isDynamic(staticOut))
     outSizes.push_back(out);
@@ -220,5 +238,5 @@ SmallVector<Value> mlir::moe::lowerGroupedGemm(GroupedGemmOp op,
   Value combineWeights = em.toBuffer(op.getCombineWeights());
   return {em.toTensor(emitCombine(em, checks, opName, "combine rows", y,
                                   combineRows, combineWeights,
-                                  xType.getElementType()))};
+                                  g.element))};
 }

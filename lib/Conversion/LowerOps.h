@@ -25,6 +25,25 @@ SmallVector<Value> lowerUnpermute(UnpermuteOp op, LoopEmitter &em,
 SmallVector<Value> lowerGroupedGemm(GroupedGemmOp op, LoopEmitter &em,
                                     ContractRecorder &checks);
 
+/// The moe ops under `root` in walk order; an moe.layer (not decomposed) is
+/// an error on that op.
+LogicalResult collectMoeOps(Operation *root, SmallVectorImpl<Operation *> &ops);
+
+/// The buffers and sizes of a moe.grouped_gemm, shared by its CPU and GPU
+/// lowerings: operands as buffers (bias and gatherRows null when absent),
+/// `out` the weight's Out, `width` the result width (Out/2 when gated),
+/// `numRows` the rows M of the grouped operand (gather rows, else x).
+struct GroupedGemmBuffers {
+  Value x, w, segments, bias, gatherRows;
+  Value numExperts, in, out, width, numRows;
+  int64_t staticOut, staticWidth, staticRows;
+  Type element; // x's element type, the result's
+
+  static GroupedGemmBuffers create(GroupedGemmOp op, LoopEmitter &em);
+  /// A fresh [M, width] result buffer (not initialized).
+  Value allocResult(LoopEmitter &em) const;
+};
+
 /// softmax of row `t` of `logits` [T, E] into the f32 buffer `out` [E], in the
 /// reference's order: max, then exp(l - max) summed in order, then divided.
 void emitSoftmaxRow(LoopEmitter &em, Value logits, Value t, Value numExperts,

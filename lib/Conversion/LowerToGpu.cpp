@@ -1,5 +1,6 @@
 //===- LowerToGpu.cpp - the moe-lower-to-gpu pass -------------------------===//
 #include "GpuKernels.h"
+#include "LowerOps.h"
 #include "moe/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -26,16 +27,7 @@ struct MoeLowerToGpuPass
       return signalPassFailure();
     }
     SmallVector<Operation *> ops;
-    WalkResult walk = getOperation().walk([&](Operation *op) {
-      if (isa<LayerOp>(op)) {
-        op->emitOpError("must be decomposed first (run moe-decompose)");
-        return WalkResult::interrupt();
-      }
-      if (isa_and_nonnull<MoeDialect>(op->getDialect()))
-        ops.push_back(op);
-      return WalkResult::advance();
-    });
-    if (walk.wasInterrupted())
+    if (failed(collectMoeOps(getOperation(), ops)))
       return signalPassFailure();
 
     for (Operation *op : ops) {

@@ -13,6 +13,20 @@ namespace mlir::moe {
 using namespace mlir;
 using namespace mlir::moe;
 
+LogicalResult mlir::moe::collectMoeOps(Operation *root,
+                                      SmallVectorImpl<Operation *> &ops) {
+  WalkResult walk = root->walk([&](Operation *op) {
+    if (isa<LayerOp>(op)) {
+      op->emitOpError("must be decomposed first (run moe-decompose)");
+      return WalkResult::interrupt();
+    }
+    if (isa_and_nonnull<MoeDialect>(op->getDialect()))
+      ops.push_back(op);
+    return WalkResult::advance();
+  });
+  return failure(walk.wasInterrupted());
+}
+
 namespace {
 
 SmallVector<Value> lowerOp(Operation *op, LoopEmitter &em,
@@ -64,16 +78,7 @@ struct MoeLowerToLoopsPass
   LogicalResult lowerFunction(ModuleOp module, func::FuncOp func,
                               SmallVectorImpl<ContractSite> &sites) {
     SmallVector<Operation *> ops;
-    WalkResult walk = func.walk([&](Operation *op) {
-      if (isa<LayerOp>(op)) {
-        op->emitOpError("must be decomposed first (run moe-decompose)");
-        return WalkResult::interrupt();
-      }
-      if (isa_and_nonnull<MoeDialect>(op->getDialect()))
-        ops.push_back(op);
-      return WalkResult::advance();
-    });
-    if (walk.wasInterrupted())
+    if (failed(collectMoeOps(func, ops)))
       return failure();
     if (ops.empty() || func.isExternal())
       return success();
