@@ -25,7 +25,8 @@ MemRefType mlir::moe::workgroupMemRef(ArrayRef<int64_t> shape, Type element) {
       gpu::AddressSpaceAttr::get(context, gpu::AddressSpace::Workgroup));
 }
 
-gpu::LaunchOp mlir::moe::launchKernel(LoopEmitter &em, Value gridX, Value gridY,
+gpu::LaunchOp mlir::moe::launchKernel(LoopEmitter &em, StringRef name,
+                                      Value gridX, Value gridY,
                                       int64_t blockX, int64_t blockY,
                                       ArrayRef<MemRefType> workgroupBuffers,
                                       function_ref<void(gpu::LaunchOp)> body) {
@@ -37,6 +38,8 @@ gpu::LaunchOp mlir::moe::launchKernel(LoopEmitter &em, Value gridX, Value gridY,
       b, loc, gridX, gridY, em.index(1), em.index(blockX), em.index(blockY),
       em.index(1), /*dynamicSharedMemorySize=*/nullptr,
       /*asyncTokenType=*/nullptr, /*asyncDependencies=*/{}, attributions);
+  launch.setModuleAttr(FlatSymbolRefAttr::get(b.getContext(), kKernelModule));
+  launch.setFunctionAttr(FlatSymbolRefAttr::get(b.getContext(), name));
   OpBuilder::InsertionGuard guard(b);
   Block &block = launch.getBody().front();
   if (block.empty() || !block.back().hasTrait<OpTrait::IsTerminator>()) {
@@ -48,7 +51,7 @@ gpu::LaunchOp mlir::moe::launchKernel(LoopEmitter &em, Value gridX, Value gridY,
   return launch;
 }
 
-void mlir::moe::launchFlat(LoopEmitter &em, Value count,
+void mlir::moe::launchFlat(LoopEmitter &em, StringRef name, Value count,
                            function_ref<void(LoopEmitter &, Value)> body) {
   OpBuilder &b = em.b;
   Location loc = em.loc;
@@ -58,7 +61,7 @@ void mlir::moe::launchFlat(LoopEmitter &em, Value count,
   em.ifThen(any, [&] {
     Value blocks = arith::CeilDivUIOp::create(b, loc, count,
                                               em.index(kFlatBlock));
-    launchKernel(em, blocks, em.index(1), kFlatBlock, 1, {},
+    launchKernel(em, name, blocks, em.index(1), kFlatBlock, 1, {},
                  [&](gpu::LaunchOp launch) {
                    LoopEmitter kernel(b, loc);
                    Value base = arith::MulIOp::create(
@@ -72,7 +75,33 @@ void mlir::moe::launchFlat(LoopEmitter &em, Value count,
   });
 }
 
-Value mlir::moe::emitCombineKernels(LoopEmitter &em, Value y, Value rows,
+void mlir::moe::launchSingle(LoopEmitter &em, StringRef name,
+                             function_ref<void(LoopEmitter &)> body) {
+  launchKernel(em, name, em.index(1), em.index(1), 1, 1, {},
+               [&](gpu::LaunchOp) {
+    LoopEmitter kernel(em.b, em.loc);
+    body(kernel);
+  });
+}
+
+Value mlir::moe::rowView(LoopEmitter &em, Value buffer, Value row) {
+  auto type = cast<MemRefType>(buffer.getType());
+  OpBuilder &b = em.b;
+  SmallVector<OpFoldResult> offsets{row, b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes{b.getIndexAttr(1)};
+  if (type.isDynamicDim(1))
+    sizes.push_back(OpFoldResult(em.dim(buffer, 1)));
+  else
+    sizes.push_back(b.getIndexAttr(type.getDimSize(1)));
+  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+  MemRefType viewType = memref::SubViewOp::inferRankReducedResultType(
+      {type.getDimSize(1)}, type, offsets, sizes, strides);
+  return memref::SubViewOp::create(b, em.loc, viewType, buffer, offsets, sizes,
+                                   strides);
+}
+
+Value mlir::moe::emitCombineKernels(LoopEmitter &em, StringRef name, Value y,
+                                    Value rows,
                                     Value weights, Type outElement) {
   OpBuilder &b = em.b;
   Location loc = em.loc;
@@ -86,11 +115,13 @@ Value mlir::moe::emitCombineKernels(LoopEmitter &em, Value y, Value rows,
 
   // holder[p] = the lowest row holding pair p, `unheld` when none.
   Value holder = em.alloc({ShapedType::kDynamic}, i32, {pairs});
-  launchFlat(em, pairs, [&](LoopEmitter &kernel, Value p) {
+  std::string prefix = name.str();
+  launchFlat(em, prefix + "_unheld", pairs, [&](LoopEmitter &kernel, Value p) {
     kernel.store(kernel.i32(unheld), holder, {p});
   });
   Value pairsI32 = arith::IndexCastOp::create(b, loc, i32, pairs);
-  launchFlat(em, numRows, [&](LoopEmitter &kernel, Value r) {
+  launchFlat(em, prefix + "_claim", numRows,
+             [&](LoopEmitter &kernel, Value r) {
     Value pair = kernel.load(rows, {r});
     kernel.ifThen(kernel.inRange(pair, kernel.i32(0), pairsI32), [&] {
       Value row = arith::IndexCastOp::create(kernel.b, loc, i32, r);
@@ -106,7 +137,8 @@ Value mlir::moe::emitCombineKernels(LoopEmitter &em, Value y, Value rows,
   Value out = em.alloc({ShapedType::kDynamic, staticHidden}, outElement,
                        outSizes);
   Value elements = arith::MulIOp::create(b, loc, tokens, hidden);
-  launchFlat(em, elements, [&](LoopEmitter &kernel, Value i) {
+  launchFlat(em, prefix + "_sum", elements, [&](LoopEmitter &kernel,
+                                                Value i) {
     OpBuilder &kb = kernel.b;
     Value t = arith::DivUIOp::create(kb, loc, i, hidden);
     Value h = arith::RemUIOp::create(kb, loc, i, hidden);
@@ -142,5 +174,6 @@ FailureOr<SmallVector<Value>> mlir::moe::lowerUnpermuteToGpu(UnpermuteOp op,
   Value weights = em.toBuffer(op.getWeights());
   Type element = cast<MemRefType>(y.getType()).getElementType();
   return SmallVector<Value>{
-      em.toTensor(emitCombineKernels(em, y, rows, weights, element))};
+      em.toTensor(emitCombineKernels(em, "unpermute", y, rows, weights,
+                                     element))};
 }

@@ -25,19 +25,32 @@ struct GemmTile {
   int64_t threads() const { return threadsX() * threadsY(); }
 };
 
-/// Creates `gpu.launch` with the given grid and block and workgroup buffers,
-/// and calls `body(launch)` with the builder inside the kernel, before its
+/// The gpu.module every kernel is outlined into: one device binary per
+/// compiled module.
+constexpr const char *kKernelModule = "moe_kernels";
+
+/// Creates `gpu.launch` named `name` (the outlined kernel's name in
+/// kKernelModule) with the given grid and block and workgroup buffers, and
+/// calls `body(launch)` with the builder inside the kernel, before its
 /// terminator.
-gpu::LaunchOp launchKernel(LoopEmitter &em, Value gridX, Value gridY,
+gpu::LaunchOp launchKernel(LoopEmitter &em, StringRef name, Value gridX,
+                           Value gridY,
                            int64_t blockX, int64_t blockY,
                            ArrayRef<MemRefType> workgroupBuffers,
                            function_ref<void(gpu::LaunchOp)> body);
 
 /// One thread per element of [0, count): `body(em, i)` inside a 1-D launch of
 /// `kFlatBlock`-thread blocks; threads past `count` do nothing.
-void launchFlat(LoopEmitter &em, Value count,
+void launchFlat(LoopEmitter &em, StringRef name, Value count,
                 function_ref<void(LoopEmitter &, Value)> body);
 constexpr int64_t kFlatBlock = 256;
+
+/// A one-thread kernel: `body(em)` runs once (serial steps between kernels).
+void launchSingle(LoopEmitter &em, StringRef name,
+                  function_ref<void(LoopEmitter &)> body);
+
+/// Row `row` of the 2-D `buffer` as a 1-D strided view.
+Value rowView(LoopEmitter &em, Value buffer, Value row);
 
 /// `memref<shape x element, #gpu.address_space<workgroup>>`.
 MemRefType workgroupMemRef(ArrayRef<int64_t> shape, Type element);
@@ -48,10 +61,17 @@ FailureOr<SmallVector<Value>> lowerGroupedGemmToGpu(GroupedGemmOp op,
                                                     const GemmTile &tile);
 FailureOr<SmallVector<Value>> lowerUnpermuteToGpu(UnpermuteOp op,
                                                   LoopEmitter &em);
+FailureOr<SmallVector<Value>> lowerRouteToGpu(RouteOp op, LoopEmitter &em);
+FailureOr<SmallVector<Value>> lowerBalanceLossToGpu(BalanceLossOp op,
+                                                    LoopEmitter &em);
+FailureOr<SmallVector<Value>> lowerPermuteToGpu(PermuteOp op,
+                                                LoopEmitter &em);
+FailureOr<SmallVector<Value>> lowerDispatchToGpu(DispatchOp op,
+                                                 LoopEmitter &em);
 
 /// out [T, H] = Σ_k weights[t, k] · y[row holding pair t·K + k] (f32, k
 /// order, rounded to `outElement`); the first row naming a pair holds it.
-Value emitCombineKernels(LoopEmitter &em, Value y, Value rows, Value weights,
+Value emitCombineKernels(LoopEmitter &em, StringRef name, Value y, Value rows, Value weights,
                          Type outElement);
 
 } // namespace mlir::moe

@@ -23,21 +23,32 @@ using namespace mlir::moe;
 
 namespace {
 
-/// Tensors to buffers, then every gpu.launch into a gpu.module kernel.
+/// Tensors to buffers; the linalg ops moe-decompose leaves (router matmul,
+/// shared expert) become 16 x 16 thread tiles of parallel loops mapped to
+/// gpu.launch, so no buffer is touched on the host; then every gpu.launch
+/// into a gpu.module kernel.
 constexpr const char *kOutlinePipeline =
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
-    "convert-linalg-to-loops,"
+    "convert-linalg-to-parallel-loops,"
+    "scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16 "
+    "no-min-max-bounds=true},"
+    "func.func(gpu-map-parallel-loops),"
+    "convert-parallel-loops-to-gpu,"
     "canonicalize,"
+    "moe-name-gpu-kernels,"
     "gpu-kernel-outlining,"
-    "lower-affine,"
+    "gpu.module(lower-affine),"
     "convert-scf-to-cf,"
     "expand-strided-metadata,"
-    "lower-affine";
+    "gpu.module(lower-affine)";
 
 /// The host side after the kernels are converted: launches become calls of
-/// the mgpu* ABI (MLIR22-NOTES.md), everything else the LLVM dialect.
+/// the mgpu* ABI (MLIR22-NOTES.md), everything else the LLVM dialect. Host
+/// affine maps (launch grids) live until here so the kernel table can print
+/// them as formulas.
 constexpr const char *kHostPipeline =
+    "lower-affine,"
     "convert-math-to-llvm,"
     "convert-math-to-libm,"
     "arith-expand{include-bf16=true},"
@@ -90,6 +101,17 @@ void mlir::moe::buildMoeToGpuKernelsPipeline(OpPassManager &pm,
 void mlir::moe::buildNvvmPipeline(OpPassManager &pm,
                                   const GpuPipelineOptions &options) {
   buildMoeToGpuKernelsPipeline(pm, options);
+  buildNvvmFromKernelsPipeline(pm, options);
+}
+
+void mlir::moe::buildRocdlPipeline(OpPassManager &pm,
+                                   const GpuPipelineOptions &options) {
+  buildMoeToGpuKernelsPipeline(pm, options);
+  buildRocdlFromKernelsPipeline(pm, options);
+}
+
+void mlir::moe::buildNvvmFromKernelsPipeline(
+    OpPassManager &pm, const GpuPipelineOptions &options) {
   std::string chip = options.chip.empty() ? "sm_90" : options.chip.getValue();
   addPipeline(pm,
               llvm::formatv("nvvm-attach-target{{chip={0} features={1} O=3},"
@@ -110,9 +132,8 @@ void mlir::moe::buildNvvmPipeline(OpPassManager &pm,
               "NVVM serialization");
 }
 
-void mlir::moe::buildRocdlPipeline(OpPassManager &pm,
-                                   const GpuPipelineOptions &options) {
-  buildMoeToGpuKernelsPipeline(pm, options);
+void mlir::moe::buildRocdlFromKernelsPipeline(
+    OpPassManager &pm, const GpuPipelineOptions &options) {
   std::string chip = options.chip.empty() ? "gfx942" : options.chip.getValue();
   std::string toolkit = options.rocmPath.empty() ? defaultRocmToolkit()
                                                  : options.rocmPath.getValue();

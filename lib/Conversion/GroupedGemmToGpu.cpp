@@ -120,7 +120,7 @@ mlir::moe::lowerGroupedGemmToGpu(GroupedGemmOp op, LoopEmitter &em,
   // Rows owned by no expert are zero.
   Value zero = arith::ConstantOp::create(b, loc, element,
                                          b.getFloatAttr(element, 0.0));
-  launchFlat(em, arith::MulIOp::create(b, loc, numRows, width),
+  launchFlat(em, "grouped_gemm_zero", arith::MulIOp::create(b, loc, numRows, width),
              [&](LoopEmitter &kernel, Value i) {
                Value r = arith::DivUIOp::create(kernel.b, loc, i, width);
                Value c = arith::RemUIOp::create(kernel.b, loc, i, width);
@@ -148,7 +148,7 @@ mlir::moe::lowerGroupedGemmToGpu(GroupedGemmOp op, LoopEmitter &em,
   Value anyColumns = cmp(b, loc, arith::CmpIPredicate::ugt, width, em.index(0));
   em.ifThen(anyColumns, [&] {
     launchKernel(
-        em, rowTiles, columnTiles, tile.threadsX(), tile.threadsY(), shared,
+        em, "grouped_gemm", rowTiles, columnTiles, tile.threadsX(), tile.threadsY(), shared,
         [&](gpu::LaunchOp launch) {
           LoopEmitter k(b, loc);
           Value tileA = launch.getWorkgroupAttributions()[0];
@@ -310,5 +310,6 @@ mlir::moe::lowerGroupedGemmToGpu(GroupedGemmOp op, LoopEmitter &em,
   Value combineRows = em.toBuffer(op.getCombineRows());
   Value combineWeights = em.toBuffer(op.getCombineWeights());
   return SmallVector<Value>{em.toTensor(
-      emitCombineKernels(em, y, combineRows, combineWeights, element))};
+      emitCombineKernels(em, "grouped_gemm_combine", y, combineRows,
+                         combineWeights, element))};
 }

@@ -44,6 +44,18 @@ struct GroupedGemmBuffers {
   Value allocResult(LoopEmitter &em) const;
 };
 
+/// Per-row work buffers of moe.route: [E] scores (f32), selection scores
+/// (f32), excluded flags (i8); [G] group scores (f32), taken flags (i8).
+struct RouteScratch {
+  Value scores, selection, excluded, groupScores, groupTaken;
+};
+
+/// Routes token row `t` of `logits` [T, E] into row t of `ids` and `weights`
+/// [T, K] (DESIGN.md §4.1), E >= 1. `bias` is null when absent.
+void emitRouteRow(RouteOp op, LoopEmitter &em, ContractRecorder &checks,
+                  Value logits, Value bias, Value t,
+                  const RouteScratch &scratch, Value ids, Value weights);
+
 /// softmax of row `t` of `logits` [T, E] into the f32 buffer `out` [E], in the
 /// reference's order: max, then exp(l - max) summed in order, then divided.
 void emitSoftmaxRow(LoopEmitter &em, Value logits, Value t, Value numExperts,

@@ -47,7 +47,15 @@ struct MoeLowerToGpuPass
       return lowerGroupedGemmToGpu(gemm, em, tile);
     if (auto unpermute = dyn_cast<UnpermuteOp>(op))
       return lowerUnpermuteToGpu(unpermute, em);
-    return op->emitOpError("has no GPU lowering yet");
+    if (auto route = dyn_cast<RouteOp>(op))
+      return lowerRouteToGpu(route, em);
+    if (auto permute = dyn_cast<PermuteOp>(op))
+      return lowerPermuteToGpu(permute, em);
+    if (auto dispatch = dyn_cast<DispatchOp>(op))
+      return lowerDispatchToGpu(dispatch, em);
+    if (auto loss = dyn_cast<BalanceLossOp>(op))
+      return lowerBalanceLossToGpu(loss, em);
+    return op->emitOpError("has no GPU lowering");
   }
 };
 

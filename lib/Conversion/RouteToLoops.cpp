@@ -99,33 +99,143 @@ static std::pair<Value, Value> emitArgmax(LoopEmitter &em, Value values,
   return {select(em, found, best[0], begin), best[1]};
 }
 
+void mlir::moe::emitRouteRow(RouteOp op, LoopEmitter &em,
+                             ContractRecorder &checks, Value logits, Value bias,
+                             Value t, const RouteScratch &scratch, Value ids,
+                             Value weights) {
+  OpBuilder &b = em.b;
+  Location loc = em.loc;
+  int64_t k = op.getK();
+  int64_t groups = op.getGroups();
+  int64_t groupTopk = op.getGroupTopk();
+  Value numExperts = em.dim(logits, 1);
+  Type i8 = b.getI8Type();
+  Value scores = scratch.scores, selection = scratch.selection;
+  Value excluded = scratch.excluded;
+  Value zero8 = arith::ConstantIntOp::create(b, loc, i8, 0);
+  Value one8 = arith::ConstantIntOp::create(b, loc, i8, 1);
+
+  if (checks.enabled()) {
+    em.forLoop(em.index(0), numExperts, [&](Value e) {
+      Value l = em.loadF32(logits, {t, e});
+      Value magnitude = math::AbsFOp::create(b, loc, l);
+      // Unordered or >= inf: NaN or infinite.
+      Value notFinite = cmpf(em, arith::CmpFPredicate::UGE, magnitude,
+                             em.f32(std::numeric_limits<float>::infinity()));
+      checks.check(em, notFinite, {"moe.route", "finite", "logits", 2}, t, e,
+                   l, Value());
+    });
+  }
+  if (op.getScoring() == Scoring::Softmax) {
+    emitSoftmaxRow(em, logits, t, numExperts, scores);
+  } else {
+    em.forLoop(em.index(0), numExperts, [&](Value e) {
+      Value l = em.loadF32(logits, {t, e});
+      Value exp = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, l));
+      Value denominator = arith::AddFOp::create(b, loc, em.f32(1.0), exp);
+      em.store(arith::DivFOp::create(b, loc, em.f32(1.0), denominator), scores,
+               {e});
+    });
+  }
+  em.forLoop(em.index(0), numExperts, [&](Value e) {
+    Value s = em.load(scores, {e});
+    if (bias)
+      s = arith::AddFOp::create(b, loc, s, em.load(bias, {e}));
+    em.store(s, selection, {e});
+    em.store(zero8, excluded, {e});
+  });
+
+  if (groups > 1) {
+    Value groupScores = scratch.groupScores, groupTaken = scratch.groupTaken;
+    Value groupSize =
+        arith::DivUIOp::create(b, loc, numExperts, em.index(groups));
+    em.forLoop(em.index(0), em.index(groups), [&](Value g) {
+      Value begin = arith::MulIOp::create(b, loc, g, groupSize);
+      Value end = arith::AddIOp::create(b, loc, begin, groupSize);
+      auto [firstIndex, firstValue] =
+          emitArgmax(em, selection, excluded, begin, end);
+      Value score = firstValue;
+      if (bias) {
+        // The two largest; a group of one expert scores with that one.
+        em.store(one8, excluded, {firstIndex});
+        Value secondValue =
+            emitArgmax(em, selection, excluded, begin, end).second;
+        em.store(zero8, excluded, {firstIndex});
+        Value single =
+            cmpi(em, arith::CmpIPredicate::eq, groupSize, em.index(1));
+        score = select(em, single, firstValue,
+                       arith::AddFOp::create(b, loc, firstValue, secondValue));
+      }
+      em.store(score, groupScores, {g});
+      em.store(zero8, groupTaken, {g});
+    });
+    em.forLoop(em.index(0), em.index(groupTopk), [&](Value) {
+      Value best = emitArgmax(em, groupScores, groupTaken, em.index(0),
+                              em.index(groups))
+                       .first;
+      em.store(one8, groupTaken, {best});
+    });
+    em.forLoop(em.index(0), numExperts, [&](Value e) {
+      Value g = arith::DivUIOp::create(b, loc, e, groupSize);
+      Value taken = em.load(groupTaken, {g});
+      em.store(arith::XOrIOp::create(b, loc, taken, one8), excluded, {e});
+    });
+  }
+
+  Value sum =
+      em.forLoop(em.index(0), em.index(k), {em.f32(0.0)},
+                 [&](Value slot, ValueRange carried) -> SmallVector<Value> {
+                   Value chosen = emitArgmax(em, selection, excluded,
+                                             em.index(0), numExperts)
+                                      .first;
+                   em.store(one8, excluded, {chosen});
+                   Value id = arith::IndexCastOp::create(b, loc, b.getI32Type(),
+                                                         chosen);
+                   em.store(id, ids, {t, slot});
+                   Value weight = em.load(scores, {chosen});
+                   em.store(weight, weights, {t, slot});
+                   return {arith::AddFOp::create(b, loc, carried[0], weight)};
+                 })[0];
+
+  float scaling = op.getScaling().convertToFloat();
+  bool renormalize = op.getRenormalize();
+  if (renormalize || scaling != 1.0f) {
+    Value zeroSum = cmpf(em, arith::CmpFPredicate::OEQ, sum, em.f32(0.0));
+    em.forLoop(em.index(0), em.index(k), [&](Value slot) {
+      Value weight = em.load(weights, {t, slot});
+      if (renormalize)
+        weight = select(em, zeroSum, em.f32(1.0 / double(k)),
+                        arith::DivFOp::create(b, loc, weight, sum));
+      if (scaling != 1.0f)
+        weight = arith::MulFOp::create(b, loc, weight, em.f32(scaling));
+      em.store(weight, weights, {t, slot});
+    });
+  }
+}
+
 SmallVector<Value> mlir::moe::lowerRoute(RouteOp op, LoopEmitter &em,
                                          ContractRecorder &checks) {
   OpBuilder &b = em.b;
-  Location loc = em.loc;
   Value logits = em.toBuffer(op.getLogits());
   Value bias = op.getBias() ? em.toBuffer(op.getBias()) : Value();
   int64_t k = op.getK();
   int64_t groups = op.getGroups();
-  int64_t groupTopk = op.getGroupTopk();
   Value tokens = em.dim(logits, 0);
   Value numExperts = em.dim(logits, 1);
   Type f32 = b.getF32Type(), i8 = b.getI8Type();
 
-  int64_t staticExperts =
-      cast<MemRefType>(logits.getType()).getDimSize(1);
+  int64_t staticExperts = cast<MemRefType>(logits.getType()).getDimSize(1);
   SmallVector<Value> expertSizes;
   if (ShapedType::isDynamic(staticExperts))
     expertSizes.push_back(numExperts);
-  Value scores = em.alloc({staticExperts}, f32, expertSizes);
-  Value selection = em.alloc({staticExperts}, f32, expertSizes);
-  Value excluded = em.alloc({staticExperts}, i8, expertSizes);
-  Value groupScores = em.alloc({groups}, f32, {});
-  Value groupTaken = em.alloc({groups}, i8, {});
+  RouteScratch scratch;
+  scratch.scores = em.alloc({staticExperts}, f32, expertSizes);
+  scratch.selection = em.alloc({staticExperts}, f32, expertSizes);
+  scratch.excluded = em.alloc({staticExperts}, i8, expertSizes);
+  scratch.groupScores = em.alloc({groups}, f32, {});
+  scratch.groupTaken = em.alloc({groups}, i8, {});
   Value ids = em.alloc({ShapedType::kDynamic, k}, b.getI32Type(), {tokens});
   Value weights = em.alloc({ShapedType::kDynamic, k}, f32, {tokens});
-  Value zero8 = arith::ConstantIntOp::create(b, loc, i8, 0);
-  Value one8 = arith::ConstantIntOp::create(b, loc, i8, 1);
 
   // With a dynamic E the verifier could not check 1 <= k <= E: an empty
   // expert dimension leaves zeros instead of reading out of bounds.
@@ -137,103 +247,7 @@ SmallVector<Value> mlir::moe::lowerRoute(RouteOp op, LoopEmitter &em,
     rowsToRoute = select(em, empty, em.index(0), tokens);
   }
   em.forLoop(em.index(0), rowsToRoute, [&](Value t) {
-    if (checks.enabled()) {
-      em.forLoop(em.index(0), numExperts, [&](Value e) {
-        Value l = em.loadF32(logits, {t, e});
-        Value magnitude = math::AbsFOp::create(b, loc, l);
-        // Unordered or >= inf: NaN or infinite.
-        Value notFinite = cmpf(em, arith::CmpFPredicate::UGE, magnitude,
-                               em.f32(std::numeric_limits<float>::infinity()));
-        checks.check(em, notFinite, {"moe.route", "finite", "logits", 2}, t, e,
-                     l, Value());
-      });
-    }
-    if (op.getScoring() == Scoring::Softmax) {
-      emitSoftmaxRow(em, logits, t, numExperts, scores);
-    } else {
-      em.forLoop(em.index(0), numExperts, [&](Value e) {
-        Value l = em.loadF32(logits, {t, e});
-        Value exp = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, l));
-        Value denominator = arith::AddFOp::create(b, loc, em.f32(1.0), exp);
-        em.store(arith::DivFOp::create(b, loc, em.f32(1.0), denominator),
-                 scores, {e});
-      });
-    }
-    em.forLoop(em.index(0), numExperts, [&](Value e) {
-      Value s = em.load(scores, {e});
-      if (bias)
-        s = arith::AddFOp::create(b, loc, s, em.load(bias, {e}));
-      em.store(s, selection, {e});
-      em.store(zero8, excluded, {e});
-    });
-
-    if (groups > 1) {
-      Value groupSize =
-          arith::DivUIOp::create(b, loc, numExperts, em.index(groups));
-      em.forLoop(em.index(0), em.index(groups), [&](Value g) {
-        Value begin = arith::MulIOp::create(b, loc, g, groupSize);
-        Value end = arith::AddIOp::create(b, loc, begin, groupSize);
-        auto [firstIndex, firstValue] =
-            emitArgmax(em, selection, excluded, begin, end);
-        Value score = firstValue;
-        if (bias) {
-          // The two largest; a group of one expert scores with that one.
-          em.store(one8, excluded, {firstIndex});
-          auto [secondIndex, secondValue] =
-              emitArgmax(em, selection, excluded, begin, end);
-          em.store(zero8, excluded, {firstIndex});
-          Value single = cmpi(em, arith::CmpIPredicate::eq, groupSize,
-                              em.index(1));
-          score = select(em, single, firstValue,
-                         arith::AddFOp::create(b, loc, firstValue, secondValue));
-          (void)secondIndex;
-        }
-        em.store(score, groupScores, {g});
-        em.store(zero8, groupTaken, {g});
-      });
-      em.forLoop(em.index(0), em.index(groupTopk), [&](Value) {
-        Value best = emitArgmax(em, groupScores, groupTaken, em.index(0),
-                                em.index(groups))
-                         .first;
-        em.store(one8, groupTaken, {best});
-      });
-      em.forLoop(em.index(0), numExperts, [&](Value e) {
-        Value g = arith::DivUIOp::create(b, loc, e, groupSize);
-        Value taken = em.load(groupTaken, {g});
-        em.store(arith::XOrIOp::create(b, loc, taken, one8), excluded, {e});
-      });
-    }
-
-    Value sum =
-        em.forLoop(em.index(0), em.index(k), {em.f32(0.0)},
-                   [&](Value slot, ValueRange carried) -> SmallVector<Value> {
-                     Value chosen =
-                         emitArgmax(em, selection, excluded, em.index(0),
-                                    numExperts)
-                             .first;
-                     em.store(one8, excluded, {chosen});
-                     Value id = arith::IndexCastOp::create(
-                         b, loc, b.getI32Type(), chosen);
-                     em.store(id, ids, {t, slot});
-                     Value weight = em.load(scores, {chosen});
-                     em.store(weight, weights, {t, slot});
-                     return {arith::AddFOp::create(b, loc, carried[0], weight)};
-                   })[0];
-
-    float scaling = op.getScaling().convertToFloat();
-    bool renormalize = op.getRenormalize();
-    if (renormalize || scaling != 1.0f) {
-      Value zeroSum = cmpf(em, arith::CmpFPredicate::OEQ, sum, em.f32(0.0));
-      em.forLoop(em.index(0), em.index(k), [&](Value slot) {
-        Value weight = em.load(weights, {t, slot});
-        if (renormalize)
-          weight = select(em, zeroSum, em.f32(1.0 / double(k)),
-                          arith::DivFOp::create(b, loc, weight, sum));
-        if (scaling != 1.0f)
-          weight = arith::MulFOp::create(b, loc, weight, em.f32(scaling));
-        em.store(weight, weights, {t, slot});
-      });
-    }
+    emitRouteRow(op, em, checks, logits, bias, t, scratch, ids, weights);
   });
   return {em.toTensor(ids), em.toTensor(weights)};
 }

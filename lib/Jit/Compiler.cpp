@@ -1,5 +1,7 @@
 //===- Compiler.cpp - compile moe modules for a target --------------------===//
 #include "moe/Jit/Compiler.h"
+#include "Diagnostics.h"
+#include "GpuTarget.h"
 #include "Signature.h"
 
 #include "moe/Conversion/Passes.h"
@@ -53,38 +55,6 @@ void initializeOnce() {
     llvm::InitializeNativeTargetAsmPrinter();
   });
 }
-
-/// Collects every diagnostic as "file:line:col: error: message" lines.
-class DiagnosticCollector {
-public:
-  explicit DiagnosticCollector(MLIRContext &context)
-      : handler(&context, [this](Diagnostic &diagnostic) {
-          llvm::raw_string_ostream os(text);
-          os << diagnostic.getLocation() << ": ";
-          switch (diagnostic.getSeverity()) {
-          case DiagnosticSeverity::Error:
-            os << "error: ";
-            break;
-          case DiagnosticSeverity::Warning:
-            os << "warning: ";
-            break;
-          default:
-            os << "note: ";
-          }
-          os << diagnostic << "\n";
-          for (Diagnostic &note : diagnostic.getNotes())
-            os << note.getLocation() << ": note: " << note << "\n";
-          return success();
-        }) {}
-
-  llvm::Error error(const llvm::Twine &what) const {
-    return llvm::createStringError(what + (text.empty() ? "" : ":\n" + text));
-  }
-
-private:
-  std::string text;
-  ScopedDiagnosticHandler handler;
-};
 
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>> hostTargetMachine() {
   llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
@@ -219,10 +189,10 @@ const std::string &::moe::jit::compilerVersion() {
 llvm::Expected<CompileResult> (::moe::jit::compile)(const std::string &mlirText,
                                                 const CompileOptions &options,
                                                 const std::string &layerSpec) {
-  if (options.target != "cpu")
-    return llvm::createStringError(
-        "target '" + options.target +
-        "' is not available yet (this build compiles for: cpu)");
+  if (options.target != "cpu" && options.target != "nvptx" &&
+      options.target != "rocdl")
+    return llvm::createStringError("unknown target '" + options.target +
+                                   "' (cpu, nvptx, rocdl)");
   initializeOnce();
 
   DialectRegistry registry;
@@ -238,6 +208,18 @@ llvm::Expected<CompileResult> (::moe::jit::compile)(const std::string &mlirText,
       parseSourceString<ModuleOp>(mlirText, &context, "input");
   if (!module)
     return diagnostics.error("cannot parse the module");
+  if (options.target != "cpu")
+    return compileGpu(*module, options, layerSpec, diagnostics);
+  switch (options.emit) {
+  case Emit::Ptx:
+  case Emit::Cubin:
+  case Emit::Hsaco:
+    return llvm::createStringError(
+        "--emit ptx, cubin and hsaco need a GPU target (--target nvptx or "
+        "rocdl)");
+  default:
+    break;
+  }
 
   mlir::moe::CpuPipelineOptions pipelineOptions;
   pipelineOptions.checks = options.checks;
@@ -315,7 +297,7 @@ llvm::Expected<CompileResult> (::moe::jit::compile)(const std::string &mlirText,
     result.bytes = std::move(*library);
     return result;
   }
-  case Emit::Mlir:
+  default:
     break;
   }
   return result;

@@ -127,6 +127,8 @@ std::string (::moe::jit::buildManifest)(const CompileResult &result,
     json.attribute("format", 1);
     json.attribute("compiler", compilerVersion());
     json.attribute("target", options.target);
+    if (!options.chip.empty())
+      json.attribute("chip", options.chip);
     json.attribute("checks", options.checks);
     if (!layerSpec.empty())
       json.attribute("layer_spec", layerSpec);
@@ -140,6 +142,23 @@ std::string (::moe::jit::buildManifest)(const CompileResult &result,
           writeTensors(json, "results", entry.results);
         });
     });
+    if (!result.kernels.empty())
+      json.attributeArray("kernels", [&] {
+        for (const KernelInfo &kernel : result.kernels)
+          json.object([&] {
+            json.attribute("entry", kernel.entry);
+            json.attribute("name", kernel.name);
+            json.attributeArray("grid", [&] {
+              for (const std::string &size : kernel.grid)
+                json.value(size);
+            });
+            json.attributeArray("block", [&] {
+              for (int64_t size : kernel.block)
+                json.value(size);
+            });
+            json.attribute("workgroup_bytes", kernel.workgroupBytes);
+          });
+      });
     json.attributeArray("contracts", [&] {
       for (const ContractSiteInfo &site : result.contracts)
         json.object([&] {

@@ -18,36 +18,56 @@
 namespace cl = llvm::cl;
 using namespace moe::jit;
 
+static cl::OptionCategory category("moe-compile options");
+
 static cl::opt<std::string> inputFile(cl::Positional,
                                       cl::desc("<input .mlir, - for stdin>"),
-                                      cl::init(""));
+                                      cl::init(""), cl::cat(category));
 static cl::opt<std::string>
     layerSpec("layer", cl::desc("Compile a layer spec instead of a file "
                                 "(experts=E,k=K,hidden=H,inter=I,dtype=...)"),
-              cl::init(""));
-static cl::opt<std::string> target("target",
-                                   cl::desc("cpu (nvptx, rocdl: not yet)"),
-                                   cl::init("cpu"));
-static cl::opt<std::string> chip("chip", cl::desc("GPU chip (GPU targets)"),
-                                 cl::init(""));
+              cl::init(""), cl::cat(category));
+static cl::opt<std::string> target("target", cl::desc("cpu, nvptx or rocdl"),
+                                   cl::init("cpu"), cl::cat(category));
+static cl::opt<std::string>
+    chip("chip",
+         cl::desc("GPU chip: sm_80, sm_90 (default) for nvptx; gfx90a, "
+                  "gfx942 (default) for rocdl"),
+         cl::init(""), cl::cat(category));
+static cl::opt<std::string>
+    cudaPath("cuda-path",
+             cl::desc("CUDA toolkit (ptxas, libdevice); default $CUDA_HOME, "
+                      "else /usr/local/cuda"),
+             cl::init(""), cl::cat(category));
+static cl::opt<std::string>
+    rocmPath("rocm-path",
+             cl::desc("ROCm toolkit (llvm/bin/ld.lld, amdgcn/bitcode); "
+                      "default $ROCM_PATH, else the one the build prepared"),
+             cl::init(""), cl::cat(category));
 static cl::opt<Emit> emit(
     "emit", cl::desc("What to write"), cl::init(Emit::So),
-    cl::values(clEnumValN(Emit::Mlir, "mlir", "the LLVM dialect module"),
-               clEnumValN(Emit::Llvm, "llvm", "LLVM IR"),
-               clEnumValN(Emit::Asm, "asm", "target assembly"),
-               clEnumValN(Emit::Obj, "obj", "an object file"),
-               clEnumValN(Emit::So, "so", "an artifact (docs/abi.md)")));
+    cl::values(
+        clEnumValN(Emit::Mlir, "mlir", "the lowered module (LLVM dialect)"),
+        clEnumValN(Emit::Llvm, "llvm", "host LLVM IR"),
+        clEnumValN(Emit::Asm, "asm",
+                   "assembly: host (cpu), PTX (nvptx), AMDGCN (rocdl)"),
+        clEnumValN(Emit::Obj, "obj", "a host object file (cpu)"),
+        clEnumValN(Emit::So, "so", "an artifact (docs/abi.md; cpu)"),
+        clEnumValN(Emit::Ptx, "ptx", "the kernels' PTX (nvptx)"),
+        clEnumValN(Emit::Cubin, "cubin", "the kernels' cubin (nvptx; ptxas)"),
+        clEnumValN(Emit::Hsaco, "hsaco", "the kernels' hsaco (rocdl)")),
+    cl::cat(category));
 static cl::opt<std::string> outputFile("o", cl::desc("Output file"),
                                        cl::value_desc("filename"),
-                                       cl::init("-"));
+                                       cl::init("-"), cl::cat(category));
 static cl::opt<std::string>
     headerFile("header",
                cl::desc("C header path (default: the output with .h)"),
-               cl::init(""));
+               cl::init(""), cl::cat(category));
 static cl::opt<bool> noChecks("no-checks",
                               cl::desc("Compile the runtime contract checks "
                                        "out (benchmarks)"),
-                              cl::init(false));
+                              cl::init(false), cl::cat(category));
 
 static int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "moe-compile") << message << "\n";
@@ -66,14 +86,20 @@ static bool writeFile(const std::string &path, llvm::StringRef bytes) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "moe-mlir ahead-of-time compiler\n");
-  if (!chip.empty() && target == "cpu")
-    return fail("--chip applies to GPU targets only");
+  if (target == "cpu" &&
+      (!chip.empty() || !cudaPath.empty() || !rocmPath.empty()))
+    return fail("--chip, --cuda-path and --rocm-path apply to GPU targets "
+                "(--target nvptx or rocdl) only");
   if (layerSpec.empty() == inputFile.empty())
     return fail("give exactly one of an input .mlir file or --layer SPEC");
 
   CompileOptions options;
   options.target = target;
+  options.chip = chip;
+  options.cudaPath = cudaPath;
+  options.rocmPath = rocmPath;
   options.checks = !noChecks;
   options.emit = emit;
 

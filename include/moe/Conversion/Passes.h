@@ -71,6 +71,11 @@ void buildMoeToGpuKernelsPipeline(OpPassManager &pm,
 /// ... then NVVM (PTX/cubin) or ROCDL (AMDGCN/hsaco) and host LLVM.
 void buildNvvmPipeline(OpPassManager &pm, const GpuPipelineOptions &options);
 void buildRocdlPipeline(OpPassManager &pm, const GpuPipelineOptions &options);
+/// The vendor halves alone, from the outlined form.
+void buildNvvmFromKernelsPipeline(OpPassManager &pm,
+                                  const GpuPipelineOptions &options);
+void buildRocdlFromKernelsPipeline(OpPassManager &pm,
+                                   const GpuPipelineOptions &options);
 /// $CUDA_HOME, else /usr/local/cuda.
 std::string defaultCudaToolkit();
 /// $ROCM_PATH, else the toolkit directory of links the build prepared.

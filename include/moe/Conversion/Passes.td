@@ -67,4 +67,17 @@ def MoeLowerToGpu : Pass<"moe-lower-to-gpu", "::mlir::ModuleOp"> {
   ];
 }
 
+def MoeNameGpuKernels : Pass<"moe-name-gpu-kernels", "::mlir::ModuleOp"> {
+  let summary = "Gather every gpu.launch into the one kernel module moe_kernels";
+  let description = [{
+    Runs before `gpu-kernel-outlining`. The kernels `moe-lower-to-gpu`
+    creates are already named after their op and step (`route`,
+    `permute_rank`, `grouped_gemm`, ...) in the module `moe_kernels`; the
+    launches made from dense linalg work (router matmul, shared expert) get
+    the name `dense` and the same module. Outlining then makes one
+    `gpu.module` (so one device binary) per compiled module, with
+    readable, unique kernel names (`dense`, `dense_0`, ...).
+  }];
+}
+
 #endif // MOE_CONVERSION_PASSES_TD

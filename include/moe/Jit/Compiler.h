@@ -10,16 +10,22 @@
 
 #include "llvm/Support/Error.h"
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
 
 namespace moe::jit {
 
-enum class Emit { Mlir, Llvm, Asm, Obj, So };
+/// What to write. cpu: mlir, llvm, asm, obj, so. nvptx: mlir, llvm, ptx
+/// (asm is the same), cubin. rocdl: mlir, llvm, asm (AMDGCN), hsaco.
+enum class Emit { Mlir, Llvm, Asm, Obj, So, Ptx, Cubin, Hsaco };
 
 struct CompileOptions {
-  std::string target = "cpu";
+  std::string target = "cpu"; // cpu, nvptx, rocdl
+  std::string chip;           // GPU targets: sm_80, sm_90, gfx90a, gfx942...
+  std::string cudaPath;       // empty: $CUDA_HOME, else /usr/local/cuda
+  std::string rocmPath;       // empty: $ROCM_PATH, else the build's links
   bool checks = true;
   Emit emit = Emit::So;
 };
@@ -43,12 +49,23 @@ struct ContractSiteInfo {
   int64_t rank;
 };
 
+/// One device kernel launch of a GPU entry point, in launch order.
+struct KernelInfo {
+  std::string entry;                // the entry point launching it
+  std::string name;                 // the kernel's symbol in the binary
+  std::array<std::string, 3> grid;  // blocks, as formulas of T
+  std::array<int64_t, 3> block;     // threads per block
+  int64_t workgroupBytes = 0;       // static workgroup (shared/LDS) memory
+  std::vector<std::string> args;    // argument types, in order
+};
+
 struct CompileResult {
   std::vector<char> bytes; // the emitted file
   std::vector<EntrySignature> entries;
   std::vector<ContractSiteInfo> contracts;
   std::string manifest; // the artifact manifest (JSON)
   std::string header;   // a C header describing the entry points
+  std::vector<KernelInfo> kernels; // GPU targets: the device kernels
 };
 
 /// Compiles MLIR text. `layerSpec` (canonical form) is recorded in the

@@ -6,7 +6,7 @@
 // RUN: FileCheck %s --check-prefix=HEADER < %t.h
 // RUN: moe-compile %s --emit asm -o - | FileCheck %s --check-prefix=ASM
 // RUN: not moe-compile --layer experts=8,k=9,hidden=32,inter=16,dtype=f32 -o %t.bad 2>&1 | FileCheck %s --check-prefix=BADSPEC
-// RUN: not moe-compile --layer experts=8,k=2,hidden=32,inter=16,dtype=f32 --target nvptx -o %t.bad 2>&1 | FileCheck %s --check-prefix=BADTARGET
+// RUN: not moe-compile --layer experts=8,k=2,hidden=32,inter=16,dtype=f32 --target spirv -o %t.bad 2>&1 | FileCheck %s --check-prefix=BADTARGET
 
 // LLVM: \22layer_spec\22: \22experts=8,k=2,hidden=32,inter=16,dtype=bf16,scoring=softmax,renormalize=1
 // LLVM: define {{.*}}void @_mlir_ciface_moe_layer(ptr
@@ -22,7 +22,7 @@
 // ASM: call{{q?}} {{.*}}unpermute
 
 // BADSPEC: error: layer spec: k = 9 must not exceed experts = 8
-// BADTARGET: error: target 'nvptx' is not available yet
+// BADTARGET: error: unknown target 'spirv' (cpu, nvptx, rocdl)
 
 func.func @unpermute(%y: tensor<?x16xf32>, %rows: tensor<?xi32>, %w: tensor<?x2xf32>) -> tensor<?x16xf32> {
   %out = moe.unpermute %y, %rows, %w : tensor<?x16xf32>, tensor<?xi32>, tensor<?x2xf32>

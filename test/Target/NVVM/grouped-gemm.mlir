@@ -5,29 +5,28 @@
 // RUN: moe-opt %s --moe-lower-to-nvvm="chip=sm_80" | FileCheck %s --check-prefixes=CHECK,SM80
 
 // CHECK-LABEL: llvm.func @gemm(
-// CHECK: gpu.launch_func @gemm_kernel::@gemm_kernel
-// CHECK: gpu.launch_func @gemm_kernel_0::@gemm_kernel
-// CHECK: gpu.binary @gemm_kernel
-// CHECK: gpu.binary @gemm_kernel_0
+// CHECK: gpu.launch_func @moe_kernels::@grouped_gemm_zero
+// CHECK: gpu.launch_func @moe_kernels::@grouped_gemm
+// CHECK: gpu.binary @moe_kernels
 // SM90-SAME: #nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">
 // SM80-SAME: #nvvm.target<O = 3, chip = "sm_80", features = "+ptx80">
-// CHECK-SAME: .visible .entry gemm_kernel(
+// CHECK-SAME: .visible .entry grouped_gemm(
 // CHECK-SAME: .shared .align 4 .b8
 // CHECK-SAME: st.shared.b32
 // CHECK-SAME: bar.sync
 // CHECK-SAME: ld.shared.b32
 // Results are rounded to bf16 by the hardware conversion.
 // RUN: moe-opt %s --moe-lower-to-nvvm="chip=sm_80" | FileCheck %s --check-prefix=BF16
-// BF16: gpu.binary @gemm_kernel_0 {{.*}}cvt.rn.bf16.f32
+// BF16: gpu.binary @moe_kernels {{.*}}cvt.rn.bf16.f32
 
 // RUN: %if cuda-toolkit %{ moe-opt %s --moe-lower-to-nvvm="chip=sm_90" | FileCheck %s --check-prefix=LIBDEVICE %}
 // LIBDEVICE-NOT: __nv_
-// LIBDEVICE: gpu.binary @gemm_kernel_0
+// LIBDEVICE: gpu.binary @moe_kernels
 // LIBDEVICE-NOT: __nv_
 
-// RUN: %if cuda-toolkit %{ rm -rf %t && moe-opt %s --moe-lower-to-nvvm="chip=sm_90" | %extract-gpu-objects -o %t/sm_90 && %ptxas -arch=sm_90 -v %t/sm_90/gemm_kernel_0.ptx -o %t/sm_90.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
-// RUN: %if cuda-toolkit %{ moe-opt %s --moe-lower-to-nvvm="chip=sm_80" | %extract-gpu-objects -o %t/sm_80 && %ptxas -arch=sm_80 %t/sm_80/gemm_kernel_0.ptx -o %t/sm_80.cubin && %ptxas -arch=sm_80 %t/sm_80/gemm_kernel.ptx -o %t/sm_80_fill.cubin %}
-// PTXAS: Compiling entry function 'gemm_kernel' for 'sm_90'
+// RUN: %if cuda-toolkit %{ rm -rf %t && moe-opt %s --moe-lower-to-nvvm="chip=sm_90" | %extract-gpu-objects -o %t/sm_90 && %ptxas -arch=sm_90 -v %t/sm_90/moe_kernels.ptx -o %t/sm_90.cubin 2>&1 | FileCheck %s --check-prefix=PTXAS %}
+// RUN: %if cuda-toolkit %{ moe-opt %s --moe-lower-to-nvvm="chip=sm_80" | %extract-gpu-objects -o %t/sm_80 && %ptxas -arch=sm_80 %t/sm_80/moe_kernels.ptx -o %t/sm_80.cubin %}
+// PTXAS: Compiling entry function 'grouped_gemm' for 'sm_90'
 // PTXAS: 0 bytes spill stores, 0 bytes spill loads
 // PTXAS: Used {{[0-9]+}} registers, used 1 barriers, 12288 bytes smem
 
