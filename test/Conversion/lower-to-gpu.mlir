@@ -55,3 +55,73 @@ func.func @unpermute(%y: tensor<?x8xf32>, %rows: tensor<?xi32>, %w: tensor<?x2xf
   %out = moe.unpermute %y, %rows, %w : tensor<?x8xf32>, tensor<?xi32>, tensor<?x2xf32>
   return %out : tensor<?x8xf32>
 }
+
+// -----
+
+// Routing: one thread per token row (256-thread blocks), each with its own
+// row of [T, E] work buffers, writing ids and weights [T, K].
+// CHECK-LABEL: func.func @route(
+// CHECK: %[[IDS:[a-z0-9_]+]] = memref.alloc(%{{.*}}) : memref<?x8xi32>
+// CHECK: gpu.launch {{.*}}module(@moe_kernels) function(@route)
+// CHECK: memref.subview %{{.*}}[%{{.*}}, 0] [1, 256] [1, 1] : memref<?x256xf32> to memref<256xf32, strided<[1], offset: ?>>
+// CHECK: math.exp
+// CHECK: memref.store %{{.*}}, %[[IDS]][
+func.func @route(%l: tensor<?x256xbf16>, %b: tensor<256xf32>) -> (tensor<?x8xi32>, tensor<?x8xf32>) {
+  %ids, %w = moe.route %l bias(%b : tensor<256xf32>) top_k(8) scoring<sigmoid> groups(8, 4) renormalize scaling(2.5) : tensor<?x256xbf16>
+  return %ids, %w : tensor<?x8xi32>, tensor<?x8xf32>
+}
+
+// -----
+
+// Permute: rank (ids of a 256-pair chunk in workgroup memory, a barrier,
+// counts of earlier equal ids), scan per expert, offsets, scatter, gather.
+// No atomics anywhere: the order is the counting sort's.
+// CHECK-LABEL: func.func @permute(
+// CHECK: gpu.launch {{.*}}module(@moe_kernels) function(@permute_rank) workgroup(%[[CHUNK:[a-z0-9_]+]] : memref<256xi32, #gpu.address_space<workgroup>>)
+// CHECK: memref.store %{{.*}}, %[[CHUNK]][
+// CHECK: gpu.barrier
+// CHECK: memref.load %[[CHUNK]][
+// CHECK: function(@permute_scan)
+// CHECK: function(@permute_offsets)
+// CHECK: function(@permute_scatter)
+// CHECK: function(@permute_gather)
+// CHECK-NOT: atomic_rmw
+// CHECK: return
+func.func @permute(%x: tensor<?x64xf16>, %ids: tensor<?x2xi32>) -> (tensor<?x64xf16>, tensor<9xi32>, tensor<?xi32>) {
+  %xp, %offsets, %rows = moe.permute %x, %ids experts(8) : tensor<?x64xf16>, tensor<?x2xi32>
+  return %xp, %offsets, %rows : tensor<?x64xf16>, tensor<9xi32>, tensor<?xi32>
+}
+
+// -----
+
+// Dispatch: the same ranking; a pair is kept when its rank is below C.
+// CHECK-LABEL: func.func @dispatch(
+// CHECK: function(@dispatch_rank)
+// CHECK: function(@dispatch_scan)
+// CHECK: function(@dispatch_counts)
+// CHECK: arith.minsi
+// CHECK: function(@dispatch_unfilled)
+// CHECK: function(@dispatch_scatter)
+// CHECK: arith.cmpi slt, %{{.*}}, %{{.*}} : i32
+// CHECK: function(@dispatch_gather)
+// CHECK-NOT: atomic_rmw
+// CHECK: return
+func.func @dispatch(%x: tensor<?x64xf32>, %ids: tensor<?x2xi32>, %c: index) -> (tensor<?x64xf32>, tensor<8xi32>, tensor<?xi32>) {
+  %xp, %counts, %rows = moe.dispatch %x, %ids experts(8) capacity(%c) : tensor<?x64xf32>, tensor<?x2xi32>
+  return %xp, %counts, %rows : tensor<?x64xf32>, tensor<8xi32>, tensor<?xi32>
+}
+
+// -----
+
+// Balance loss: softmax per token, a sum over tokens per expert, then one
+// thread sums the experts in order.
+// CHECK-LABEL: func.func @balance_loss(
+// CHECK: function(@balance_loss_softmax)
+// CHECK: function(@balance_loss_experts)
+// CHECK: %[[LOSS:[a-z0-9_]+]] = memref.alloc() : memref<f32>
+// CHECK: gpu.launch {{.*}}in (%{{[a-z0-9]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9]+}} = %c1{{[_0-9]*}}) module(@moe_kernels) function(@balance_loss_sum)
+// CHECK: memref.store %{{.*}}, %[[LOSS]][]
+func.func @balance_loss(%logits: tensor<?x8xf32>, %ids: tensor<?x2xi32>) -> tensor<f32> {
+  %l = moe.balance_loss %logits, %ids : tensor<?x8xf32>, tensor<?x2xi32>
+  return %l : tensor<f32>
+}

@@ -3,6 +3,8 @@
 //   moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 \
 //       --target cpu --emit so -o layer.so      (writes layer.h beside it)
 //   moe-compile model.mlir --emit llvm -o model.ll
+//   moe-compile --layer experts=128,k=8,hidden=2048,inter=768,dtype=bf16 \
+//       --target nvptx --chip sm_90 --emit ptx -o layer.ptx  (and layer.h)
 //
 //===----------------------------------------------------------------------===//
 #include "moe/Jit/Compiler.h"
@@ -45,7 +47,10 @@ static cl::opt<std::string>
                       "default $ROCM_PATH, else the one the build prepared"),
              cl::init(""), cl::cat(category));
 static cl::opt<Emit> emit(
-    "emit", cl::desc("What to write"), cl::init(Emit::So),
+    "emit",
+    cl::desc("What to write (default: so for cpu, ptx for nvptx, hsaco for "
+             "rocdl)"),
+    cl::init(Emit::So),
     cl::values(
         clEnumValN(Emit::Mlir, "mlir", "the lowered module (LLVM dialect)"),
         clEnumValN(Emit::Llvm, "llvm", "host LLVM IR"),
@@ -102,6 +107,11 @@ int main(int argc, char **argv) {
   options.rocmPath = rocmPath;
   options.checks = !noChecks;
   options.emit = emit;
+  // Without --emit, a GPU target writes its device binary's usual form.
+  if (emit.getNumOccurrences() == 0 && target == "nvptx")
+    options.emit = Emit::Ptx;
+  if (emit.getNumOccurrences() == 0 && target == "rocdl")
+    options.emit = Emit::Hsaco;
 
   llvm::Expected<CompileResult> result =
       llvm::createStringError("not compiled");
