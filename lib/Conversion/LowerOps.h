@@ -56,6 +56,20 @@ void emitRouteRow(RouteOp op, LoopEmitter &em, ContractRecorder &checks,
                   Value logits, Value bias, Value t,
                   const RouteScratch &scratch, Value ids, Value weights);
 
+/// The capacity C of a moe.dispatch as an index, and its E·C rows: static
+/// when C is, else `rowSizes` holds E·C. A dynamic C below 1 is a contract
+/// violation (checked through `checks`); it is clamped at 0, which keeps
+/// every buffer empty and valid.
+struct DispatchCapacity {
+  Value capacity;
+  int64_t staticRows;
+  SmallVector<Value> rowSizes;
+
+  static DispatchCapacity create(DispatchOp op, LoopEmitter &em,
+                                 ContractRecorder &checks);
+  Value numRows(LoopEmitter &em) const;
+};
+
 /// softmax of row `t` of `logits` [T, E] into the f32 buffer `out` [E], in the
 /// reference's order: max, then exp(l - max) summed in order, then divided.
 void emitSoftmaxRow(LoopEmitter &em, Value logits, Value t, Value numExperts,

@@ -251,21 +251,13 @@ FailureOr<SmallVector<Value>> mlir::moe::lowerDispatchToGpu(DispatchOp op,
   Type i32 = b.getI32Type();
   auto xType = cast<MemRefType>(x.getType());
 
-  Value capacity;
-  SmallVector<Value> rowSizes;
-  int64_t staticRows = ShapedType::kDynamic;
-  if (std::optional<int64_t> fixed = op.getCapacity()) {
-    capacity = em.index(*fixed);
-    staticRows = numExperts * *fixed;
-  } else {
-    // A capacity below 1 breaks the contract; 0 keeps every buffer empty.
-    capacity =
-        arith::MaxSIOp::create(b, loc, op.getDynamicCapacity(), em.index(0));
-    rowSizes.push_back(
-        arith::MulIOp::create(b, loc, capacity, em.index(numExperts)));
-  }
-  Value numRows = staticRows == ShapedType::kDynamic ? rowSizes.front()
-                                                     : em.index(staticRows);
+  SmallVector<ContractSite> noSites;
+  ContractRecorder noChecks(Value(), noSites);
+  DispatchCapacity rowsOf = DispatchCapacity::create(op, em, noChecks);
+  Value capacity = rowsOf.capacity;
+  int64_t staticRows = rowsOf.staticRows;
+  ArrayRef<Value> rowSizes = rowsOf.rowSizes;
+  Value numRows = rowsOf.numRows(em);
   Value capacityI32 = arith::IndexCastOp::create(b, loc, i32, capacity);
 
   PairRanks ranks = emitPairRanks(em, "dispatch", ids, pairs, numExperts);

@@ -92,6 +92,33 @@ SmallVector<Value> mlir::moe::lowerPermute(PermuteOp op, LoopEmitter &em,
   return {em.toTensor(xp), em.toTensor(offsets), em.toTensor(rows)};
 }
 
+DispatchCapacity DispatchCapacity::create(DispatchOp op, LoopEmitter &em,
+                                          ContractRecorder &checks) {
+  int64_t numExperts = op.getNumExperts();
+  DispatchCapacity result;
+  if (std::optional<int64_t> fixed = op.getCapacity()) {
+    result.capacity = em.index(*fixed);
+    result.staticRows = numExperts * *fixed;
+    return result;
+  }
+  Value requested = op.getDynamicCapacity();
+  Value tooSmall = arith::CmpIOp::create(em.b, em.loc,
+                                         arith::CmpIPredicate::slt, requested,
+                                         em.index(1));
+  checks.check(em, tooSmall, {"moe.dispatch", "capacity", "capacity", 0},
+               Value(), Value(), requested, Value());
+  result.capacity =
+      arith::MaxSIOp::create(em.b, em.loc, requested, em.index(0));
+  result.staticRows = ShapedType::kDynamic;
+  result.rowSizes.push_back(arith::MulIOp::create(
+      em.b, em.loc, result.capacity, em.index(numExperts)));
+  return result;
+}
+
+Value DispatchCapacity::numRows(LoopEmitter &em) const {
+  return rowSizes.empty() ? em.index(staticRows) : rowSizes.front();
+}
+
 SmallVector<Value> mlir::moe::lowerDispatch(DispatchOp op, LoopEmitter &em,
                                             ContractRecorder &checks) {
   OpBuilder &b = em.b;
@@ -102,23 +129,10 @@ SmallVector<Value> mlir::moe::lowerDispatch(DispatchOp op, LoopEmitter &em,
   Type i32 = b.getI32Type();
   auto xType = cast<MemRefType>(x.getType());
 
-  Value capacity;
-  SmallVector<Value> rowSizes;
-  int64_t staticRows = ShapedType::kDynamic;
-  if (std::optional<int64_t> fixed = op.getCapacity()) {
-    capacity = em.index(*fixed);
-    staticRows = numExperts * *fixed;
-  } else {
-    Value requested = op.getDynamicCapacity();
-    Value tooSmall = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
-                                           requested, em.index(1));
-    checks.check(em, tooSmall, {"moe.dispatch", "capacity", "capacity", 0},
-                 Value(), Value(), requested, Value());
-    // A capacity below 1 is reported; 0 keeps every buffer empty and valid.
-    capacity = arith::MaxSIOp::create(b, loc, requested, em.index(0));
-    rowSizes.push_back(
-        arith::MulIOp::create(b, loc, capacity, em.index(numExperts)));
-  }
+  DispatchCapacity rowsOf = DispatchCapacity::create(op, em, checks);
+  Value capacity = rowsOf.capacity;
+  int64_t staticRows = rowsOf.staticRows;
+  ArrayRef<Value> rowSizes = rowsOf.rowSizes;
   Value xp = em.alloc({staticRows, xType.getDimSize(1)},
                       xType.getElementType(), rowSizes);
   Value counts = em.alloc({numExperts}, i32, {});

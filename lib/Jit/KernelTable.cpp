@@ -1,5 +1,6 @@
 //===- KernelTable.cpp - the device kernels of a GPU module ---------------===//
 #include "KernelTable.h"
+#include "Signature.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -199,15 +200,6 @@ std::vector<KernelInfo>(::moe::jit::readKernels)(
     });
   }
   return kernels;
-}
-
-static std::string shapeText(const TensorSignature &tensor) {
-  std::string text = "[";
-  for (size_t i = 0; i < tensor.shape.size(); ++i)
-    text += (i ? ", " : "") + (tensor.shape[i] < 0
-                                   ? std::string(i == 0 ? "T" : "?")
-                                   : std::to_string(tensor.shape[i]));
-  return text + "] " + tensor.dtype;
 }
 
 static std::string cString(const std::string &text) {

@@ -172,7 +172,7 @@ std::string (::moe::jit::buildManifest)(const CompileResult &result,
   return text;
 }
 
-static std::string shapeText(const TensorSignature &tensor) {
+std::string(::moe::jit::shapeText)(const TensorSignature &tensor) {
   std::string text = "[";
   for (size_t i = 0; i < tensor.shape.size(); ++i)
     text += (i ? ", " : "") + (tensor.shape[i] < 0

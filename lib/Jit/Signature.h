@@ -23,6 +23,9 @@ std::string buildManifest(const CompileResult &result,
 /// A C header declaring each entry point's C interface, with the shapes.
 std::string buildHeader(const CompileResult &result);
 
+/// "[T, 2048] bf16": a tensor's shape (T for a dynamic dim 0) and dtype.
+std::string shapeText(const TensorSignature &tensor);
+
 } // namespace moe::jit
 
 #endif // MOE_LIB_JIT_SIGNATURE_H
