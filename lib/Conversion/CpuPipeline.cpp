@@ -31,10 +31,12 @@ struct ExportEntryPointsPass
 };
 
 /// The upstream half: bufferize, free, lower everything to the LLVM dialect.
-constexpr const char *kUpstreamPipeline =
+constexpr const char *kBufferizePipeline =
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
-    "buffer-deallocation-pipeline,"
+    "buffer-deallocation-pipeline";
+
+constexpr const char *kBuffersToLLVMPipeline =
     "convert-linalg-to-loops,"
     "lower-affine,"
     "convert-scf-to-cf,"
@@ -66,9 +68,15 @@ void mlir::moe::buildMoeToLoopsPipeline(OpPassManager &pm,
 }
 
 void mlir::moe::buildLoopsToLLVMPipeline(OpPassManager &pm) {
+  if (failed(parsePassPipeline(kBufferizePipeline, pm, llvm::errs())))
+    llvm::report_fatal_error("moe-lower-to-cpu: bad bufferize pipeline");
+  buildBuffersToLLVMPipeline(pm);
+}
+
+void mlir::moe::buildBuffersToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(std::make_unique<ExportEntryPointsPass>());
-  if (failed(parsePassPipeline(kUpstreamPipeline, pm, llvm::errs())))
-    llvm::report_fatal_error("moe-lower-to-cpu: bad upstream pipeline");
+  if (failed(parsePassPipeline(kBuffersToLLVMPipeline, pm, llvm::errs())))
+    llvm::report_fatal_error("moe-lower-to-cpu: bad LLVM pipeline");
 }
 
 void mlir::moe::buildCpuPipeline(OpPassManager &pm,

@@ -37,6 +37,7 @@ constexpr const char *kOutlinePipeline =
     "convert-parallel-loops-to-gpu,"
     "canonicalize,"
     "moe-name-gpu-kernels,"
+    "gpu-launch-sink-index-computations,"
     "gpu-kernel-outlining,"
     "gpu.module(lower-affine),"
     "convert-scf-to-cf,"
@@ -152,7 +153,27 @@ void mlir::moe::buildRocdlFromKernelsPipeline(
               "ROCDL serialization");
 }
 
+void mlir::moe::buildEmuPipeline(OpPassManager &pm,
+                                 const GpuPipelineOptions &options) {
+  buildMoeToGpuKernelsPipeline(pm, options);
+  buildEmuFromKernelsPipeline(pm);
+}
+
+void mlir::moe::buildEmuFromKernelsPipeline(OpPassManager &pm) {
+  pm.addPass(createMoeGpuToEmu());
+  // The kernels are host functions now: the CPU target's LLVM stages. Host
+  // buffers are not freed, as on the GPU targets (the upstream deallocation
+  // needs structured loops, and the kernels are in cf form by now).
+  buildBuffersToLLVMPipeline(pm);
+  pm.addPass(createMoeEmuLaunchers());
+}
+
 void mlir::moe::registerMoeGpuPipelines() {
+  PassPipelineRegistration<GpuPipelineOptions>(
+      "moe-lower-to-emu",
+      "Lower moe ops on tensors to the GPU kernels compiled for the host, "
+      "launched through the emulator in libmoe_runtime (LLVM dialect)",
+      buildEmuPipeline);
   PassPipelineRegistration<GpuPipelineOptions>(
       "moe-lower-to-gpu-kernels",
       "Lower moe ops on tensors to outlined gpu.module kernels (the stages "

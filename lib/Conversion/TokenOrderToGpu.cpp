@@ -170,18 +170,17 @@ void gatherRows(LoopEmitter &em, StringRef opName, Value x, Value rows, Value k,
     Value h = arith::RemUIOp::create(kb, loc, i, hidden);
     Value pair = kernel.load(rows, {r});
     Value held = cmpi(kb, loc, arith::CmpIPredicate::sge, pair, kernel.i32(0));
-    Value value = kernel.ifThenElse(
-        element, held,
-        [&] {
-          Value t = arith::DivUIOp::create(kb, loc, kernel.toIndex(pair), k);
-          return kernel.load(x, {t, h});
-        },
-        [&] {
-          return arith::ConstantOp::create(kb, loc, element,
-                                           kb.getFloatAttr(element, 0.0))
-              .getResult();
-        });
-    kernel.store(value, xp, {r, h});
+    // Two stores rather than one of a merged value: a bf16 value merged
+    // across blocks makes x86 code call __truncsfbf2 (emulator builds).
+    kernel.ifThen(held, [&] {
+      Value t = arith::DivUIOp::create(kb, loc, kernel.toIndex(pair), k);
+      kernel.store(kernel.load(x, {t, h}), xp, {r, h});
+    });
+    kernel.ifThen(kernel.negate(held), [&] {
+      Value zero = arith::ConstantOp::create(kb, loc, element,
+                                             kb.getFloatAttr(element, 0.0));
+      kernel.store(zero, xp, {r, h});
+    });
   });
 }
 

@@ -189,10 +189,10 @@ const std::string &::moe::jit::compilerVersion() {
 llvm::Expected<CompileResult> (::moe::jit::compile)(const std::string &mlirText,
                                                 const CompileOptions &options,
                                                 const std::string &layerSpec) {
-  if (options.target != "cpu" && options.target != "nvptx" &&
-      options.target != "rocdl")
+  if (options.target != "cpu" && options.target != "emu" &&
+      options.target != "nvptx" && options.target != "rocdl")
     return llvm::createStringError("unknown target '" + options.target +
-                                   "' (cpu, nvptx, rocdl)");
+                                   "' (cpu, emu, nvptx, rocdl)");
   initializeOnce();
 
   DialectRegistry registry;
@@ -208,7 +208,7 @@ llvm::Expected<CompileResult> (::moe::jit::compile)(const std::string &mlirText,
       parseSourceString<ModuleOp>(mlirText, &context, "input");
   if (!module)
     return diagnostics.error("cannot parse the module");
-  if (options.target != "cpu")
+  if (options.target == "nvptx" || options.target == "rocdl")
     return compileGpu(*module, options, layerSpec, diagnostics);
   switch (options.emit) {
   case Emit::Ptx:
@@ -221,26 +221,43 @@ llvm::Expected<CompileResult> (::moe::jit::compile)(const std::string &mlirText,
     break;
   }
 
-  mlir::moe::CpuPipelineOptions pipelineOptions;
-  pipelineOptions.checks = options.checks;
-  PassManager toLoops(&context);
-  mlir::moe::buildMoeToLoopsPipeline(toLoops, pipelineOptions);
-  if (failed(toLoops.run(*module)))
-    return diagnostics.error("lowering the moe ops failed");
-
   CompileResult result;
-  auto entries = readEntries(*module);
-  if (!entries)
-    return entries.takeError();
-  result.entries = std::move(*entries);
-  result.contracts = readContracts(*module);
-  result.manifest = buildManifest(result, options, layerSpec);
-  result.header = buildHeader(result);
+  if (options.target == "emu") {
+    // The GPU kernels, compiled for the host: no contract checks yet, so
+    // the entry points have no status buffer.
+    auto entries = readEntries(*module);
+    if (!entries)
+      return entries.takeError();
+    result.entries = std::move(*entries);
+    CompileOptions emu = options;
+    emu.checks = false;
+    result.manifest = buildManifest(result, emu, layerSpec);
+    result.header = buildHeader(result);
+    PassManager toLLVM(&context);
+    mlir::moe::buildEmuPipeline(toLLVM, mlir::moe::GpuPipelineOptions());
+    if (failed(toLLVM.run(*module)))
+      return diagnostics.error("lowering for the emulator failed");
+  } else {
+    mlir::moe::CpuPipelineOptions pipelineOptions;
+    pipelineOptions.checks = options.checks;
+    PassManager toLoops(&context);
+    mlir::moe::buildMoeToLoopsPipeline(toLoops, pipelineOptions);
+    if (failed(toLoops.run(*module)))
+      return diagnostics.error("lowering the moe ops failed");
 
-  PassManager toLLVM(&context);
-  mlir::moe::buildLoopsToLLVMPipeline(toLLVM);
-  if (failed(toLLVM.run(*module)))
-    return diagnostics.error("lowering to the LLVM dialect failed");
+    auto entries = readEntries(*module);
+    if (!entries)
+      return entries.takeError();
+    result.entries = std::move(*entries);
+    result.contracts = readContracts(*module);
+    result.manifest = buildManifest(result, options, layerSpec);
+    result.header = buildHeader(result);
+
+    PassManager toLLVM(&context);
+    mlir::moe::buildLoopsToLLVMPipeline(toLLVM);
+    if (failed(toLLVM.run(*module)))
+      return diagnostics.error("lowering to the LLVM dialect failed");
+  }
 
   if (options.emit == Emit::Mlir) {
     std::string text;

@@ -66,7 +66,8 @@ Error openBackend(moe_backend_t backend, moe_backend_t &resolved) {
     resolved = MOE_BACKEND_CPU;
     return Error::ok();
   case MOE_BACKEND_EMU:
-    return makeError(MOE_ERROR_UNAVAILABLE, notYet("emu"));
+    resolved = MOE_BACKEND_EMU;
+    return Error::ok();
   case MOE_BACKEND_CUDA:
     return makeError(MOE_ERROR_UNAVAILABLE,
                      notYet("cuda") + driverNote("libcuda.so.1", "NVIDIA"));

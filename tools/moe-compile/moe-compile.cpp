@@ -29,7 +29,9 @@ static cl::opt<std::string>
     layerSpec("layer", cl::desc("Compile a layer spec instead of a file "
                                 "(experts=E,k=K,hidden=H,inter=I,dtype=...)"),
               cl::init(""), cl::cat(category));
-static cl::opt<std::string> target("target", cl::desc("cpu, nvptx or rocdl"),
+static cl::opt<std::string> target("target",
+                                   cl::desc("cpu, emu (the GPU kernels run "
+                                            "on the CPU), nvptx or rocdl"),
                                    cl::init("cpu"), cl::cat(category));
 static cl::opt<std::string>
     chip("chip",
@@ -56,8 +58,8 @@ static cl::opt<Emit> emit(
         clEnumValN(Emit::Llvm, "llvm", "host LLVM IR"),
         clEnumValN(Emit::Asm, "asm",
                    "assembly: host (cpu), PTX (nvptx), AMDGCN (rocdl)"),
-        clEnumValN(Emit::Obj, "obj", "a host object file (cpu)"),
-        clEnumValN(Emit::So, "so", "an artifact (docs/abi.md; cpu)"),
+        clEnumValN(Emit::Obj, "obj", "a host object file (cpu, emu)"),
+        clEnumValN(Emit::So, "so", "an artifact (docs/abi.md; cpu, emu)"),
         clEnumValN(Emit::Ptx, "ptx", "the kernels' PTX (nvptx)"),
         clEnumValN(Emit::Cubin, "cubin", "the kernels' cubin (nvptx; ptxas)"),
         clEnumValN(Emit::Hsaco, "hsaco", "the kernels' hsaco (rocdl)")),
@@ -93,7 +95,7 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "moe-mlir ahead-of-time compiler\n");
-  if (target == "cpu" &&
+  if ((target == "cpu" || target == "emu") &&
       (!chip.empty() || !cudaPath.empty() || !rocmPath.empty()))
     return fail("--chip, --cuda-path and --rocm-path apply to GPU targets "
                 "(--target nvptx or rocdl) only");

@@ -4,7 +4,9 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -36,6 +38,10 @@ void buildMoeToLoopsPipeline(OpPassManager &pm,
                              const CpuPipelineOptions &options);
 /// Tensor code with loops -> the LLVM dialect, public functions exported.
 void buildLoopsToLLVMPipeline(OpPassManager &pm);
+/// The part of it after bufferization and deallocation: buffers and loops
+/// (structured or not) to the LLVM dialect, public functions with C
+/// interfaces.
+void buildBuffersToLLVMPipeline(OpPassManager &pm);
 
 /// Registers `moe-lower-to-cpu`.
 void registerMoePipelines();
@@ -76,13 +82,17 @@ void buildNvvmFromKernelsPipeline(OpPassManager &pm,
                                   const GpuPipelineOptions &options);
 void buildRocdlFromKernelsPipeline(OpPassManager &pm,
                                    const GpuPipelineOptions &options);
+/// moe ops on tensors -> the same kernels as host functions run by the
+/// emulator, all in the LLVM dialect (the emu target).
+void buildEmuPipeline(OpPassManager &pm, const GpuPipelineOptions &options);
+void buildEmuFromKernelsPipeline(OpPassManager &pm);
 /// $CUDA_HOME, else /usr/local/cuda.
 std::string defaultCudaToolkit();
 /// $ROCM_PATH, else the toolkit directory of links the build prepared.
 std::string defaultRocmToolkit();
 
-/// Registers `moe-lower-to-gpu-kernels`, `moe-lower-to-nvvm` and
-/// `moe-lower-to-rocdl`.
+/// Registers `moe-lower-to-gpu-kernels`, `moe-lower-to-nvvm`,
+/// `moe-lower-to-rocdl` and `moe-lower-to-emu`.
 void registerMoeGpuPipelines();
 
 } // namespace mlir::moe

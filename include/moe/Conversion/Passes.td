@@ -80,4 +80,40 @@ def MoeNameGpuKernels : Pass<"moe-name-gpu-kernels", "::mlir::ModuleOp"> {
   }];
 }
 
+def MoeGpuToEmu : Pass<"moe-gpu-to-emu", "::mlir::ModuleOp"> {
+  let summary = "Turn outlined GPU kernels into host functions run by the emulator";
+  let description = [{
+    The emu target of DESIGN.md §5, on a module in the outlined form (host
+    code launching `gpu.module` kernels). Each kernel becomes a private host
+    function `__moe_emu_<module>_<kernel>`: thread, block, block-dim and
+    grid-dim ids become calls of `moe_emu_id(which)`, `gpu.barrier` a call
+    of `moe_emu_barrier()` (a fiber switch in libmoe_runtime), workgroup
+    buffers private globals (blocks run one at a time). Each
+    `gpu.launch_func` becomes a call of the declared launcher
+    `__moe_emu_launch_<module>_<kernel>(grid, block, operands)`, which
+    `moe-emu-launchers` defines once the module is in the LLVM dialect.
+    A gpu op the emulator cannot run is an error that names it.
+  }];
+  let dependentDialects = [
+    "::mlir::func::FuncDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::arith::ArithDialect",
+  ];
+}
+
+def MoeEmuLaunchers : Pass<"moe-emu-launchers", "::mlir::ModuleOp"> {
+  let summary = "Define the emulator's kernel launchers (LLVM dialect)";
+  let description = [{
+    Runs after the host lowering to the LLVM dialect. For every declared
+    `__moe_emu_launch_<name>(gx, gy, gz, bx, by, bz, args...)` it defines
+    the launcher, which stores the arguments, builds the `void **params`
+    array of CUDA's launch convention and calls
+    `moe_emu_launch(trampoline, params, gx, gy, gz, bx, by, bz)`, and the
+    trampoline `__moe_emu_trampoline_<name>(params)`, which loads the
+    arguments back and calls the kernel `__moe_emu_<name>` once per
+    emulated thread.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
+}
+
 #endif // MOE_CONVERSION_PASSES_TD

@@ -112,9 +112,10 @@ MOE_RUNTIME_API moe_status_t moe_backend_from_name(const char *name,
 
 typedef struct moe_context *moe_context_t;
 
-/** Creates a context. cpu always works; emu, cuda and hip are not
- *  implemented yet and give MOE_ERROR_UNAVAILABLE (for cuda and hip the
- *  message also says whether the driver library could be loaded). auto
+/** Creates a context. cpu and emu (the GPU kernels run on the CPU, a fiber
+ *  per GPU thread) always work; cuda and hip are not implemented yet and
+ *  give MOE_ERROR_UNAVAILABLE (the message also says whether the driver
+ *  library could be loaded). auto
  *  resolves to the backend it picked (see moe_context_backend). Each
  *  context has its own in-memory module cache. */
 MOE_RUNTIME_API moe_status_t moe_context_create(moe_backend_t backend,
@@ -133,7 +134,9 @@ typedef struct moe_module *moe_module_t;
 
 typedef struct moe_compile_options {
   /** 1 (default): compile the runtime-contract checks in; 0: leave them
-   *  out (faster, and a violated contract is undefined behaviour). */
+   *  out (faster, and a violated contract is undefined behaviour). Only the
+   *  cpu backend has checks so far; the emu, cuda and hip kernels clamp
+   *  every index (memory-safe, unchecked) and ignore this. */
   int checks;
   /** 1 (default): use the on-disk cache; 0: compile into a private temporary
    *  file (the in-memory cache of the context is always used). */

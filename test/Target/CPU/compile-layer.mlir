@@ -22,7 +22,7 @@
 // ASM: call{{q?}} {{.*}}unpermute
 
 // BADSPEC: error: layer spec: k = 9 must not exceed experts = 8
-// BADTARGET: error: unknown target 'spirv' (cpu, nvptx, rocdl)
+// BADTARGET: error: unknown target 'spirv' (cpu, emu, nvptx, rocdl)
 
 func.func @unpermute(%y: tensor<?x16xf32>, %rows: tensor<?xi32>, %w: tensor<?x2xf32>) -> tensor<?x16xf32> {
   %out = moe.unpermute %y, %rows, %w : tensor<?x16xf32>, tensor<?xi32>, tensor<?x2xf32>

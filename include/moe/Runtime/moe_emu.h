@@ -1,0 +1,40 @@
+/*===- moe_emu.h - the GPU emulator's ABI ---------------------------*- C -*-===
+ *
+ * What code compiled for the emu target calls (docs/abi.md, "Emulator"):
+ * libmoe_runtime runs each launch block after block, one fiber per GPU
+ * thread; a kernel reads its ids with moe_emu_id and waits for its block at
+ * moe_emu_barrier. Not for hand-written callers.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef MOE_RUNTIME_MOE_EMU_H
+#define MOE_RUNTIME_MOE_EMU_H
+
+#include "moe/Runtime/moe_runtime.h"
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Runs `kernel(params)` once per thread of a grid x block launch (params:
+ *  pointers to each kernel argument, cuLaunchKernel's convention). A launch
+ *  with a zero (or negative) dimension does nothing, as GPU launches of an
+ *  empty grid are skipped by the runtime. */
+MOE_RUNTIME_API void moe_emu_launch(void (*kernel)(void **), void **params,
+                                    int64_t grid_x, int64_t grid_y,
+                                    int64_t grid_z, int64_t block_x,
+                                    int64_t block_y, int64_t block_z);
+
+/** The running thread's ids: 0-2 thread x/y/z, 3-5 block x/y/z, 6-8 block
+ *  dims, 9-11 grid dims. */
+MOE_RUNTIME_API int64_t moe_emu_id(int32_t which);
+
+/** Waits until every running thread of the block has arrived. */
+MOE_RUNTIME_API void moe_emu_barrier(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* MOE_RUNTIME_MOE_EMU_H */
