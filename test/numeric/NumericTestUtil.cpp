@@ -2,14 +2,29 @@
 #include "NumericTestUtil.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 namespace moe::numeric {
+
+moe_backend_t backend() {
+  static moe_backend_t chosen = [] {
+    moe_backend_t parsed = MOE_BACKEND_CPU;
+    const char *name = std::getenv("MOE_NUMERIC_BACKEND");
+    if (name && *name && moe_backend_from_name(name, &parsed) != MOE_OK)
+      ADD_FAILURE() << "MOE_NUMERIC_BACKEND: " << moe_last_error();
+    return parsed;
+  }();
+  return chosen;
+}
+
+bool backendChecksContracts() { return backend() == MOE_BACKEND_CPU; }
 
 moe_context_t context() {
   static moe_context_t ctx = [] {
     moe_context_t created = nullptr;
-    if (moe_context_create(MOE_BACKEND_CPU, &created) != MOE_OK)
-      ADD_FAILURE() << "cannot create a cpu context: " << moe_last_error();
+    if (moe_context_create(backend(), &created) != MOE_OK)
+      ADD_FAILURE() << "cannot create a " << moe_backend_name(backend())
+                    << " context: " << moe_last_error();
     return created;
   }();
   return ctx;

@@ -1,0 +1,69 @@
+// RUN: moe-opt %s --split-input-file --moe-gpu-to-emu --verify-diagnostics | FileCheck %s
+
+// A kernel becomes a private host function: ids are moe_emu_id calls
+// (0-2 thread, 3-5 block, 6-8 block dim, 9-11 grid dim), the barrier a
+// moe_emu_barrier call, the workgroup buffer a private global; the launch a
+// call of the launcher with grid, block and the kernel operands.
+// CHECK-NOT: gpu.container_module
+// CHECK-DAG: func.func private @moe_emu_id(i32) -> i64
+// CHECK-DAG: func.func private @moe_emu_barrier()
+// CHECK-DAG: func.func private @__moe_emu_launch_kernels_scale(index, index, index, index, index, index, memref<?xf32>, index)
+// CHECK-LABEL: func.func @host(
+// CHECK-SAME: %[[BUF:[a-z0-9_]+]]: memref<?xf32>, %[[N:[a-z0-9_]+]]: index
+// CHECK: call @__moe_emu_launch_kernels_scale(%[[N]], %c1, %c1, %c64, %c1, %c1, %[[BUF]], %[[N]])
+// CHECK-NOT: gpu.launch_func
+// CHECK: memref.global "private" @__moe_emu_kernels_scale_workgroup0 : memref<64xf32>
+// CHECK-LABEL: func.func private @__moe_emu_kernels_scale(
+// CHECK: %[[WG:[a-z0-9_]+]] = memref.get_global @__moe_emu_kernels_scale_workgroup0 : memref<64xf32>
+// CHECK: %[[C0:[a-z0-9_]+]] = arith.constant 0 : i32
+// CHECK: %[[TID:[a-z0-9_]+]] = call @moe_emu_id(%[[C0]]) : (i32) -> i64
+// CHECK: %[[C3:[a-z0-9_]+]] = arith.constant 3 : i32
+// CHECK: call @moe_emu_id(%[[C3]]) : (i32) -> i64
+// CHECK: %[[C6:[a-z0-9_]+]] = arith.constant 6 : i32
+// CHECK: call @moe_emu_id(%[[C6]]) : (i32) -> i64
+// CHECK: memref.store %{{.*}}, %[[WG]][%{{.*}}] : memref<64xf32>
+// CHECK: call @moe_emu_barrier() : () -> ()
+// CHECK: memref.load %[[WG]][%{{.*}}] : memref<64xf32>
+// CHECK: return
+// CHECK-NOT: gpu.module
+module attributes {gpu.container_module} {
+  func.func @host(%buf: memref<?xf32>, %n: index) {
+    %c1 = arith.constant 1 : index
+    %c64 = arith.constant 64 : index
+    gpu.launch_func @kernels::@scale blocks in (%n, %c1, %c1) threads in (%c64, %c1, %c1) args(%buf : memref<?xf32>, %n : index)
+    return
+  }
+  gpu.module @kernels {
+    gpu.func @scale(%buf: memref<?xf32>, %n: index) workgroup(%wg : memref<64xf32, #gpu.address_space<workgroup>>) kernel {
+      %t = gpu.thread_id x
+      %b = gpu.block_id x
+      %d = gpu.block_dim x
+      %base = arith.muli %b, %d : index
+      %i = arith.addi %base, %t : index
+      %v = memref.load %buf[%i] : memref<?xf32>
+      memref.store %v, %wg[%t] : memref<64xf32, #gpu.address_space<workgroup>>
+      gpu.barrier
+      %c63 = arith.constant 63 : index
+      %r = arith.subi %c63, %t : index
+      %w = memref.load %wg[%r] : memref<64xf32, #gpu.address_space<workgroup>>
+      memref.store %w, %buf[%i] : memref<?xf32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// A gpu op the emulator has no mapping for is an error naming it.
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @lanes(%buf: memref<?xi32>) kernel {
+      // expected-error @+1 {{'gpu.lane_id' op cannot run on the emulator (emu target)}}
+      %l = gpu.lane_id
+      %c0 = arith.constant 0 : index
+      %v = arith.index_cast %l : index to i32
+      memref.store %v, %buf[%c0] : memref<?xi32>
+      gpu.return
+    }
+  }
+}

@@ -1,0 +1,73 @@
+//===- RuntimeEmulatorTest.cpp - the fiber emulator's launch semantics ----===//
+//
+// Kernels written by hand against the emulator's ABI (moe_emu.h): every
+// thread of every block runs once with its own ids, a barrier waits for the
+// whole block (a value written before it is seen after it by every thread),
+// and launches with an empty grid do nothing.
+//
+//===----------------------------------------------------------------------===//
+#include "moe/Runtime/moe_emu.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace {
+
+
+void recordIds(void **params) {
+  auto *seen = *static_cast<std::vector<int64_t> **>(params[0]);
+  int64_t thread = moe_emu_id(0) + moe_emu_id(6) * (moe_emu_id(1) + moe_emu_id(7) * moe_emu_id(2));
+  int64_t block = moe_emu_id(3) + moe_emu_id(9) * (moe_emu_id(4) + moe_emu_id(10) * moe_emu_id(5));
+  int64_t threadsPerBlock = moe_emu_id(6) * moe_emu_id(7) * moe_emu_id(8);
+  (*seen)[block * threadsPerBlock + thread] += 1;
+}
+
+TEST(RuntimeEmulator, EveryThreadOfEveryBlockRunsOnceWithItsIds) {
+  std::vector<int64_t> seen(3 * 2 * 4 * 2 * 1, 0);
+  std::vector<int64_t> *pointer = &seen;
+  void *params[] = {&pointer};
+  moe_emu_launch(recordIds, params, 3, 2, 1, 4, 2, 1);
+  for (size_t i = 0; i < seen.size(); ++i)
+    EXPECT_EQ(seen[i], 1) << "thread slot " << i;
+}
+
+/// shared[t] = in[block * n + t]; barrier; out[...] = shared[n - 1 - t]:
+/// correct only if the barrier waits for every thread of the block.
+int64_t sharedSlots[64];
+
+void reverseThroughSharedMemory(void **params) {
+  const int64_t *in = *static_cast<const int64_t **>(params[0]);
+  int64_t *out = *static_cast<int64_t **>(params[1]);
+  int64_t t = moe_emu_id(0), n = moe_emu_id(6), block = moe_emu_id(3);
+  sharedSlots[t] = in[block * n + t];
+  moe_emu_barrier();
+  int64_t value = sharedSlots[n - 1 - t];
+  moe_emu_barrier(); // the next block may not overwrite before all read
+  out[block * n + t] = value;
+}
+
+TEST(RuntimeEmulator, BarrierWaitsForTheWholeBlock) {
+  const int64_t blocks = 3, threads = 64;
+  std::vector<int64_t> in(blocks * threads), out(blocks * threads, -1);
+  for (size_t i = 0; i < in.size(); ++i)
+    in[i] = int64_t(i);
+  const int64_t *inPointer = in.data();
+  int64_t *outPointer = out.data();
+  void *params[] = {&inPointer, &outPointer};
+  moe_emu_launch(reverseThroughSharedMemory, params, blocks, 1, 1, threads, 1,
+                 1);
+  for (int64_t b = 0; b < blocks; ++b)
+    for (int64_t t = 0; t < threads; ++t)
+      EXPECT_EQ(out[b * threads + t], b * threads + (threads - 1 - t));
+}
+
+void mustNotRun(void **) { ADD_FAILURE() << "a kernel of an empty grid ran"; }
+
+TEST(RuntimeEmulator, AnEmptyGridLaunchesNothing) {
+  moe_emu_launch(mustNotRun, nullptr, 0, 1, 1, 256, 1, 1);
+  moe_emu_launch(mustNotRun, nullptr, 4, 0, 1, 16, 16, 1);
+  moe_emu_launch(mustNotRun, nullptr, 4, 1, 1, 0, 1, 1);
+}
+
+} // namespace
