@@ -36,6 +36,7 @@ constexpr const char *kOutlinePipeline =
     "func.func(gpu-map-parallel-loops),"
     "convert-parallel-loops-to-gpu,"
     "canonicalize,"
+    "moe-free-host-buffers,"
     "moe-name-gpu-kernels,"
     "gpu-launch-sink-index-computations,"
     "gpu-kernel-outlining,"
@@ -161,9 +162,10 @@ void mlir::moe::buildEmuPipeline(OpPassManager &pm,
 
 void mlir::moe::buildEmuFromKernelsPipeline(OpPassManager &pm) {
   pm.addPass(createMoeGpuToEmu());
-  // The kernels are host functions now: the CPU target's LLVM stages. Host
-  // buffers are not freed, as on the GPU targets (the upstream deallocation
-  // needs structured loops, and the kernels are in cf form by now).
+  // The kernels are host functions now: the CPU target's LLVM stages
+  // without the upstream deallocation (it needs structured loops, and the
+  // kernels are in cf form by now); moe-free-host-buffers freed the host
+  // function's buffers already.
   buildBuffersToLLVMPipeline(pm);
   pm.addPass(createMoeEmuLaunchers());
 }

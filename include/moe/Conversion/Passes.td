@@ -80,6 +80,20 @@ def MoeNameGpuKernels : Pass<"moe-name-gpu-kernels", "::mlir::ModuleOp"> {
   }];
 }
 
+def MoeFreeHostBuffers : Pass<"moe-free-host-buffers", "::mlir::ModuleOp"> {
+  let summary = "Free every buffer a GPU host function allocates and does not return";
+  let description = [{
+    The upstream deallocation pipeline rejects `gpu.launch` /
+    `gpu.launch_func`, so the GPU targets free their host function's buffers
+    with this simpler rule, exact for the code `moe-lower-to-gpu` makes:
+    every `memref.alloc` in a function's top-level block that no returned
+    value is a view of is freed right before the function returns (kernels
+    run in order on one stream, so the buffers are dead by then). Allocations
+    nested in other regions are left alone.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect"];
+}
+
 def MoeGpuToEmu : Pass<"moe-gpu-to-emu", "::mlir::ModuleOp"> {
   let summary = "Turn outlined GPU kernels into host functions run by the emulator";
   let description = [{
