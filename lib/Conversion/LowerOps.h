@@ -70,6 +70,24 @@ struct DispatchCapacity {
   Value numRows(LoopEmitter &em) const;
 };
 
+/// The index of the largest `values[i]` with `excluded[i] == 0` (i8) among
+/// [begin, end), lower index on ties, and that value; `begin` when all are
+/// excluded (keeps every index in range).
+std::pair<Value, Value> emitArgmax(LoopEmitter &em, Value values,
+                                   Value excluded, Value begin, Value end);
+
+/// moe.route's group step (groups > 1): scores each group of `selection`,
+/// keeps the group_topk best and marks every other group's experts in
+/// `excluded`. `groupScores` [G] f32 and `groupTaken` [G] i8 are work space.
+void emitGroupExclusion(RouteOp op, LoopEmitter &em, Value selection,
+                        Value excluded, Value groupScores, Value groupTaken,
+                        Value numExperts, bool hasBias);
+
+/// moe.route's last step on row `t` of `weights` [T, K]: renormalize by
+/// `sum` (the weights' sum in k order) and multiply by the scaling.
+void emitWeightScaling(RouteOp op, LoopEmitter &em, Value weights, Value t,
+                       Value sum);
+
 /// softmax of row `t` of `logits` [T, E] into the f32 buffer `out` [E], in the
 /// reference's order: max, then exp(l - max) summed in order, then divided.
 void emitSoftmaxRow(LoopEmitter &em, Value logits, Value t, Value numExperts,

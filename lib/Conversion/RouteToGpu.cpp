@@ -1,8 +1,13 @@
 //===- RouteToGpu.cpp - moe.route and moe.balance_loss as GPU kernels -----===//
 //
-// Routing runs one thread per token row with the scalar row code of the loop
-// lowering (emitRouteRow), so GPU and CPU pick the same experts bit for bit;
-// each thread works in its own row of [T, E] global work buffers. The
+// Routing with a static E runs a block per token row: the experts' scores
+// are computed in parallel in workgroup memory, each top-k slot is a block
+// argmax (larger score, then lower index: the reference's order whatever
+// the reduction order), and the order-dependent steps (the softmax sum, the
+// group choice, the renormalizing sum) run in one thread in the reference's
+// order, so GPU and CPU pick the same experts and weights bit for bit. With
+// a dynamic E, one thread per row runs the loop lowering's row code
+// (emitRouteRow) in its own row of [T, E] global work buffers. The
 // balance loss reduces over tokens per expert and then over experts in one
 // thread, in the reference's order, so it is deterministic.
 //
@@ -11,6 +16,9 @@
 #include "LowerOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+
+#include <limits>
 
 using namespace mlir;
 using namespace mlir::moe;
@@ -28,6 +36,250 @@ Value tokenRows(LoopEmitter &em, Value tokens, int64_t cols, Value dynamicCols,
 
 } // namespace
 
+namespace {
+
+Value cmpf(OpBuilder &b, Location loc, arith::CmpFPredicate predicate,
+           Value lhs, Value rhs) {
+  return arith::CmpFOp::create(b, loc, predicate, lhs, rhs);
+}
+
+Value cmpi(OpBuilder &b, Location loc, arith::CmpIPredicate predicate,
+           Value lhs, Value rhs) {
+  return arith::CmpIOp::create(b, loc, predicate, lhs, rhs);
+}
+
+/// Threads of the block-per-row route kernel: a power of two (for the tree
+/// reductions) near E, at least a warp.
+int64_t routeBlockThreads(int64_t numExperts) {
+  int64_t threads = 32;
+  while (threads < numExperts && threads < 256)
+    threads *= 2;
+  return threads;
+}
+
+/// Reduces (value, index) pairs in `values`/`indices` [B] to slot 0: the
+/// larger value wins, the lower index on ties, index -1 (nothing) loses.
+void blockArgmax(LoopEmitter &k, Value lane, int64_t threads, Value values,
+                 Value indices) {
+  OpBuilder &b = k.b;
+  Location loc = k.loc;
+  for (int64_t stride = threads / 2; stride >= 1; stride /= 2) {
+    Value active =
+        cmpi(b, loc, arith::CmpIPredicate::ult, lane, k.index(stride));
+    k.ifThen(active, [&] {
+      Value other = arith::AddIOp::create(b, loc, lane, k.index(stride));
+      Value myValue = k.load(values, {lane}), myIndex = k.load(indices, {lane});
+      Value value = k.load(values, {other}), index = k.load(indices, {other});
+      Value otherSome =
+          cmpi(b, loc, arith::CmpIPredicate::sge, index, k.i32(0));
+      Value mineNone =
+          cmpi(b, loc, arith::CmpIPredicate::slt, myIndex, k.i32(0));
+      Value greater = cmpf(b, loc, arith::CmpFPredicate::OGT, value, myValue);
+      Value tie = arith::AndIOp::create(
+          b, loc, cmpf(b, loc, arith::CmpFPredicate::OEQ, value, myValue),
+          cmpi(b, loc, arith::CmpIPredicate::slt, index, myIndex));
+      Value better = arith::OrIOp::create(
+          b, loc, mineNone, arith::OrIOp::create(b, loc, greater, tie));
+      Value take = arith::AndIOp::create(b, loc, otherSome, better);
+      k.ifThen(take, [&] {
+        k.store(value, values, {lane});
+        k.store(index, indices, {lane});
+      });
+    });
+    gpu::BarrierOp::create(b, loc);
+  }
+}
+
+/// Calls `body(e)` for the experts lane, lane + B, ... below E, ascending.
+void forMyExperts(LoopEmitter &k, Value lane, int64_t threads,
+                  int64_t numExperts, function_ref<void(Value)> body) {
+  int64_t rounds = (numExperts + threads - 1) / threads;
+  k.forLoop(k.index(0), k.index(rounds), [&](Value round) {
+    Value e = arith::AddIOp::create(
+        k.b, k.loc, lane,
+        arith::MulIOp::create(k.b, k.loc, round, k.index(threads)));
+    Value inside = cmpi(k.b, k.loc, arith::CmpIPredicate::ult, e,
+                        k.index(numExperts));
+    k.ifThen(inside, [&] { body(e); });
+  });
+}
+
+/// One block per token row (static E).
+void emitRouteBlocks(RouteOp op, LoopEmitter &em, Value logits, Value bias,
+                     Value tokens, int64_t numExperts, Value ids,
+                     Value weights) {
+  OpBuilder &b = em.b;
+  Location loc = em.loc;
+  int64_t k = op.getK();
+  int64_t groups = op.getGroups();
+  int64_t threads = routeBlockThreads(numExperts);
+  Type f32 = b.getF32Type(), i8 = b.getI8Type(), i32 = b.getI32Type();
+  SmallVector<MemRefType> shared{
+      workgroupMemRef({numExperts}, f32), // scores
+      workgroupMemRef({numExperts}, f32), // selection scores
+      workgroupMemRef({numExperts}, i8),  // excluded
+      workgroupMemRef({threads}, f32),    // reduction values
+      workgroupMemRef({threads}, i32),    // reduction indices
+      workgroupMemRef({groups}, f32),     // group scores
+      workgroupMemRef({groups}, i8),      // groups taken
+  };
+  Value any = cmpi(b, loc, arith::CmpIPredicate::sgt, tokens, em.index(0));
+  em.ifThen(any, [&] {
+    launchKernel(em, "route", tokens, em.index(1), threads, 1, shared,
+                 [&](gpu::LaunchOp launch) {
+      LoopEmitter kl(b, loc);
+      ValueRange buffers = launch.getWorkgroupAttributions();
+      Value scores = buffers[0], selection = buffers[1],
+            excluded = buffers[2], redValues = buffers[3],
+            redIndices = buffers[4], groupScores = buffers[5],
+            groupTaken = buffers[6];
+      Value t = launch.getBlockIds().x, lane = launch.getThreadIds().x;
+      Value first = cmpi(b, loc, arith::CmpIPredicate::eq, lane, kl.index(0));
+      auto barrier = [&] { gpu::BarrierOp::create(b, loc); };
+
+      if (op.getScoring() == Scoring::Softmax) {
+        // The row maximum (exact in any order), then exp(l - max).
+        Value localMax = kl.forLoop(
+            kl.index(0), kl.index((numExperts + threads - 1) / threads),
+            {kl.f32(-std::numeric_limits<float>::infinity())},
+            [&](Value round, ValueRange carried) -> SmallVector<Value> {
+              Value e = arith::AddIOp::create(
+                  b, loc, lane,
+                  arith::MulIOp::create(b, loc, round, kl.index(threads)));
+              Value inside = cmpi(b, loc, arith::CmpIPredicate::ult, e,
+                                  kl.index(numExperts));
+              Value safe = arith::SelectOp::create(b, loc, inside, e,
+                                                   kl.index(0));
+              Value l = kl.loadF32(logits, {t, safe});
+              Value less =
+                  cmpf(b, loc, arith::CmpFPredicate::OLT, carried[0], l);
+              Value take = arith::AndIOp::create(b, loc, inside, less);
+              return {arith::SelectOp::create(b, loc, take, l, carried[0])};
+            })[0];
+        kl.store(localMax, redValues, {lane});
+        barrier();
+        for (int64_t stride = threads / 2; stride >= 1; stride /= 2) {
+          Value active =
+              cmpi(b, loc, arith::CmpIPredicate::ult, lane, kl.index(stride));
+          kl.ifThen(active, [&] {
+            Value other = kl.load(
+                redValues,
+                {arith::AddIOp::create(b, loc, lane, kl.index(stride))});
+            Value mine = kl.load(redValues, {lane});
+            Value less = cmpf(b, loc, arith::CmpFPredicate::OLT, mine, other);
+            kl.store(arith::SelectOp::create(b, loc, less, other, mine),
+                     redValues, {lane});
+          });
+          barrier();
+        }
+        Value maximum = kl.load(redValues, {kl.index(0)});
+        forMyExperts(kl, lane, threads, numExperts, [&](Value e) {
+          Value shifted = arith::SubFOp::create(
+              b, loc, kl.loadF32(logits, {t, e}), maximum);
+          kl.store(math::ExpOp::create(b, loc, shifted), scores, {e});
+        });
+        barrier();
+        // The sum in expert order, as the reference adds it.
+        kl.ifThen(first, [&] {
+          Value sum = kl.forLoop(
+              kl.index(0), kl.index(numExperts), {kl.f32(0.0)},
+              [&](Value e, ValueRange carried) -> SmallVector<Value> {
+                return {arith::AddFOp::create(b, loc, carried[0],
+                                              kl.load(scores, {e}))};
+              })[0];
+          kl.store(sum, redValues, {kl.index(0)});
+        });
+        barrier();
+        Value sum = kl.load(redValues, {kl.index(0)});
+        forMyExperts(kl, lane, threads, numExperts, [&](Value e) {
+          kl.store(arith::DivFOp::create(b, loc, kl.load(scores, {e}), sum),
+                   scores, {e});
+        });
+      } else {
+        forMyExperts(kl, lane, threads, numExperts, [&](Value e) {
+          Value l = kl.loadF32(logits, {t, e});
+          Value exp =
+              math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, l));
+          Value denominator = arith::AddFOp::create(b, loc, kl.f32(1.0), exp);
+          kl.store(arith::DivFOp::create(b, loc, kl.f32(1.0), denominator),
+                   scores, {e});
+        });
+      }
+      forMyExperts(kl, lane, threads, numExperts, [&](Value e) {
+        Value s = kl.load(scores, {e});
+        if (bias)
+          s = arith::AddFOp::create(b, loc, s, kl.load(bias, {e}));
+        kl.store(s, selection, {e});
+        kl.store(arith::ConstantIntOp::create(b, loc, i8, 0), excluded, {e});
+      });
+      barrier();
+      if (groups > 1) {
+        kl.ifThen(first, [&] {
+          emitGroupExclusion(op, kl, selection, excluded, groupScores,
+                             groupTaken, kl.index(numExperts), bool(bias));
+        });
+        barrier();
+      }
+
+      kl.forLoop(kl.index(0), kl.index(k), [&](Value slot) {
+        SmallVector<Value> best = kl.forLoop(
+            kl.index(0), kl.index((numExperts + threads - 1) / threads),
+            {kl.f32(0.0), kl.i32(-1)},
+            [&](Value round, ValueRange carried) -> SmallVector<Value> {
+              Value e = arith::AddIOp::create(
+                  b, loc, lane,
+                  arith::MulIOp::create(b, loc, round, kl.index(threads)));
+              Value inside = cmpi(b, loc, arith::CmpIPredicate::ult, e,
+                                  kl.index(numExperts));
+              Value safe =
+                  arith::SelectOp::create(b, loc, inside, e, kl.index(0));
+              Value free = cmpi(b, loc, arith::CmpIPredicate::eq,
+                                kl.load(excluded, {safe}),
+                                arith::ConstantIntOp::create(b, loc, i8, 0));
+              Value v = kl.load(selection, {safe});
+              Value none = cmpi(b, loc, arith::CmpIPredicate::slt, carried[1],
+                                kl.i32(0));
+              Value greater =
+                  cmpf(b, loc, arith::CmpFPredicate::OGT, v, carried[0]);
+              Value take = arith::AndIOp::create(
+                  b, loc, arith::AndIOp::create(b, loc, inside, free),
+                  arith::OrIOp::create(b, loc, none, greater));
+              Value index = arith::IndexCastOp::create(b, loc, i32, safe);
+              return {arith::SelectOp::create(b, loc, take, v, carried[0]),
+                      arith::SelectOp::create(b, loc, take, index,
+                                              carried[1])};
+            });
+        kl.store(best[0], redValues, {lane});
+        kl.store(best[1], redIndices, {lane});
+        barrier();
+        blockArgmax(kl, lane, threads, redValues, redIndices);
+        kl.ifThen(first, [&] {
+          Value chosen = kl.load(redIndices, {kl.index(0)});
+          // Every expert excluded (K > the experts left) cannot pass the
+          // verifier; 0 keeps the index in range regardless.
+          Value safe = arith::MaxSIOp::create(b, loc, chosen, kl.i32(0));
+          Value e = kl.toIndex(safe);
+          kl.store(arith::ConstantIntOp::create(b, loc, i8, 1), excluded, {e});
+          kl.store(safe, ids, {t, slot});
+          kl.store(kl.load(scores, {e}), weights, {t, slot});
+        });
+        barrier();
+      });
+      kl.ifThen(first, [&] {
+        Value sum = kl.forLoop(
+            kl.index(0), kl.index(k), {kl.f32(0.0)},
+            [&](Value slot, ValueRange carried) -> SmallVector<Value> {
+              return {arith::AddFOp::create(b, loc, carried[0],
+                                            kl.load(weights, {t, slot}))};
+            })[0];
+        emitWeightScaling(op, kl, weights, t, sum);
+      });
+    });
+  });
+}
+
+} // namespace
+
 FailureOr<SmallVector<Value>> mlir::moe::lowerRouteToGpu(RouteOp op,
                                                          LoopEmitter &em) {
   OpBuilder &b = em.b;
@@ -41,13 +293,18 @@ FailureOr<SmallVector<Value>> mlir::moe::lowerRouteToGpu(RouteOp op,
   int64_t staticExperts = cast<MemRefType>(logits.getType()).getDimSize(1);
   Type f32 = b.getF32Type(), i8 = b.getI8Type();
 
+  Value ids = em.alloc({ShapedType::kDynamic, k}, b.getI32Type(), {tokens});
+  Value weights = em.alloc({ShapedType::kDynamic, k}, f32, {tokens});
+  if (!ShapedType::isDynamic(staticExperts)) {
+    emitRouteBlocks(op, em, logits, bias, tokens, staticExperts, ids, weights);
+    return SmallVector<Value>{em.toTensor(ids), em.toTensor(weights)};
+  }
+
   Value scores = tokenRows(em, tokens, staticExperts, numExperts, f32);
   Value selection = tokenRows(em, tokens, staticExperts, numExperts, f32);
   Value excluded = tokenRows(em, tokens, staticExperts, numExperts, i8);
   Value groupScores = tokenRows(em, tokens, groups, Value(), f32);
   Value groupTaken = tokenRows(em, tokens, groups, Value(), i8);
-  Value ids = em.alloc({ShapedType::kDynamic, k}, b.getI32Type(), {tokens});
-  Value weights = em.alloc({ShapedType::kDynamic, k}, f32, {tokens});
 
   SmallVector<ContractSite> noSites;
   ContractRecorder noChecks(Value(), noSites);

@@ -74,9 +74,9 @@ void mlir::moe::emitIdsCheck(LoopEmitter &em, ContractRecorder &checks,
 /// The index of the largest `values[i]` with `excluded[i] == 0` among
 /// [begin, end), lower index on ties, and that value; `begin` when all are
 /// excluded (keeps every index in range).
-static std::pair<Value, Value> emitArgmax(LoopEmitter &em, Value values,
-                                          Value excluded, Value begin,
-                                          Value end) {
+std::pair<Value, Value> mlir::moe::emitArgmax(LoopEmitter &em, Value values,
+                                              Value excluded, Value begin,
+                                              Value end) {
   Value none = em.index(-1);
   SmallVector<Value> best = em.forLoop(
       begin, end, {none, em.f32(0.0)},
@@ -99,6 +99,73 @@ static std::pair<Value, Value> emitArgmax(LoopEmitter &em, Value values,
   return {select(em, found, best[0], begin), best[1]};
 }
 
+void mlir::moe::emitGroupExclusion(RouteOp op, LoopEmitter &em,
+                                   Value selection, Value excluded,
+                                   Value groupScores, Value groupTaken,
+                                   Value numExperts, bool hasBias) {
+  OpBuilder &b = em.b;
+  Location loc = em.loc;
+  int64_t groups = op.getGroups();
+  int64_t groupTopk = op.getGroupTopk();
+  Type i8 = b.getI8Type();
+  Value zero8 = arith::ConstantIntOp::create(b, loc, i8, 0);
+  Value one8 = arith::ConstantIntOp::create(b, loc, i8, 1);
+  Value groupSize =
+      arith::DivUIOp::create(b, loc, numExperts, em.index(groups));
+  em.forLoop(em.index(0), em.index(groups), [&](Value g) {
+    Value begin = arith::MulIOp::create(b, loc, g, groupSize);
+    Value end = arith::AddIOp::create(b, loc, begin, groupSize);
+    auto [firstIndex, firstValue] =
+        emitArgmax(em, selection, excluded, begin, end);
+    Value score = firstValue;
+    if (hasBias) {
+      // The two largest; a group of one expert scores with that one.
+      em.store(one8, excluded, {firstIndex});
+      Value secondValue =
+          emitArgmax(em, selection, excluded, begin, end).second;
+      em.store(zero8, excluded, {firstIndex});
+      Value single =
+          cmpi(em, arith::CmpIPredicate::eq, groupSize, em.index(1));
+      score = select(em, single, firstValue,
+                     arith::AddFOp::create(b, loc, firstValue, secondValue));
+    }
+    em.store(score, groupScores, {g});
+    em.store(zero8, groupTaken, {g});
+  });
+  em.forLoop(em.index(0), em.index(groupTopk), [&](Value) {
+    Value best = emitArgmax(em, groupScores, groupTaken, em.index(0),
+                            em.index(groups))
+                     .first;
+    em.store(one8, groupTaken, {best});
+  });
+  em.forLoop(em.index(0), numExperts, [&](Value e) {
+    Value g = arith::DivUIOp::create(b, loc, e, groupSize);
+    Value taken = em.load(groupTaken, {g});
+    em.store(arith::XOrIOp::create(b, loc, taken, one8), excluded, {e});
+  });
+}
+
+void mlir::moe::emitWeightScaling(RouteOp op, LoopEmitter &em, Value weights,
+                                  Value t, Value sum) {
+  OpBuilder &b = em.b;
+  Location loc = em.loc;
+  int64_t k = op.getK();
+  float scaling = op.getScaling().convertToFloat();
+  bool renormalize = op.getRenormalize();
+  if (renormalize || scaling != 1.0f) {
+    Value zeroSum = cmpf(em, arith::CmpFPredicate::OEQ, sum, em.f32(0.0));
+    em.forLoop(em.index(0), em.index(k), [&](Value slot) {
+      Value weight = em.load(weights, {t, slot});
+      if (renormalize)
+        weight = select(em, zeroSum, em.f32(1.0 / double(k)),
+                        arith::DivFOp::create(b, loc, weight, sum));
+      if (scaling != 1.0f)
+        weight = arith::MulFOp::create(b, loc, weight, em.f32(scaling));
+      em.store(weight, weights, {t, slot});
+    });
+  }
+}
+
 void mlir::moe::emitRouteRow(RouteOp op, LoopEmitter &em,
                              ContractRecorder &checks, Value logits, Value bias,
                              Value t, const RouteScratch &scratch, Value ids,
@@ -107,7 +174,6 @@ void mlir::moe::emitRouteRow(RouteOp op, LoopEmitter &em,
   Location loc = em.loc;
   int64_t k = op.getK();
   int64_t groups = op.getGroups();
-  int64_t groupTopk = op.getGroupTopk();
   Value numExperts = em.dim(logits, 1);
   Type i8 = b.getI8Type();
   Value scores = scratch.scores, selection = scratch.selection;
@@ -145,42 +211,9 @@ void mlir::moe::emitRouteRow(RouteOp op, LoopEmitter &em,
     em.store(zero8, excluded, {e});
   });
 
-  if (groups > 1) {
-    Value groupScores = scratch.groupScores, groupTaken = scratch.groupTaken;
-    Value groupSize =
-        arith::DivUIOp::create(b, loc, numExperts, em.index(groups));
-    em.forLoop(em.index(0), em.index(groups), [&](Value g) {
-      Value begin = arith::MulIOp::create(b, loc, g, groupSize);
-      Value end = arith::AddIOp::create(b, loc, begin, groupSize);
-      auto [firstIndex, firstValue] =
-          emitArgmax(em, selection, excluded, begin, end);
-      Value score = firstValue;
-      if (bias) {
-        // The two largest; a group of one expert scores with that one.
-        em.store(one8, excluded, {firstIndex});
-        Value secondValue =
-            emitArgmax(em, selection, excluded, begin, end).second;
-        em.store(zero8, excluded, {firstIndex});
-        Value single =
-            cmpi(em, arith::CmpIPredicate::eq, groupSize, em.index(1));
-        score = select(em, single, firstValue,
-                       arith::AddFOp::create(b, loc, firstValue, secondValue));
-      }
-      em.store(score, groupScores, {g});
-      em.store(zero8, groupTaken, {g});
-    });
-    em.forLoop(em.index(0), em.index(groupTopk), [&](Value) {
-      Value best = emitArgmax(em, groupScores, groupTaken, em.index(0),
-                              em.index(groups))
-                       .first;
-      em.store(one8, groupTaken, {best});
-    });
-    em.forLoop(em.index(0), numExperts, [&](Value e) {
-      Value g = arith::DivUIOp::create(b, loc, e, groupSize);
-      Value taken = em.load(groupTaken, {g});
-      em.store(arith::XOrIOp::create(b, loc, taken, one8), excluded, {e});
-    });
-  }
+  if (groups > 1)
+    emitGroupExclusion(op, em, selection, excluded, scratch.groupScores,
+                       scratch.groupTaken, numExperts, bool(bias));
 
   Value sum =
       em.forLoop(em.index(0), em.index(k), {em.f32(0.0)},
@@ -197,20 +230,7 @@ void mlir::moe::emitRouteRow(RouteOp op, LoopEmitter &em,
                    return {arith::AddFOp::create(b, loc, carried[0], weight)};
                  })[0];
 
-  float scaling = op.getScaling().convertToFloat();
-  bool renormalize = op.getRenormalize();
-  if (renormalize || scaling != 1.0f) {
-    Value zeroSum = cmpf(em, arith::CmpFPredicate::OEQ, sum, em.f32(0.0));
-    em.forLoop(em.index(0), em.index(k), [&](Value slot) {
-      Value weight = em.load(weights, {t, slot});
-      if (renormalize)
-        weight = select(em, zeroSum, em.f32(1.0 / double(k)),
-                        arith::DivFOp::create(b, loc, weight, sum));
-      if (scaling != 1.0f)
-        weight = arith::MulFOp::create(b, loc, weight, em.f32(scaling));
-      em.store(weight, weights, {t, slot});
-    });
-  }
+  emitWeightScaling(op, em, weights, t, sum);
 }
 
 SmallVector<Value> mlir::moe::lowerRoute(RouteOp op, LoopEmitter &em,

@@ -58,17 +58,39 @@ func.func @unpermute(%y: tensor<?x8xf32>, %rows: tensor<?xi32>, %w: tensor<?x2xf
 
 // -----
 
-// Routing: one thread per token row (256-thread blocks), each with its own
-// row of [T, E] work buffers, writing ids and weights [T, K].
+// Routing with a static E: a block per token row (grid T, 256 threads for
+// E = 256), scores and selection scores in workgroup memory, then for each
+// of the K slots a block argmax through the reduction buffers, barriers
+// between the steps; thread 0 writes ids and weights [T, K].
 // CHECK-LABEL: func.func @route(
-// CHECK: %[[IDS:[a-z0-9_]+]] = memref.alloc(%{{.*}}) : memref<?x8xi32>
-// CHECK: gpu.launch {{.*}}module(@moe_kernels) function(@route)
-// CHECK: memref.subview %{{.*}}[%{{.*}}, 0] [1, 256] [1, 1] : memref<?x256xf32> to memref<256xf32, strided<[1], offset: ?>>
+// CHECK: %[[IDS:[a-z0-9_]+]] = memref.alloc(%[[T:[a-z0-9_]+]]) : memref<?x8xi32>
+// CHECK: gpu.launch blocks(%{{[a-z0-9]+}}, %{{[a-z0-9]+}}, %{{[a-z0-9]+}}) in (%{{[a-z0-9]+}} = %[[T]], %{{[a-z0-9]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9]+}} = %c1{{[_0-9]*}}) threads(%{{[a-z0-9]+}}, %{{[a-z0-9]+}}, %{{[a-z0-9]+}}) in (%{{[a-z0-9]+}} = %c256{{[_0-9]*}}, %{{[a-z0-9]+}} = %c1{{[_0-9]*}}, %{{[a-z0-9]+}} = %c1{{[_0-9]*}}) module(@moe_kernels) function(@route)
+// CHECK-SAME: workgroup(%[[SCORES:[a-z0-9_]+]] : memref<256xf32, #gpu.address_space<workgroup>>, %{{[a-z0-9_]+}} : memref<256xf32, #gpu.address_space<workgroup>>, %{{[a-z0-9_]+}} : memref<256xi8, #gpu.address_space<workgroup>>, %[[VALUES:[a-z0-9_]+]] : memref<256xf32, #gpu.address_space<workgroup>>, %[[INDICES:[a-z0-9_]+]] : memref<256xi32, #gpu.address_space<workgroup>>, %{{[a-z0-9_]+}} : memref<8xf32, #gpu.address_space<workgroup>>, %{{[a-z0-9_]+}} : memref<8xi8, #gpu.address_space<workgroup>>)
 // CHECK: math.exp
+// CHECK: memref.store %{{.*}}, %[[SCORES]][
+// CHECK: gpu.barrier
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c8{{[_0-9]*}} step
+// CHECK: memref.store %{{.*}}, %[[INDICES]][
+// CHECK: gpu.barrier
+// CHECK: memref.load %[[VALUES]][
+// CHECK: gpu.barrier
 // CHECK: memref.store %{{.*}}, %[[IDS]][
 func.func @route(%l: tensor<?x256xbf16>, %b: tensor<256xf32>) -> (tensor<?x8xi32>, tensor<?x8xf32>) {
   %ids, %w = moe.route %l bias(%b : tensor<256xf32>) top_k(8) scoring<sigmoid> groups(8, 4) renormalize scaling(2.5) : tensor<?x256xbf16>
   return %ids, %w : tensor<?x8xi32>, tensor<?x8xf32>
+}
+
+// -----
+
+// With a dynamic E: one thread per token row (256-thread blocks), each in its
+// own row of [T, E] work buffers.
+// CHECK-LABEL: func.func @route_dynamic_experts(
+// CHECK: gpu.launch {{.*}}module(@moe_kernels) function(@route)
+// CHECK: memref.subview %{{.*}}[%{{.*}}, 0] [1, %{{.*}}] [1, 1] : memref<?x?xf32> to memref<?xf32, strided<[1], offset: ?>>
+// CHECK: math.exp
+func.func @route_dynamic_experts(%logits: tensor<?x?xf32>) -> (tensor<?x4xi32>, tensor<?x4xf32>) {
+  %ids, %w = moe.route %logits top_k(4) groups(2, 1) : tensor<?x?xf32>
+  return %ids, %w : tensor<?x4xi32>, tensor<?x4xf32>
 }
 
 // -----
