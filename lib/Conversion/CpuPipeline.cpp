@@ -73,8 +73,12 @@ void mlir::moe::buildLoopsToLLVMPipeline(OpPassManager &pm) {
   buildBuffersToLLVMPipeline(pm);
 }
 
-void mlir::moe::buildBuffersToLLVMPipeline(OpPassManager &pm) {
+void mlir::moe::addExportEntryPoints(OpPassManager &pm) {
   pm.addPass(std::make_unique<ExportEntryPointsPass>());
+}
+
+void mlir::moe::buildBuffersToLLVMPipeline(OpPassManager &pm) {
+  addExportEntryPoints(pm);
   if (failed(parsePassPipeline(kBuffersToLLVMPipeline, pm, llvm::errs())))
     llvm::report_fatal_error("moe-lower-to-cpu: bad LLVM pipeline");
 }

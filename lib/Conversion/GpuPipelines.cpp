@@ -37,6 +37,7 @@ constexpr const char *kOutlinePipeline =
     "convert-parallel-loops-to-gpu,"
     "canonicalize,"
     "moe-free-host-buffers,"
+    "moe-host-buffers-to-gpu,"
     "moe-name-gpu-kernels,"
     "gpu-launch-sink-index-computations,"
     "gpu-kernel-outlining,"
@@ -122,7 +123,7 @@ void mlir::moe::buildNvvmFromKernelsPipeline(
                             chip, ptxFeatures(chip))
                   .str(),
               "NVVM kernel");
-  addPipeline(pm, kHostPipeline, "host");
+  buildGpuHostPipeline(pm);
   // The toolkit gives ptxas (cubin) and libdevice (math); without one the
   // PTX keeps unresolved __nv_* calls (MLIR22-NOTES.md).
   std::string toolkit = options.cudaPath.empty() ? defaultCudaToolkit()
@@ -146,7 +147,7 @@ void mlir::moe::buildRocdlFromKernelsPipeline(
                             chip)
                   .str(),
               "ROCDL kernel");
-  addPipeline(pm, kHostPipeline, "host");
+  buildGpuHostPipeline(pm);
   addPipeline(pm,
               llvm::formatv("gpu-module-to-binary{{format={0} toolkit={1}}",
                             options.format.getValue(), toolkit)
@@ -154,28 +155,32 @@ void mlir::moe::buildRocdlFromKernelsPipeline(
               "ROCDL serialization");
 }
 
-void mlir::moe::buildEmuPipeline(OpPassManager &pm,
-                                 const GpuPipelineOptions &options) {
+void mlir::moe::buildEmuDevicePipeline(OpPassManager &pm,
+                                       const GpuPipelineOptions &options) {
   buildMoeToGpuKernelsPipeline(pm, options);
-  buildEmuFromKernelsPipeline(pm);
+  buildEmuDeviceFromKernelsPipeline(pm);
 }
 
-void mlir::moe::buildEmuFromKernelsPipeline(OpPassManager &pm) {
+void mlir::moe::buildEmuDeviceFromKernelsPipeline(OpPassManager &pm) {
   pm.addPass(createMoeGpuToEmu());
   // The kernels are host functions now: the CPU target's LLVM stages
-  // without the upstream deallocation (it needs structured loops, and the
-  // kernels are in cf form by now); moe-free-host-buffers freed the host
-  // function's buffers already.
+  // without bufferization and deallocation (nothing to do: the device code
+  // allocates nothing).
   buildBuffersToLLVMPipeline(pm);
-  pm.addPass(createMoeEmuLaunchers());
+  pm.addPass(createMoeEmuTrampolines());
+}
+
+void mlir::moe::buildGpuHostPipeline(OpPassManager &pm) {
+  addExportEntryPoints(pm);
+  addPipeline(pm, kHostPipeline, "host");
 }
 
 void mlir::moe::registerMoeGpuPipelines() {
   PassPipelineRegistration<GpuPipelineOptions>(
-      "moe-lower-to-emu",
-      "Lower moe ops on tensors to the GPU kernels compiled for the host, "
-      "launched through the emulator in libmoe_runtime (LLVM dialect)",
-      buildEmuPipeline);
+      "moe-lower-to-emu-device",
+      "Lower moe ops on tensors to the emulator's device module: the GPU "
+      "kernels as host functions exported under their names (LLVM dialect)",
+      buildEmuDevicePipeline);
   PassPipelineRegistration<GpuPipelineOptions>(
       "moe-lower-to-gpu-kernels",
       "Lower moe ops on tensors to outlined gpu.module kernels (the stages "

@@ -1,8 +1,10 @@
 //===- GpuToEmu.cpp - the moe-gpu-to-emu pass -----------------------------===//
 //
 // The emulator runs the very kernels the GPU targets compile, on the host:
-// libmoe_runtime runs one fiber per GPU thread, block after block, and the
-// kernel reads its ids from the running fiber (docs/abi.md, "Emulator").
+// this pass makes the module of the emu device binary, a host shared object
+// whose kernels libmoe_runtime runs one fiber per GPU thread, block after
+// block; a kernel reads its ids from the running fiber (docs/abi.md,
+// "Emulator"). The host code stays in the artifact, as for nvptx and rocdl.
 //
 //===----------------------------------------------------------------------===//
 #include "moe/Conversion/Passes.h"
@@ -23,12 +25,8 @@ namespace {
 /// moe_emu_id's argument: which id (docs/abi.md).
 enum EmuId { ThreadId = 0, BlockId = 3, BlockDim = 6, GridDim = 9 };
 
-std::string kernelSymbol(StringRef module, StringRef kernel) {
-  return ("__moe_emu_" + module + "_" + kernel).str();
-}
-
-std::string launcherSymbol(StringRef module, StringRef kernel) {
-  return ("__moe_emu_launch_" + module + "_" + kernel).str();
+std::string kernelSymbol(StringRef kernel) {
+  return ("__moe_emu_kernel_" + kernel).str();
 }
 
 func::FuncOp declare(OpBuilder &b, ModuleOp module, StringRef name,
@@ -52,31 +50,32 @@ struct MoeGpuToEmuPass
     : public mlir::moe::impl::MoeGpuToEmuBase<MoeGpuToEmuPass> {
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    for (auto kernels :
-         llvm::make_early_inc_range(module.getOps<gpu::GPUModuleOp>())) {
-      for (auto kernel : kernels.getOps<gpu::GPUFuncOp>())
-        if (kernel.isKernel() && failed(emulate(module, kernels, kernel)))
-          return signalPassFailure();
-    }
-    WalkResult launches = module.walk([&](gpu::LaunchFuncOp launch) {
-      return succeeded(replaceLaunch(module, launch)) ? WalkResult::advance()
-                                                      : WalkResult::interrupt();
-    });
-    if (launches.wasInterrupted())
+    SmallVector<gpu::GPUModuleOp> kernelModules(
+        module.getOps<gpu::GPUModuleOp>());
+    if (kernelModules.size() > 1) {
+      kernelModules[1].emitOpError(
+          "is a second gpu.module; an emulator device binary holds one");
       return signalPassFailure();
-    for (auto kernels :
-         llvm::make_early_inc_range(module.getOps<gpu::GPUModuleOp>()))
+    }
+    // The host code is not part of the device binary.
+    for (Operation &op : llvm::make_early_inc_range(module.getOps()))
+      if (!isa<gpu::GPUModuleOp>(op))
+        op.erase();
+    for (gpu::GPUModuleOp kernels : kernelModules) {
+      for (auto kernel : kernels.getOps<gpu::GPUFuncOp>())
+        if (kernel.isKernel() && failed(emulate(module, kernel)))
+          return signalPassFailure();
       kernels.erase();
+    }
     module->removeAttr(gpu::GPUDialect::getContainerModuleAttrName());
   }
 
   /// Clones `kernel` into a host function and rewrites its gpu ops.
-  LogicalResult emulate(ModuleOp module, gpu::GPUModuleOp kernels,
-                        gpu::GPUFuncOp kernel) {
+  LogicalResult emulate(ModuleOp module, gpu::GPUFuncOp kernel) {
     MLIRContext *context = &getContext();
     OpBuilder b(context);
     Location loc = kernel.getLoc();
-    std::string name = kernelSymbol(kernels.getName(), kernel.getName());
+    std::string name = kernelSymbol(kernel.getName());
     b.setInsertionPointToEnd(module.getBody());
     auto func = func::FuncOp::create(b, loc, name, kernel.getFunctionType());
     func.setPrivate();
@@ -166,30 +165,6 @@ struct MoeGpuToEmuPass
     return failure(spaces.wasInterrupted());
   }
 
-  LogicalResult replaceLaunch(ModuleOp module, gpu::LaunchFuncOp launch) {
-    if (launch.getAsyncToken() || !launch.getAsyncDependencies().empty() ||
-        launch.getDynamicSharedMemorySize() || launch.hasClusterSize())
-      return launch.emitOpError(
-          "is asynchronous, uses dynamic shared memory or clusters, which "
-          "the emulator does not run");
-    OpBuilder b(launch);
-    StringRef moduleName = launch.getKernelModuleName().getValue();
-    StringRef kernelName = launch.getKernelName().getValue();
-    SmallVector<Value> operands;
-    gpu::KernelDim3 grid = launch.getGridSizeOperandValues();
-    gpu::KernelDim3 block = launch.getBlockSizeOperandValues();
-    operands.append({grid.x, grid.y, grid.z, block.x, block.y, block.z});
-    llvm::append_range(operands, launch.getKernelOperands());
-    SmallVector<Type> types;
-    for (Value operand : operands)
-      types.push_back(operand.getType());
-    func::FuncOp launcher =
-        declare(b, module, launcherSymbol(moduleName, kernelName),
-                b.getFunctionType(types, {}));
-    func::CallOp::create(b, launch.getLoc(), launcher, operands);
-    launch.erase();
-    return success();
-  }
 };
 
 } // namespace

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "GpuTarget.h"
+#include "HostCodegen.h"
 #include "KernelTable.h"
 #include "Signature.h"
 
@@ -29,7 +30,8 @@ using namespace ::moe::jit;
 namespace {
 
 struct GpuTarget {
-  bool nvidia;
+  bool emu;    // the emulator: device binaries are host shared objects
+  bool nvidia; // else AMD (when not emu)
   std::string chip;
   std::string toolkit;
 };
@@ -43,7 +45,14 @@ std::string join(const std::string &dir, const char *a, const char *b = "",
 
 llvm::Expected<GpuTarget> resolveTarget(const CompileOptions &options) {
   GpuTarget target;
+  target.emu = options.target == "emu";
   target.nvidia = options.target == "nvptx";
+  if (target.emu) {
+    if (!options.chip.empty())
+      return llvm::createStringError("--chip does not apply to target emu");
+    target.chip = "host";
+    return target;
+  }
   target.chip = options.chip.empty() ? (target.nvidia ? "sm_90" : "gfx942")
                                      : options.chip;
   llvm::Regex pattern(target.nvidia ? "^sm_[0-9]+a?$" : "^gfx[0-9a-f]+$");
@@ -75,14 +84,31 @@ const char *emitName(Emit emit) {
   return "?";
 }
 
-/// Whether `emit` needs the device binary (cubin, hsaco) rather than its
-/// assembly; an error when the target cannot emit it.
+/// Whether the device binary is wanted as a binary (cubin, hsaco) rather
+/// than assembly; an error when the target cannot emit `emit`.
 llvm::Expected<bool> wantsBinary(const GpuTarget &target, Emit emit,
                                  const std::string &targetName) {
+  if (target.emu) {
+    switch (emit) {
+    case Emit::Mlir:
+    case Emit::Llvm:
+    case Emit::Asm:
+    case Emit::Obj:
+    case Emit::So:
+      return true;
+    default:
+      return llvm::createStringError(
+          std::string("--emit ") + emitName(emit) +
+          " does not apply to target emu (it emits mlir, llvm, asm, obj and "
+          "so: host code, the kernels embedded as a host shared object)");
+    }
+  }
   switch (emit) {
   case Emit::Mlir:
   case Emit::Llvm:
-    // The host module embeds what a runtime loads: PTX (JIT-compiled by the
+  case Emit::Obj:
+  case Emit::So:
+    // The host code embeds what a runtime loads: PTX (JIT-compiled by the
     // driver) on NVIDIA, hsaco on AMD (HIP has no assembly loader).
     return !target.nvidia;
   case Emit::Asm:
@@ -99,23 +125,34 @@ llvm::Expected<bool> wantsBinary(const GpuTarget &target, Emit emit,
     if (!target.nvidia)
       return true;
     break;
-  case Emit::Obj:
-  case Emit::So:
-    return llvm::createStringError(
-        std::string("--emit ") + emitName(emit) + " for target " + targetName +
-        " is not available yet: GPU artifacts need the cuda/hip runtime "
-        "backends (emit mlir, llvm, asm and " +
-        (target.nvidia ? "ptx or cubin" : "hsaco") + " for now)");
   }
   return llvm::createStringError(
       std::string("--emit ") + emitName(emit) + " does not apply to target " +
-      targetName + " (it emits mlir, llvm, asm and " +
+      targetName + " (it emits mlir, llvm, asm, obj, so and " +
       (target.nvidia ? "ptx, cubin" : "hsaco") + ")");
+}
+
+/// Whether `emit` is a file of the host code (the artifact or a stage of
+/// it) rather than of the device binary.
+bool isHostOutput(const GpuTarget &target, Emit emit) {
+  switch (emit) {
+  case Emit::Mlir:
+  case Emit::Llvm:
+  case Emit::Obj:
+  case Emit::So:
+    return true;
+  case Emit::Asm:
+    return target.emu;
+  default:
+    return false;
+  }
 }
 
 llvm::Error checkToolkit(const GpuTarget &target, bool binary,
                          bool usesMath) {
   namespace fs = llvm::sys::fs;
+  if (target.emu)
+    return llvm::Error::success();
   if (target.nvidia) {
     if (usesMath &&
         !fs::exists(join(target.toolkit, "nvvm", "libdevice",
@@ -160,11 +197,38 @@ bool kernelsUseMath(ModuleOp module) {
   return found;
 }
 
-std::string printed(Operation *op) {
-  std::string text;
-  llvm::raw_string_ostream os(text);
-  op->print(os);
-  return text;
+
+/// Compiles the kernels of the outlined `module` into the emu device
+/// binary (a host shared object) and replaces the gpu.module by a gpu.binary
+/// holding it, which the host code loads with mgpuModuleLoad.
+llvm::Error embedEmuDevice(ModuleOp module,
+                           const DiagnosticCollector &diagnostics) {
+  OwningOpRef<ModuleOp> device(module.clone());
+  PassManager toDevice(module.getContext());
+  mlir::moe::buildEmuDeviceFromKernelsPipeline(toDevice);
+  if (failed(toDevice.run(*device)))
+    return diagnostics.error("compiling the kernels for the emulator failed");
+  auto bytes = emitHostModule(*device, Emit::So, /*manifest=*/"", diagnostics);
+  if (!bytes)
+    return bytes.takeError();
+
+  MLIRContext *context = module.getContext();
+  for (auto kernels :
+       llvm::make_early_inc_range(module.getOps<gpu::GPUModuleOp>())) {
+    OpBuilder b(kernels);
+    // The target attribute only tags the object; the translation embeds the
+    // bytes and loads them with mgpuModuleLoad (format bin).
+    auto object = gpu::ObjectAttr::get(
+        context, StringAttr::get(context, "emu"),
+        gpu::CompilationTarget::Binary,
+        StringAttr::get(context, StringRef(bytes->data(), bytes->size())),
+        /*properties=*/nullptr, /*kernels=*/nullptr);
+    gpu::BinaryOp::create(b, kernels.getLoc(), kernels.getName(),
+                          /*offloadingHandler=*/nullptr,
+                          ArrayAttr::get(context, {object}));
+    kernels.erase();
+  }
+  return llvm::Error::success();
 }
 
 } // namespace
@@ -205,39 +269,34 @@ llvm::Expected<CompileResult>(::moe::jit::compileGpu)(
 
   CompileOptions resolved = options;
   resolved.chip = target->chip;
+  resolved.checks = false; // GPU kernels compile no contract checks yet
   result.kernels = readKernels(module, result.entries);
   result.manifest = buildManifest(result, resolved, layerSpec);
-  result.header = buildGpuHeader(result, resolved, target->chip);
+  // The entry points (the artifact's C interface), then the kernel table.
+  result.header = buildHeader(result) + "\n" +
+                  buildGpuHeader(result, resolved, target->chip);
 
   PassManager toDevice(module.getContext());
-  if (target->nvidia)
+  if (target->emu) {
+    if (llvm::Error error = embedEmuDevice(module, diagnostics))
+      return std::move(error);
+    mlir::moe::buildGpuHostPipeline(toDevice);
+  } else if (target->nvidia) {
     mlir::moe::buildNvvmFromKernelsPipeline(toDevice, pipeline);
-  else
+  } else {
     mlir::moe::buildRocdlFromKernelsPipeline(toDevice, pipeline);
+  }
   if (failed(toDevice.run(module)))
     return diagnostics.error("compiling the kernels for " + options.target +
                              " " + target->chip + " failed");
 
-  switch (options.emit) {
-  case Emit::Mlir: {
-    std::string text = printed(module);
-    result.bytes.assign(text.begin(), text.end());
+  if (isHostOutput(*target, options.emit)) {
+    auto bytes =
+        emitHostModule(module, options.emit, result.manifest, diagnostics);
+    if (!bytes)
+      return bytes.takeError();
+    result.bytes = std::move(*bytes);
     return result;
-  }
-  case Emit::Llvm: {
-    llvm::LLVMContext llvmContext;
-    std::unique_ptr<llvm::Module> llvmModule =
-        translateModuleToLLVMIR(module, llvmContext, "moe");
-    if (!llvmModule)
-      return diagnostics.error("translation to LLVM IR failed");
-    std::string text;
-    llvm::raw_string_ostream os(text);
-    llvmModule->print(os, nullptr);
-    result.bytes.assign(text.begin(), text.end());
-    return result;
-  }
-  default:
-    break;
   }
   // The device binary: one gpu.binary, one object of the one target.
   gpu::BinaryOp binaryOp;

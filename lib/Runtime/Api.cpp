@@ -327,10 +327,11 @@ moe_status_t moe_load_artifact(moe_context_t context, const char *path,
     std::string bytes;
     if (Error error = readFile(path, bytes))
       return error;
-    std::shared_ptr<const Artifact> artifact;
-    if (Error error = Artifact::load(bytes, path, artifact))
-      return error;
     const char *target = backendTarget(context->backend);
+    std::shared_ptr<const Artifact> artifact;
+    if (Error error =
+            Artifact::load(bytes, path, artifact, gpuDeviceForTarget(target)))
+      return error;
     if (artifact->manifest().target != target)
       return makeError(MOE_ERROR_INVALID_ARGUMENT,
                        "artifact " + quoted(path) + " was compiled for target " +

@@ -49,7 +49,8 @@ int64_t Artifact::findEntry(const std::string &name) const {
 }
 
 Error Artifact::load(const std::string &bytes, const std::string &origin,
-                     std::shared_ptr<const Artifact> &result) {
+                     std::shared_ptr<const Artifact> &result,
+                     GpuDevice *device) {
   std::string name = origin.empty() ? std::string("artifact") : quoted(origin);
   // An ELF object starts with \x7fELF: say so plainly rather than with the
   // loader's "invalid ELF header".
@@ -57,6 +58,9 @@ Error Artifact::load(const std::string &bytes, const std::string &origin,
     return makeError(MOE_ERROR_IO,
                      "cannot load " + name + ": not a shared object (" +
                          std::to_string(bytes.size()) + " bytes, no ELF header)");
+  // A GPU artifact loads its kernels in a constructor (mgpuModuleLoad).
+  ActiveGpuDevice active(device);
+  takeGpuError();
   std::string copyError;
   void *handle = openCopy(bytes, copyError);
   if (!handle && !origin.empty()) {
@@ -70,6 +74,10 @@ Error Artifact::load(const std::string &bytes, const std::string &origin,
   std::shared_ptr<Artifact> artifact(new Artifact());
   artifact->handle = handle;
   artifact->originName = origin;
+  artifact->gpuDevice = device;
+  std::string gpuError = takeGpuError();
+  if (!gpuError.empty())
+    return makeError(MOE_ERROR_IO, "cannot load " + name + ": " + gpuError);
 
   dlerror();
   using ManifestFn = const char *(*)();

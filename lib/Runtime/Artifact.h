@@ -14,6 +14,7 @@
 #define MOE_RUNTIME_ARTIFACT_H
 
 #include "Errors.h"
+#include "GpuDevice.h"
 #include "Manifest.h"
 
 #include <memory>
@@ -31,8 +32,11 @@ public:
   /// Loads an artifact from its file `bytes`. `origin` names it in messages
   /// and is loaded directly when the private copy cannot be made or mapped
   /// (a noexec temporary directory); empty when there is no such file.
+  /// `device` runs a GPU artifact's kernels (its module loads when the
+  /// artifact does); nullptr for cpu artifacts.
   static Error load(const std::string &bytes, const std::string &origin,
-                    std::shared_ptr<const Artifact> &artifact);
+                    std::shared_ptr<const Artifact> &artifact,
+                    GpuDevice *device = nullptr);
 
   const Manifest &manifest() const { return manifestData; }
   /// The entry point of entry `index` (the manifest's `symbol`).
@@ -40,6 +44,8 @@ public:
   /// The index of the entry called `name`, or -1.
   int64_t findEntry(const std::string &name) const;
   const std::string &origin() const { return originName; }
+  /// The device its mgpu* calls go to, or nullptr (cpu).
+  GpuDevice *device() const { return gpuDevice; }
 
 private:
   Artifact() = default;
@@ -47,6 +53,7 @@ private:
   Manifest manifestData;
   std::vector<void *> functions;
   std::string originName;
+  GpuDevice *gpuDevice = nullptr;
 };
 
 } // namespace moe::runtime

@@ -169,7 +169,8 @@ bool loadEntry(const std::string &base, const CompileRequest &request,
     return false;
   }
   std::shared_ptr<const Artifact> loaded;
-  if (Error error = Artifact::load(bytes, base + ".so", loaded)) {
+  if (Error error = Artifact::load(bytes, base + ".so", loaded,
+                                   gpuDeviceForTarget(request.target))) {
     debug("rebuild " + base + ": " + error.message);
     return false;
   }
@@ -218,7 +219,8 @@ Error compileTo(const CompileRequest &request, const std::string &path,
 /// Loads freshly compiled bytes and checks the manifest is what was asked.
 Error loadCompiled(const std::string &bytes, const CompileRequest &request,
                    std::shared_ptr<const Artifact> &artifact) {
-  if (Error error = Artifact::load(bytes, "", artifact))
+  if (Error error = Artifact::load(bytes, "", artifact,
+                                   gpuDeviceForTarget(request.target)))
     return makeError(MOE_ERROR_INTERNAL,
                      "the compiler wrote an artifact that does not load: " +
                          error.message);

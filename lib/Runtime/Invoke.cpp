@@ -175,7 +175,13 @@ Error invokeEntry(const Artifact &artifact, size_t index,
     parameters.push_back(words.data());
   if (entry.status)
     parameters.push_back(statusDescriptor);
-  kCallers[parameters.size()](artifact.function(index), parameters.data());
+  std::string gpuError;
+  {
+    ActiveGpuDevice active(artifact.device());
+    takeGpuError();
+    kCallers[parameters.size()](artifact.function(index), parameters.data());
+    gpuError = takeGpuError();
+  }
 
   // Decode the results, and free each distinct result allocation that is not
   // an argument's, exactly once, whatever happens below.
@@ -196,13 +202,24 @@ Error invokeEntry(const Artifact &artifact, size_t index,
                                                   dtypeSize(view.signature->dtype))
                         : nullptr;
   }
+  // GPU artifacts allocate results with mgpuMemAlloc: the device frees them.
   struct Freer {
     std::set<void *> &pointers;
+    GpuDevice *device;
     ~Freer() {
-      for (void *p : pointers)
-        std::free(p);
+      for (void *p : pointers) {
+        if (device)
+          device->release(p);
+        else
+          std::free(p);
+      }
     }
-  } freer{toFree};
+  } freer{toFree, artifact.device()};
+
+  if (!gpuError.empty())
+    return makeError(MOE_ERROR_INTERNAL,
+                     "entry " + quoted(entry.name) + " failed on the " +
+                         artifact.device()->name() + " backend: " + gpuError);
 
   if (entry.status && status[0] != 0) {
     int64_t site = status[0] - 1;

@@ -1,22 +1,18 @@
 // RUN: moe-opt %s --split-input-file --moe-gpu-to-emu --verify-diagnostics | FileCheck %s
 
-// A kernel becomes a private host function: ids are moe_emu_id calls
-// (0-2 thread, 3-5 block, 6-8 block dim, 9-11 grid dim), the barrier a
-// moe_emu_barrier call, the workgroup buffer a private global; the launch a
-// call of the launcher with grid, block and the kernel operands.
+// The module becomes the emu device module: the host code is dropped, each
+// kernel becomes a private host function whose ids are moe_emu_id calls
+// (0-2 thread, 3-5 block, 6-8 block dim, 9-11 grid dim), whose barrier is a
+// moe_emu_barrier call and whose workgroup buffer is a private global.
 // CHECK-NOT: gpu.container_module
+// CHECK-NOT: func.func @host
 // CHECK-DAG: func.func private @moe_emu_id(i32) -> i64
 // CHECK-DAG: func.func private @moe_emu_barrier()
-// CHECK-DAG: func.func private @__moe_emu_launch_kernels_scale(index, index, index, index, index, index, memref<?xf32>, index)
-// CHECK-LABEL: func.func @host(
-// CHECK-SAME: %[[BUF:[a-z0-9_]+]]: memref<?xf32>, %[[N:[a-z0-9_]+]]: index
-// CHECK: call @__moe_emu_launch_kernels_scale(%[[N]], %c1, %c1, %c64, %c1, %c1, %[[BUF]], %[[N]])
-// CHECK-NOT: gpu.launch_func
-// CHECK: memref.global "private" @__moe_emu_kernels_scale_workgroup0 : memref<64xf32>
-// CHECK-LABEL: func.func private @__moe_emu_kernels_scale(
-// CHECK: %[[WG:[a-z0-9_]+]] = memref.get_global @__moe_emu_kernels_scale_workgroup0 : memref<64xf32>
+// CHECK: memref.global "private" @__moe_emu_kernel_scale_workgroup0 : memref<64xf32>
+// CHECK-LABEL: func.func private @__moe_emu_kernel_scale(
+// CHECK: %[[WG:[a-z0-9_]+]] = memref.get_global @__moe_emu_kernel_scale_workgroup0 : memref<64xf32>
 // CHECK: %[[C0:[a-z0-9_]+]] = arith.constant 0 : i32
-// CHECK: %[[TID:[a-z0-9_]+]] = call @moe_emu_id(%[[C0]]) : (i32) -> i64
+// CHECK: call @moe_emu_id(%[[C0]]) : (i32) -> i64
 // CHECK: %[[C3:[a-z0-9_]+]] = arith.constant 3 : i32
 // CHECK: call @moe_emu_id(%[[C3]]) : (i32) -> i64
 // CHECK: %[[C6:[a-z0-9_]+]] = arith.constant 6 : i32
@@ -65,5 +61,16 @@ module attributes {gpu.container_module} {
       memref.store %v, %buf[%c0] : memref<?xi32>
       gpu.return
     }
+  }
+}
+
+// -----
+
+// One device binary holds one gpu.module.
+module attributes {gpu.container_module} {
+  gpu.module @first {
+  }
+  // expected-error @+1 {{'gpu.module' op is a second gpu.module; an emulator device binary holds one}}
+  gpu.module @second {
   }
 }

@@ -82,17 +82,23 @@ void buildNvvmFromKernelsPipeline(OpPassManager &pm,
                                   const GpuPipelineOptions &options);
 void buildRocdlFromKernelsPipeline(OpPassManager &pm,
                                    const GpuPipelineOptions &options);
-/// moe ops on tensors -> the same kernels as host functions run by the
-/// emulator, all in the LLVM dialect (the emu target).
-void buildEmuPipeline(OpPassManager &pm, const GpuPipelineOptions &options);
-void buildEmuFromKernelsPipeline(OpPassManager &pm);
+/// moe ops on tensors -> the emu device binary's module: the same kernels
+/// as host functions, exported under their names (LLVM dialect).
+void buildEmuDevicePipeline(OpPassManager &pm,
+                            const GpuPipelineOptions &options);
+void buildEmuDeviceFromKernelsPipeline(OpPassManager &pm);
+/// The host half of every GPU target, from the outlined form: C interfaces
+/// for the entry points, launches as mgpu* calls, the LLVM dialect.
+void buildGpuHostPipeline(OpPassManager &pm);
+/// Marks public functions for C interfaces (`_mlir_ciface_`).
+void addExportEntryPoints(OpPassManager &pm);
 /// $CUDA_HOME, else /usr/local/cuda.
 std::string defaultCudaToolkit();
 /// $ROCM_PATH, else the toolkit directory of links the build prepared.
 std::string defaultRocmToolkit();
 
 /// Registers `moe-lower-to-gpu-kernels`, `moe-lower-to-nvvm`,
-/// `moe-lower-to-rocdl` and `moe-lower-to-emu`.
+/// `moe-lower-to-rocdl` and `moe-lower-to-emu-device`.
 void registerMoeGpuPipelines();
 
 } // namespace mlir::moe

@@ -94,19 +94,30 @@ def MoeFreeHostBuffers : Pass<"moe-free-host-buffers", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }
 
-def MoeGpuToEmu : Pass<"moe-gpu-to-emu", "::mlir::ModuleOp"> {
-  let summary = "Turn outlined GPU kernels into host functions run by the emulator";
+def MoeHostBuffersToGpu : Pass<"moe-host-buffers-to-gpu", "::mlir::ModuleOp"> {
+  let summary = "Allocate a GPU host function's buffers where its kernels can reach them";
   let description = [{
-    The emu target of DESIGN.md §5, on a module in the outlined form (host
-    code launching `gpu.module` kernels). Each kernel becomes a private host
-    function `__moe_emu_<module>_<kernel>`: thread, block, block-dim and
-    grid-dim ids become calls of `moe_emu_id(which)`, `gpu.barrier` a call
-    of `moe_emu_barrier()` (a fiber switch in libmoe_runtime), workgroup
-    buffers private globals (blocks run one at a time). Each
-    `gpu.launch_func` becomes a call of the declared launcher
-    `__moe_emu_launch_<module>_<kernel>(grid, block, operands)`, which
-    `moe-emu-launchers` defines once the module is in the LLVM dialect.
-    A gpu op the emulator cannot run is an error that names it.
+    Every `memref.alloc` in a host function's top-level block becomes
+    `gpu.alloc host_shared` (mgpuMemAlloc: managed memory on CUDA, host
+    memory on the emulator), so the kernels can use the buffers and the
+    caller can read the results; every `memref.dealloc` of one becomes a
+    `gpu.dealloc` on a stream that is waited for (mgpuMemFree).
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect"];
+}
+
+def MoeGpuToEmu : Pass<"moe-gpu-to-emu", "::mlir::ModuleOp"> {
+  let summary = "Make the emulator's device module from the outlined GPU kernels";
+  let description = [{
+    The emu target of DESIGN.md §5, on a module in the outlined form. Its
+    one `gpu.module` becomes the module of the emu device binary (a host
+    shared object; the host code is dropped, it lives in the artifact as for
+    nvptx and rocdl): each kernel `K` becomes the private host function
+    `__moe_emu_kernel_K`, whose thread, block, block-dim and grid-dim ids
+    are calls of `moe_emu_id(which)`, whose `gpu.barrier` is a call of
+    `moe_emu_barrier()` (a fiber switch in libmoe_runtime) and whose
+    workgroup buffers are private globals (blocks run one at a time). A gpu
+    op the emulator cannot run is an error that names it.
   }];
   let dependentDialects = [
     "::mlir::func::FuncDialect",
@@ -115,17 +126,14 @@ def MoeGpuToEmu : Pass<"moe-gpu-to-emu", "::mlir::ModuleOp"> {
   ];
 }
 
-def MoeEmuLaunchers : Pass<"moe-emu-launchers", "::mlir::ModuleOp"> {
-  let summary = "Define the emulator's kernel launchers (LLVM dialect)";
+def MoeEmuTrampolines : Pass<"moe-emu-trampolines", "::mlir::ModuleOp"> {
+  let summary = "Export each emulated kernel under its name (LLVM dialect)";
   let description = [{
-    Runs after the host lowering to the LLVM dialect. For every declared
-    `__moe_emu_launch_<name>(gx, gy, gz, bx, by, bz, args...)` it defines
-    the launcher, which stores the arguments, builds the `void **params`
-    array of CUDA's launch convention and calls
-    `moe_emu_launch(trampoline, params, gx, gy, gz, bx, by, bz)`, and the
-    trampoline `__moe_emu_trampoline_<name>(params)`, which loads the
-    arguments back and calls the kernel `__moe_emu_<name>` once per
-    emulated thread.
+    Runs after the device module is in the LLVM dialect. For every kernel
+    `__moe_emu_kernel_K` it defines the exported `void K(void **params)`,
+    which loads each argument through `params` (cuLaunchKernel's
+    convention, which the host code's mgpuLaunchKernel call uses) and calls
+    the kernel; the runtime runs it once per emulated thread.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }

@@ -1,40 +1,46 @@
-// The emu target: the GPU kernels compiled for the host. Each launch is a
-// launcher that passes the arguments as cuLaunchKernel does (an array of
-// pointers) to moe_emu_launch with a trampoline that calls the kernel; the
-// artifact imports the emulator from libmoe_runtime.
-// RUN: moe-opt %s --moe-lower-to-emu -o %t.mlir
-// RUN: FileCheck %s --input-file %t.mlir
-// RUN: FileCheck %s --input-file %t.mlir --check-prefix=KERNEL
-// RUN: FileCheck %s --input-file %t.mlir --check-prefix=TRAMPOLINE
-// RUN: FileCheck %s --input-file %t.mlir --check-prefix=LAUNCHER
+// The emu target: the GPU kernels compiled for the host as the device
+// binary (a host shared object exporting each kernel under its name as
+// `void K(void **params)`), embedded in host code that is the GPU targets'
+// own: it loads the binary with mgpuModuleLoad and launches through
+// mgpuLaunchKernel, both served by libmoe_runtime's emulator.
+// RUN: moe-opt %s --moe-lower-to-emu-device -o %t.device.mlir
+// RUN: FileCheck %s --input-file %t.device.mlir --check-prefix=DEVICE
+// RUN: FileCheck %s --input-file %t.device.mlir --check-prefix=TRAMPOLINE
+// RUN: moe-compile %s --target emu --emit llvm -o - | FileCheck %s --check-prefix=HOST
 // RUN: moe-compile --layer experts=8,k=2,hidden=32,inter=16,dtype=bf16 --target emu --emit so -o %t.so
 // RUN: llvm-nm -D %t.so | FileCheck %s --check-prefix=SYMBOLS
 // RUN: FileCheck %s --check-prefix=HEADER < %t.h
+// RUN: not moe-compile %s --target emu --emit ptx -o %t.x 2>&1 | FileCheck %s --check-prefix=BADEMIT
+// RUN: not moe-compile %s --target emu --chip sm_90 -o %t.x 2>&1 | FileCheck %s --check-prefix=BADCHIP
 
-// CHECK-DAG: llvm.func @moe_emu_launch(!llvm.ptr, !llvm.ptr, i64, i64, i64, i64, i64, i64)
-// CHECK-DAG: llvm.func @moe_emu_id(i32) -> i64
-// CHECK-LABEL: llvm.func @unpermute(
-// CHECK: llvm.call @__moe_emu_launch_moe_kernels_unpermute_unheld(
-// CHECK: llvm.call @__moe_emu_launch_moe_kernels_unpermute_claim(
-// CHECK: llvm.call @__moe_emu_launch_moe_kernels_unpermute_sum(
-// KERNEL-LABEL: llvm.func internal @__moe_emu_moe_kernels_unpermute_claim(
-// KERNEL: llvm.call @moe_emu_id(
-// KERNEL: llvm.atomicrmw min
-// TRAMPOLINE-LABEL: llvm.func internal @__moe_emu_trampoline_moe_kernels_unpermute_claim(%{{.*}}: !llvm.ptr)
+// DEVICE-NOT: llvm.func @unpermute(
+// DEVICE-DAG: llvm.func @moe_emu_id(i32) -> i64
+// DEVICE-LABEL: llvm.func internal @__moe_emu_kernel_unpermute_claim(
+// DEVICE: llvm.call @moe_emu_id(
+// DEVICE: llvm.atomicrmw min
+// TRAMPOLINE-LABEL: llvm.func @unpermute_claim(%{{.*}}: !llvm.ptr)
 // TRAMPOLINE: llvm.load %{{.*}} : !llvm.ptr -> !llvm.ptr
-// TRAMPOLINE: llvm.call @__moe_emu_moe_kernels_unpermute_claim(
-// LAUNCHER-LABEL: llvm.func internal @__moe_emu_launch_moe_kernels_unpermute_claim(
-// LAUNCHER: %[[PARAMS:[0-9]+]] = llvm.alloca %{{.*}} x !llvm.ptr
-// LAUNCHER: %[[FN:[0-9]+]] = llvm.mlir.addressof @__moe_emu_trampoline_moe_kernels_unpermute_claim
-// LAUNCHER: llvm.call @moe_emu_launch(%[[FN]], %[[PARAMS]],
+// TRAMPOLINE: llvm.call @__moe_emu_kernel_unpermute_claim(
+
+// HOST: @moe_kernels_binary = internal constant {{.*}}c"\7FELF
+// HOST-LABEL: define {{.*}} @unpermute(
+// HOST: call ptr @mgpuModuleGetFunction(ptr %{{[0-9]+}}, ptr nonnull @moe_kernels_unpermute_unheld_name)
+// HOST: call void @mgpuLaunchKernel(
+// HOST-LABEL: define void @_mlir_ciface_unpermute(
+// HOST-LABEL: define internal void @moe_kernels_load(
+// HOST: call ptr @mgpuModuleLoad(ptr nonnull @moe_kernels_binary
 
 // SYMBOLS-DAG: T _mlir_ciface_moe_layer
 // SYMBOLS-DAG: T moe_artifact_manifest
-// SYMBOLS-DAG: U moe_emu_launch
-// SYMBOLS-DAG: U moe_emu_id
-// SYMBOLS-DAG: U moe_emu_barrier
+// SYMBOLS-DAG: U mgpuModuleLoad
+// SYMBOLS-DAG: U mgpuLaunchKernel
 
 // HEADER: void _mlir_ciface_moe_layer(moe_memref2d *results, moe_memref2d *x, moe_memref2d *router_w, moe_memref3d *w_gate_up, moe_memref3d *w_down);
+// HEADER: Device kernels for emu host
+// HEADER: {"moe_layer", "route", {"T", "1", "1"}, {32, 1, 1},
+
+// BADEMIT: error: --emit ptx does not apply to target emu
+// BADCHIP: error: --chip, --cuda-path and --rocm-path apply to GPU targets (--target nvptx or rocdl) only
 
 func.func @unpermute(%y: tensor<?x16xf32>, %rows: tensor<?xi32>, %w: tensor<?x2xf32>) -> tensor<?x16xf32> {
   %out = moe.unpermute %y, %rows, %w : tensor<?x16xf32>, tensor<?xi32>, tensor<?x2xf32>

@@ -42,9 +42,15 @@
 // RUN: not moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --target nvptx --chip gfx942 -o %t/x.ptx 2>&1 | FileCheck %s --check-prefix=BADCHIP
 // BADCHIP: error: unknown chip 'gfx942' for target nvptx (sm_80, sm_90, ...)
 // RUN: not moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --target nvptx --emit hsaco -o %t/x 2>&1 | FileCheck %s --check-prefix=BADEMIT
-// BADEMIT: error: --emit hsaco does not apply to target nvptx (it emits mlir, llvm, asm and ptx, cubin)
-// RUN: not moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --target nvptx --emit so -o %t/x 2>&1 | FileCheck %s --check-prefix=NOSO
-// NOSO: error: --emit so for target nvptx is not available yet
+// BADEMIT: error: --emit hsaco does not apply to target nvptx (it emits mlir, llvm, asm, obj, so and ptx, cubin)
+// The artifact: host code with the PTX embedded, loaded by the driver's JIT.
+// RUN: %if cuda-toolkit %{ moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --target nvptx --emit so -o %t/layer.so %}
+// RUN: %if cuda-toolkit %{ llvm-nm -D %t/layer.so | FileCheck %s --check-prefix=ARTIFACT %}
+// ARTIFACT-DAG: T _mlir_ciface_moe_layer
+// ARTIFACT-DAG: T moe_artifact_manifest
+// ARTIFACT-DAG: U mgpuModuleLoadJIT
+// ARTIFACT-DAG: U mgpuLaunchKernel
+// ARTIFACT-DAG: U mgpuMemAlloc
 // RUN: not moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --emit ptx -o %t/x 2>&1 | FileCheck %s --check-prefix=CPUPTX
 // CPUPTX: error: --emit ptx, cubin and hsaco need a GPU target (--target nvptx or rocdl)
 
@@ -59,10 +65,11 @@
 // LLVM: @moe_kernels_binary = internal constant {{.*}}.target sm_90
 // LLVM: @llvm.global_ctors = {{.*}} @moe_kernels_load
 // LLVM-LABEL: define {{.*}} @unpermute(
-// LLVM: call ptr @mgpuModuleGetFunction(ptr %{{[0-9]+}}, ptr @moe_kernels_unpermute_unheld_name)
+// LLVM: call ptr @mgpuMemAlloc(i64 %{{.*}}, ptr null, i8 1)
+// LLVM: call ptr @mgpuModuleGetFunction(ptr %{{[0-9]+}}, ptr nonnull @moe_kernels_unpermute_unheld_name)
 // LLVM: call void @mgpuLaunchKernel(
 // LLVM-LABEL: define internal void @moe_kernels_load(
-// LLVM: call ptr @mgpuModuleLoadJIT(ptr @moe_kernels_binary
+// LLVM: call ptr @mgpuModuleLoadJIT(ptr nonnull @moe_kernels_binary
 
 func.func @unpermute(%y: tensor<?x16xf32>, %rows: tensor<?xi32>, %w: tensor<?x2xf32>) -> tensor<?x16xf32> {
   %out = moe.unpermute %y, %rows, %w : tensor<?x16xf32>, tensor<?xi32>, tensor<?x2xf32>

@@ -36,4 +36,9 @@
 // RUN: not moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --target rocdl --chip sm_90 -o %t/x 2>&1 | FileCheck %s --check-prefix=BADCHIP
 // BADCHIP: error: unknown chip 'sm_90' for target rocdl (gfx90a, gfx942, ...)
 // RUN: not moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --target rocdl --emit ptx -o %t/x 2>&1 | FileCheck %s --check-prefix=BADEMIT
-// BADEMIT: error: --emit ptx does not apply to target rocdl (it emits mlir, llvm, asm and hsaco)
+// BADEMIT: error: --emit ptx does not apply to target rocdl (it emits mlir, llvm, asm, obj, so and hsaco)
+// RUN: moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --target rocdl --emit so -o %t/layer.so
+// RUN: llvm-nm -D %t/layer.so | FileCheck %s --check-prefix=ARTIFACT
+// ARTIFACT-DAG: T _mlir_ciface_moe_layer
+// ARTIFACT-DAG: U mgpuModuleLoad
+// ARTIFACT-DAG: U mgpuLaunchKernel

@@ -1,0 +1,183 @@
+//===- HostCodegen.cpp - LLVM-dialect host modules to files ---------------===//
+#include "HostCodegen.h"
+
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/IR/IRBuilder.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/SubtargetFeature.h"
+
+using namespace mlir;
+using namespace ::moe::jit;
+
+namespace {
+
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>> hostTargetMachine() {
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string error;
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return llvm::createStringError("no LLVM target for " + triple.str() +
+                                   ": " + error);
+  llvm::SubtargetFeatures features;
+  for (const auto &[feature, enabled] : llvm::sys::getHostCPUFeatures())
+    features.AddFeature(feature, enabled);
+  llvm::TargetOptions options;
+  // Constructors (a GPU artifact loads its kernels in one) go to
+  // .init_array, which the dynamic loader runs; .ctors needs crt files.
+  options.UseInitArray = true;
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, llvm::sys::getHostCPUName(), features.getString(), options,
+      llvm::Reloc::PIC_, std::nullopt,
+      llvm::CodeGenOptLevel::Aggressive));
+  if (!machine)
+    return llvm::createStringError("cannot create a target machine for " +
+                                   triple.str());
+  return machine;
+}
+
+/// Adds `const char *moe_artifact_manifest(void)` to the module.
+void addManifest(llvm::Module &module, const std::string &manifest) {
+  llvm::LLVMContext &context = module.getContext();
+  llvm::Constant *text =
+      llvm::ConstantDataArray::getString(context, manifest, /*AddNull=*/true);
+  auto *global = new llvm::GlobalVariable(module, text->getType(),
+                                          /*isConstant=*/true,
+                                          llvm::GlobalValue::PrivateLinkage,
+                                          text, "moe.manifest");
+  auto *function = llvm::Function::Create(
+      llvm::FunctionType::get(llvm::PointerType::get(context, 0), false),
+      llvm::GlobalValue::ExternalLinkage, "moe_artifact_manifest", module);
+  llvm::IRBuilder<> builder(
+      llvm::BasicBlock::Create(context, "entry", function));
+  builder.CreateRet(global);
+}
+
+llvm::Expected<std::vector<char>> emitFile(llvm::Module &module,
+                                           llvm::TargetMachine &machine,
+                                           llvm::CodeGenFileType type) {
+  llvm::SmallVector<char, 0> buffer;
+  llvm::raw_svector_ostream os(buffer);
+  llvm::legacy::PassManager passes;
+  if (machine.addPassesToEmitFile(passes, os, nullptr, type))
+    return llvm::createStringError("the target cannot emit this file type");
+  passes.run(module);
+  return std::vector<char>(buffer.begin(), buffer.end());
+}
+
+llvm::Expected<std::string> findLinker() {
+  if (const char *path = std::getenv("MOE_LLD"))
+    return std::string(path);
+  for (const char *name : {"ld.lld", "ld.lld-22"})
+    if (auto path = llvm::sys::findProgramByName(
+            name, {MOE_LLVM_TOOLS_DIR}))
+      return *path;
+  for (const char *name : {"ld.lld-22", "ld.lld"})
+    if (auto path = llvm::sys::findProgramByName(name))
+      return *path;
+  return llvm::createStringError(
+      "cannot link the artifact: ld.lld not found (install Debian's lld-22, "
+      "or set MOE_LLD to an ld.lld)");
+}
+
+/// Links an object into a shared library with ld.lld; libc/libm symbols
+/// stay undefined and bind when the runtime loads the artifact.
+llvm::Expected<std::vector<char>> linkShared(const std::vector<char> &object) {
+  llvm::Expected<std::string> linker = findLinker();
+  if (!linker)
+    return linker.takeError();
+  llvm::SmallString<128> objectPath, libraryPath;
+  int fd;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("moe-artifact", "o", fd, objectPath))
+    return llvm::createStringError("cannot create a temporary file: " +
+                                   ec.message());
+  {
+    llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
+    os.write(object.data(), object.size());
+  }
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+          "moe-artifact", "so", libraryPath))
+    return llvm::createStringError("cannot create a temporary file: " +
+                                   ec.message());
+  std::string message;
+  int rc = llvm::sys::ExecuteAndWait(
+      *linker,
+      {*linker, "-shared", "--hash-style=gnu", "-o", libraryPath.str(),
+       objectPath.str()},
+      std::nullopt, {}, /*SecondsToWait=*/0, /*MemoryLimit=*/0, &message);
+  llvm::sys::fs::remove(objectPath);
+  if (rc != 0) {
+    llvm::sys::fs::remove(libraryPath);
+    return llvm::createStringError("ld.lld failed (exit " + std::to_string(rc) +
+                                   ")" + (message.empty() ? "" : ": " + message));
+  }
+  auto buffer = llvm::MemoryBuffer::getFile(libraryPath);
+  llvm::sys::fs::remove(libraryPath);
+  if (!buffer)
+    return llvm::createStringError("cannot read the linked artifact");
+  return std::vector<char>((*buffer)->getBufferStart(),
+                           (*buffer)->getBufferEnd());
+}
+
+} // namespace
+
+llvm::Expected<std::vector<char>>(::moe::jit::emitHostModule)(
+    ModuleOp module, Emit emit, const std::string &manifest,
+    const DiagnosticCollector &diagnostics) {
+  if (emit == Emit::Mlir) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    module->print(os);
+    return std::vector<char>(text.begin(), text.end());
+  }
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(module, llvmContext, "moe");
+  if (!llvmModule)
+    return diagnostics.error("translation to LLVM IR failed");
+  auto machine = hostTargetMachine();
+  if (!machine)
+    return machine.takeError();
+  llvmModule->setTargetTriple((*machine)->getTargetTriple());
+  llvmModule->setDataLayout((*machine)->createDataLayout());
+  if (!manifest.empty())
+    addManifest(*llvmModule, manifest);
+  if (llvm::Error error =
+          makeOptimizingTransformer(3, 0, machine->get())(llvmModule.get()))
+    return std::move(error);
+
+  switch (emit) {
+  case Emit::Llvm: {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    llvmModule->print(os, nullptr);
+    return std::vector<char>(text.begin(), text.end());
+  }
+  case Emit::Asm:
+    return emitFile(*llvmModule, **machine,
+                    llvm::CodeGenFileType::AssemblyFile);
+  case Emit::Obj:
+  case Emit::So: {
+    auto object =
+        emitFile(*llvmModule, **machine, llvm::CodeGenFileType::ObjectFile);
+    if (!object || emit == Emit::Obj)
+      return object;
+    return linkShared(*object);
+  }
+  default:
+    break;
+  }
+  return llvm::createStringError("this output is not a host file");
+}

@@ -1,0 +1,94 @@
+//===- EmuDevice.cpp - the emulator as a GPU device -----------------------===//
+//
+// An emu device binary is a host shared object: each kernel is exported
+// under its own name as `void kernel(void **params)`, which moe_emu_launch
+// runs once per emulated thread. Memory is host memory.
+//
+//===----------------------------------------------------------------------===//
+#include "Files.h"
+#include "GpuDevice.h"
+
+#include "moe/Runtime/moe_emu.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <dlfcn.h>
+#include <unistd.h>
+
+namespace moe::runtime {
+
+namespace {
+
+class EmuDevice final : public GpuDevice {
+public:
+  const char *name() const override { return "emu"; }
+
+  void *loadModule(const void *data, size_t size, bool assembly,
+                   std::string &error) override {
+    if (assembly || size < 4 || std::memcmp(data, "\x7f" "ELF", 4) != 0) {
+      error = "an emu device binary is a host shared object (this one is "
+              "not: compiled for another target?)";
+      return nullptr;
+    }
+    std::string path =
+        tempDirectory() + "/moe-emu-kernels-" + uniqueSuffix() + ".so";
+    if (Error written = writeNewFile(
+            path, std::string(static_cast<const char *>(data), size), 0700)) {
+      error = written.message;
+      return nullptr;
+    }
+    void *handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+      const char *text = dlerror();
+      error = text ? text : "dlopen failed";
+    }
+    unlink(path.c_str());
+    return handle;
+  }
+
+  void unloadModule(void *module) override { dlclose(module); }
+
+  void *function(void *module, const char *name, std::string &error) override {
+    dlerror();
+    void *symbol = dlsym(module, name);
+    if (!symbol) {
+      const char *text = dlerror();
+      error = text ? text : "no such kernel";
+    }
+    return symbol;
+  }
+
+  bool launch(void *function, const int64_t grid[3], const int64_t block[3],
+              int32_t /*sharedBytes*/, void **params,
+              std::string & /*error*/) override {
+    moe_emu_launch(reinterpret_cast<void (*)(void **)>(function), params,
+                   grid[0], grid[1], grid[2], block[0], block[1], block[2]);
+    return true;
+  }
+
+  void *allocate(size_t bytes, std::string &error) override {
+    void *pointer = std::malloc(bytes ? bytes : 1);
+    if (!pointer)
+      error = "out of host memory";
+    return pointer;
+  }
+
+  void release(void *pointer) override { std::free(pointer); }
+
+  bool synchronize(std::string & /*error*/) override { return true; }
+};
+
+} // namespace
+
+GpuDevice &emuDevice() {
+  static EmuDevice device;
+  return device;
+}
+
+GpuDevice *gpuDeviceForTarget(const std::string &target) {
+  if (target == "emu")
+    return &emuDevice();
+  return nullptr;
+}
+
+} // namespace moe::runtime

@@ -1,0 +1,66 @@
+//===- GpuDevice.h - what the mgpu* functions of GPU host code run on -*- C++ -*-===//
+//
+// Host code compiled for a GPU target (nvptx, rocdl, emu) loads its device
+// binary and launches kernels through MLIR's mgpu* functions, which
+// libmoe_runtime exports (docs/abi.md, "GPU artifacts"). They forward to the
+// device of the calling thread, set by the runtime while it loads or runs a
+// GPU artifact. Loaded modules and functions remember their device.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MOE_RUNTIME_GPUDEVICE_H
+#define MOE_RUNTIME_GPUDEVICE_H
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace moe::runtime {
+
+class GpuDevice {
+public:
+  virtual ~GpuDevice() = default;
+  virtual const char *name() const = 0;
+  /// A device binary (`assembly`: PTX text to JIT-compile) as a module;
+  /// nullptr and `error` set when it does not load.
+  virtual void *loadModule(const void *data, size_t size, bool assembly,
+                           std::string &error) = 0;
+  virtual void unloadModule(void *module) = 0;
+  virtual void *function(void *module, const char *name,
+                         std::string &error) = 0;
+  /// Runs `function` over the grid; `params[i]` points at argument i.
+  virtual bool launch(void *function, const int64_t grid[3],
+                      const int64_t block[3], int32_t sharedBytes,
+                      void **params, std::string &error) = 0;
+  /// Memory that both the host and the kernels can use.
+  virtual void *allocate(size_t bytes, std::string &error) = 0;
+  virtual void release(void *pointer) = 0;
+  /// Waits for every launch so far.
+  virtual bool synchronize(std::string &error) = 0;
+};
+
+/// The emulator: device binaries are host shared objects of the kernels.
+GpuDevice &emuDevice();
+
+/// The device that runs artifacts of `target` (emu, nvptx, rocdl); nullptr
+/// for cpu artifacts, which make no mgpu* calls.
+GpuDevice *gpuDeviceForTarget(const std::string &target);
+
+/// Routes this thread's mgpu* calls to `device` while alive.
+class ActiveGpuDevice {
+public:
+  explicit ActiveGpuDevice(GpuDevice *device);
+  ~ActiveGpuDevice();
+  ActiveGpuDevice(const ActiveGpuDevice &) = delete;
+  ActiveGpuDevice &operator=(const ActiveGpuDevice &) = delete;
+
+private:
+  GpuDevice *previous;
+};
+
+/// The first error an mgpu* call met on this thread since the last call
+/// (empty: none); clears it.
+std::string takeGpuError();
+
+} // namespace moe::runtime
+
+#endif // MOE_RUNTIME_GPUDEVICE_H
