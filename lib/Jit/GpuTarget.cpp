@@ -53,7 +53,9 @@ llvm::Expected<GpuTarget> resolveTarget(const CompileOptions &options) {
     target.chip = "host";
     return target;
   }
-  target.chip = options.chip.empty() ? (target.nvidia ? "sm_90" : "gfx942")
+  // sm_80 PTX runs on every supported NVIDIA GPU (the driver JIT-compiles
+  // it for newer ones); gfx942 is the newest AMD chip supported.
+  target.chip = options.chip.empty() ? (target.nvidia ? "sm_80" : "gfx942")
                                      : options.chip;
   llvm::Regex pattern(target.nvidia ? "^sm_[0-9]+a?$" : "^gfx[0-9a-f]+$");
   if (!pattern.match(target.chip))

@@ -1,6 +1,7 @@
 //===- Context.cpp - backends ---------------------------------------------===//
 
 #include "Context.h"
+#include "GpuDevice.h"
 
 #include <dlfcn.h>
 
@@ -60,17 +61,23 @@ Error openBackend(moe_backend_t backend, moe_backend_t &resolved) {
   case MOE_BACKEND_CPU:
     resolved = MOE_BACKEND_CPU;
     return Error::ok();
-  case MOE_BACKEND_AUTO:
-    // A present GPU backend would win here once one is implemented; today
-    // only the cpu backend runs modules.
-    resolved = MOE_BACKEND_CPU;
+  case MOE_BACKEND_AUTO: {
+    // A present GPU wins; else the CPU.
+    std::string ignored;
+    resolved = cudaDevice(ignored) ? MOE_BACKEND_CUDA : MOE_BACKEND_CPU;
     return Error::ok();
+  }
   case MOE_BACKEND_EMU:
     resolved = MOE_BACKEND_EMU;
     return Error::ok();
-  case MOE_BACKEND_CUDA:
-    return makeError(MOE_ERROR_UNAVAILABLE,
-                     notYet("cuda") + driverNote("libcuda.so.1", "NVIDIA"));
+  case MOE_BACKEND_CUDA: {
+    std::string error;
+    if (!cudaDevice(error))
+      return makeError(MOE_ERROR_UNAVAILABLE,
+                       "the cuda backend cannot start: " + error);
+    resolved = MOE_BACKEND_CUDA;
+    return Error::ok();
+  }
   case MOE_BACKEND_HIP: {
     std::string note = driverNote("libamdhip64.so", "AMD");
     if (note.find("was loaded") == std::string::npos) {

@@ -88,6 +88,10 @@ GpuDevice &emuDevice() {
 GpuDevice *gpuDeviceForTarget(const std::string &target) {
   if (target == "emu")
     return &emuDevice();
+  if (target == "nvptx") {
+    std::string error;
+    return cudaDevice(error);
+  }
   return nullptr;
 }
 

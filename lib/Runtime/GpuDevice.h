@@ -41,6 +41,10 @@ public:
 /// The emulator: device binaries are host shared objects of the kernels.
 GpuDevice &emuDevice();
 
+/// Device 0 through the CUDA driver (opened once); nullptr and `error` set
+/// when there is no driver or no usable device.
+GpuDevice *cudaDevice(std::string &error);
+
 /// The device that runs artifacts of `target` (emu, nvptx, rocdl); nullptr
 /// for cpu artifacts, which make no mgpu* calls.
 GpuDevice *gpuDeviceForTarget(const std::string &target);

@@ -47,12 +47,23 @@ constexpr std::array<Caller, kMaxEntryParameters + 1> kCallers =
 /// Words of a rank-r descriptor: allocated, aligned, offset, sizes, strides.
 size_t descriptorWords(size_t rank) { return 3 + 2 * rank; }
 
-struct FreeDeleter {
-  void operator()(void *p) const { std::free(p); }
+/// A copy of an argument: host memory, or the device's for GPU artifacts.
+struct StagingDeleter {
+  GpuDevice *device = nullptr;
+  void operator()(void *p) const {
+    if (device)
+      device->release(p);
+    else
+      std::free(p);
+  }
 };
-using Staging = std::unique_ptr<void, FreeDeleter>;
+using Staging = std::unique_ptr<void, StagingDeleter>;
 
-void *allocateStaging(size_t bytes) {
+void *allocateStaging(size_t bytes, GpuDevice *device) {
+  if (device) {
+    std::string ignored;
+    return device->allocate(bytes, ignored);
+  }
   size_t rounded = (bytes + 63) / 64 * 64;
   return std::aligned_alloc(64, rounded ? rounded : 64);
 }
@@ -118,7 +129,10 @@ Error invokeEntry(const Artifact &artifact, size_t index,
                          " C parameters; the runtime calls at most " +
                          std::to_string(kMaxEntryParameters));
 
-  // Argument descriptors; strided inputs are packed into staging copies.
+  // Argument descriptors; strided inputs are packed into staging copies,
+  // and every input of a GPU artifact is copied where its kernels can read
+  // it (the caller's buffers are host memory).
+  GpuDevice *device = artifact.device();
   std::vector<Staging> staging;
   std::vector<std::vector<int64_t>> argDescriptors(numInputs);
   std::set<const void *> argumentPointers;
@@ -126,15 +140,16 @@ Error invokeEntry(const Artifact &artifact, size_t index,
     const moe_buffer_t &input = inputs[i];
     size_t rank = static_cast<size_t>(input.rank);
     void *data = input.data;
-    if (!isContiguous(input)) {
+    if (!isContiguous(input) || device) {
       int64_t count = elementCount(input.shape, input.rank);
       size_t size = dtypeSize(input.dtype);
-      void *packed = allocateStaging(static_cast<size_t>(count) * size);
+      void *packed =
+          allocateStaging(static_cast<size_t>(count) * size, device);
       if (!packed)
         return makeError(MOE_ERROR_INTERNAL,
                          "out of memory staging argument " +
                              quoted(entry.args[i].name));
-      staging.emplace_back(packed);
+      staging.emplace_back(packed, StagingDeleter{device});
       std::vector<int64_t> strides = rowMajorStrides(input.shape, input.rank);
       stridedCopy(packed, strides.data(), input.data, input.strides,
                   input.shape, input.rank, size);

@@ -35,7 +35,7 @@ static cl::opt<std::string> target("target",
                                    cl::init("cpu"), cl::cat(category));
 static cl::opt<std::string>
     chip("chip",
-         cl::desc("GPU chip: sm_80, sm_90 (default) for nvptx; gfx90a, "
+         cl::desc("GPU chip: sm_80 (default), sm_90 for nvptx; gfx90a, "
                   "gfx942 (default) for rocdl"),
          cl::init(""), cl::cat(category));
 static cl::opt<std::string>

@@ -60,9 +60,9 @@
 // HOST: gpu.launch_func @moe_kernels::@unpermute_unheld
 // HOST: gpu.launch_func @moe_kernels::@unpermute_claim
 // HOST: gpu.launch_func @moe_kernels::@unpermute_sum
-// HOST: gpu.binary @moe_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">
+// HOST: gpu.binary @moe_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_80", features = "+ptx80">
 // RUN: moe-compile %s --target nvptx --emit llvm -o - | FileCheck %s --check-prefix=LLVM
-// LLVM: @moe_kernels_binary = internal constant {{.*}}.target sm_90
+// LLVM: @moe_kernels_binary = internal constant {{.*}}.target sm_80
 // LLVM: @llvm.global_ctors = {{.*}} @moe_kernels_load
 // LLVM-LABEL: define {{.*}} @unpermute(
 // LLVM: call ptr @mgpuMemAlloc(i64 %{{.*}}, ptr null, i8 1)

@@ -1,0 +1,229 @@
+//===- CudaDevice.cpp - NVIDIA GPUs through the CUDA driver API -----------===//
+//
+// libcuda.so.1 is dlopen'ed, never linked (DESIGN.md §1): the subset of the
+// driver API below is resolved by name. Device 0's primary context runs
+// everything; memory is managed (cuMemAllocManaged), so the host code, the
+// kernels and the runtime's copies all use the same pointers. PTX is
+// JIT-compiled by the driver, cubin loaded as is (cuModuleLoadData takes
+// both).
+//
+// NOT YET RUN ON A GPU: no device was lent to the session that wrote it.
+// The host side it serves (mgpu* calls, module loading, launches, managed
+// buffers) is the one the emulator runs in every test.
+//
+//===----------------------------------------------------------------------===//
+#include "GpuDevice.h"
+
+#include <climits>
+#include <dlfcn.h>
+#include <mutex>
+
+namespace moe::runtime {
+
+namespace {
+
+using CUresult = int;
+using CUdevice = int;
+using CUcontext = void *;
+using CUmodule = void *;
+using CUfunction = void *;
+using CUstream = void *;
+using CUdeviceptr = unsigned long long;
+constexpr CUresult CUDA_SUCCESS = 0;
+constexpr unsigned CU_MEM_ATTACH_GLOBAL = 1;
+constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
+constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
+
+struct Driver {
+  CUresult (*cuInit)(unsigned);
+  CUresult (*cuDeviceGetCount)(int *);
+  CUresult (*cuDeviceGet)(CUdevice *, int);
+  CUresult (*cuDeviceGetAttribute)(int *, int, CUdevice);
+  CUresult (*cuDevicePrimaryCtxRetain)(CUcontext *, CUdevice);
+  CUresult (*cuCtxSetCurrent)(CUcontext);
+  CUresult (*cuCtxSynchronize)();
+  CUresult (*cuModuleLoadData)(CUmodule *, const void *);
+  CUresult (*cuModuleUnload)(CUmodule);
+  CUresult (*cuModuleGetFunction)(CUfunction *, CUmodule, const char *);
+  CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned,
+                             unsigned, unsigned, unsigned, unsigned, CUstream,
+                             void **, void **);
+  CUresult (*cuMemAllocManaged)(CUdeviceptr *, size_t, unsigned);
+  CUresult (*cuMemFree)(CUdeviceptr);
+  CUresult (*cuGetErrorString)(CUresult, const char **);
+};
+
+class CudaDevice final : public GpuDevice {
+public:
+  /// Loads the driver and retains device 0's primary context; false and
+  /// `error` set when there is no driver or no device.
+  bool open(std::string &error) {
+    void *library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+    if (!library) {
+      const char *text = dlerror();
+      error = std::string("libcuda.so.1 could not be loaded (") +
+              (text ? text : "not found") + "): no NVIDIA driver";
+      return false;
+    }
+    bool resolved = true;
+    auto resolve = [&](auto &slot, const char *name) {
+      slot = reinterpret_cast<std::decay_t<decltype(slot)>>(
+          dlsym(library, name));
+      if (!slot) {
+        error = std::string("libcuda.so.1 has no ") + name +
+                " (a driver older than CUDA 12?)";
+        resolved = false;
+      }
+    };
+    resolve(driver.cuInit, "cuInit");
+    resolve(driver.cuDeviceGetCount, "cuDeviceGetCount");
+    resolve(driver.cuDeviceGet, "cuDeviceGet");
+    resolve(driver.cuDeviceGetAttribute, "cuDeviceGetAttribute");
+    resolve(driver.cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain");
+    resolve(driver.cuCtxSetCurrent, "cuCtxSetCurrent");
+    resolve(driver.cuCtxSynchronize, "cuCtxSynchronize");
+    resolve(driver.cuModuleLoadData, "cuModuleLoadData");
+    resolve(driver.cuModuleUnload, "cuModuleUnload");
+    resolve(driver.cuModuleGetFunction, "cuModuleGetFunction");
+    resolve(driver.cuLaunchKernel, "cuLaunchKernel");
+    resolve(driver.cuMemAllocManaged, "cuMemAllocManaged");
+    resolve(driver.cuMemFree, "cuMemFree_v2");
+    resolve(driver.cuGetErrorString, "cuGetErrorString");
+    if (!resolved)
+      return false;
+    int count = 0;
+    CUdevice device = 0;
+    if (!check(driver.cuInit(0), "cuInit", error) ||
+        !check(driver.cuDeviceGetCount(&count), "cuDeviceGetCount", error))
+      return false;
+    if (count == 0) {
+      error = "the NVIDIA driver reports no CUDA device";
+      return false;
+    }
+    int major = 0, minor = 0;
+    if (!check(driver.cuDeviceGet(&device, 0), "cuDeviceGet", error) ||
+        !check(driver.cuDeviceGetAttribute(
+                   &major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR,
+                   device),
+               "cuDeviceGetAttribute", error) ||
+        !check(driver.cuDeviceGetAttribute(
+                   &minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR,
+                   device),
+               "cuDeviceGetAttribute", error))
+      return false;
+    if (major < 8) {
+      error = "CUDA device 0 is sm_" + std::to_string(major * 10 + minor) +
+              "; the kernels need sm_80 or newer";
+      return false;
+    }
+    return check(driver.cuDevicePrimaryCtxRetain(&context, device),
+                 "cuDevicePrimaryCtxRetain", error);
+  }
+
+  const char *name() const override { return "cuda"; }
+
+  void *loadModule(const void *data, size_t, bool,
+                   std::string &error) override {
+    CUmodule module = nullptr;
+    if (!current(error) ||
+        !check(driver.cuModuleLoadData(&module, data), "cuModuleLoadData",
+               error))
+      return nullptr;
+    return module;
+  }
+
+  void unloadModule(void *module) override {
+    std::string ignored;
+    if (current(ignored))
+      driver.cuModuleUnload(module);
+  }
+
+  void *function(void *module, const char *name, std::string &error) override {
+    CUfunction function = nullptr;
+    if (!current(error) ||
+        !check(driver.cuModuleGetFunction(&function, module, name),
+               "cuModuleGetFunction", error))
+      return nullptr;
+    return function;
+  }
+
+  bool launch(void *function, const int64_t grid[3], const int64_t block[3],
+              int32_t sharedBytes, void **params,
+              std::string &error) override {
+    for (int d = 0; d < 3; ++d)
+      if (grid[d] > INT_MAX || block[d] > 1024) {
+        error = "launch geometry out of range (grid " +
+                std::to_string(grid[d]) + ", block " +
+                std::to_string(block[d]) + ")";
+        return false;
+      }
+    return current(error) &&
+           check(driver.cuLaunchKernel(
+                     function, unsigned(grid[0]), unsigned(grid[1]),
+                     unsigned(grid[2]), unsigned(block[0]), unsigned(block[1]),
+                     unsigned(block[2]), unsigned(sharedBytes),
+                     /*stream=*/nullptr, params, /*extra=*/nullptr),
+                 "cuLaunchKernel", error);
+  }
+
+  void *allocate(size_t bytes, std::string &error) override {
+    CUdeviceptr pointer = 0;
+    if (!current(error) ||
+        !check(driver.cuMemAllocManaged(&pointer, bytes ? bytes : 1,
+                                        CU_MEM_ATTACH_GLOBAL),
+               "cuMemAllocManaged", error))
+      return nullptr;
+    return reinterpret_cast<void *>(pointer);
+  }
+
+  void release(void *pointer) override {
+    std::string ignored;
+    if (pointer && current(ignored))
+      driver.cuMemFree(reinterpret_cast<CUdeviceptr>(pointer));
+  }
+
+  bool synchronize(std::string &error) override {
+    return current(error) &&
+           check(driver.cuCtxSynchronize(), "cuCtxSynchronize", error);
+  }
+
+private:
+  bool check(CUresult result, const char *call, std::string &error) {
+    if (result == CUDA_SUCCESS)
+      return true;
+    const char *text = nullptr;
+    if (driver.cuGetErrorString)
+      driver.cuGetErrorString(result, &text);
+    error = std::string(call) + " failed: " +
+            (text ? text : "CUDA error " + std::to_string(result));
+    return false;
+  }
+
+  /// The primary context on the calling thread.
+  bool current(std::string &error) {
+    return check(driver.cuCtxSetCurrent(context), "cuCtxSetCurrent", error);
+  }
+
+  Driver driver{};
+  CUcontext context = nullptr;
+};
+
+} // namespace
+
+GpuDevice *cudaDevice(std::string &error) {
+  static std::once_flag once;
+  static CudaDevice *device = nullptr;
+  static std::string openError;
+  std::call_once(once, [] {
+    auto *candidate = new CudaDevice();
+    if (candidate->open(openError))
+      device = candidate;
+    else
+      delete candidate;
+  });
+  if (!device)
+    error = openError;
+  return device;
+}
+
+} // namespace moe::runtime
