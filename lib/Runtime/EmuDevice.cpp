@@ -88,10 +88,11 @@ GpuDevice &emuDevice() {
 GpuDevice *gpuDeviceForTarget(const std::string &target) {
   if (target == "emu")
     return &emuDevice();
-  if (target == "nvptx") {
-    std::string error;
+  std::string error;
+  if (target == "nvptx")
     return cudaDevice(error);
-  }
+  if (target == "rocdl")
+    return hipDevice(error);
   return nullptr;
 }
 

@@ -45,6 +45,10 @@ GpuDevice &emuDevice();
 /// when there is no driver or no usable device.
 GpuDevice *cudaDevice(std::string &error);
 
+/// Device 0 through the HIP runtime (opened once); nullptr and `error` set
+/// when there is no runtime or no GPU.
+GpuDevice *hipDevice(std::string &error);
+
 /// The device that runs artifacts of `target` (emu, nvptx, rocdl); nullptr
 /// for cpu artifacts, which make no mgpu* calls.
 GpuDevice *gpuDeviceForTarget(const std::string &target);

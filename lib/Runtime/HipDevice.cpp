@@ -1,0 +1,196 @@
+//===- HipDevice.cpp - AMD GPUs through the HIP runtime -------------------===//
+//
+// libamdhip64.so is dlopen'ed, never linked (DESIGN.md §1). Device 0 runs
+// everything; memory is managed (hipMallocManaged); device binaries are
+// hsaco (HIP has no assembly loader, so rocdl artifacts embed hsaco).
+//
+// NOT YET RUN ON A GPU: no AMD device was available to the session that
+// wrote it. The host side it serves is the one the emulator runs in every
+// test.
+//
+//===----------------------------------------------------------------------===//
+#include "GpuDevice.h"
+
+#include <climits>
+#include <dlfcn.h>
+#include <mutex>
+
+namespace moe::runtime {
+
+namespace {
+
+using hipError_t = int;
+using hipModule_t = void *;
+using hipFunction_t = void *;
+using hipStream_t = void *;
+constexpr hipError_t hipSuccess = 0;
+constexpr unsigned hipMemAttachGlobal = 1;
+
+struct Runtime {
+  hipError_t (*hipInit)(unsigned);
+  hipError_t (*hipGetDeviceCount)(int *);
+  hipError_t (*hipSetDevice)(int);
+  hipError_t (*hipDeviceSynchronize)();
+  hipError_t (*hipModuleLoadData)(hipModule_t *, const void *);
+  hipError_t (*hipModuleUnload)(hipModule_t);
+  hipError_t (*hipModuleGetFunction)(hipFunction_t *, hipModule_t,
+                                     const char *);
+  hipError_t (*hipModuleLaunchKernel)(hipFunction_t, unsigned, unsigned,
+                                      unsigned, unsigned, unsigned, unsigned,
+                                      unsigned, hipStream_t, void **, void **);
+  hipError_t (*hipMallocManaged)(void **, size_t, unsigned);
+  hipError_t (*hipFree)(void *);
+  const char *(*hipGetErrorString)(hipError_t);
+};
+
+class HipDevice final : public GpuDevice {
+public:
+  bool open(std::string &error) {
+    void *library = dlopen("libamdhip64.so", RTLD_NOW | RTLD_LOCAL);
+    if (!library)
+      library = dlopen("libamdhip64.so.6", RTLD_NOW | RTLD_LOCAL);
+    if (!library) {
+      const char *text = dlerror();
+      error = std::string("libamdhip64.so could not be loaded (") +
+              (text ? text : "not found") + "): no ROCm runtime";
+      return false;
+    }
+    bool resolved = true;
+    auto resolve = [&](auto &slot, const char *name) {
+      slot = reinterpret_cast<std::decay_t<decltype(slot)>>(
+          dlsym(library, name));
+      if (!slot) {
+        error = std::string("libamdhip64.so has no ") + name;
+        resolved = false;
+      }
+    };
+    resolve(api.hipInit, "hipInit");
+    resolve(api.hipGetDeviceCount, "hipGetDeviceCount");
+    resolve(api.hipSetDevice, "hipSetDevice");
+    resolve(api.hipDeviceSynchronize, "hipDeviceSynchronize");
+    resolve(api.hipModuleLoadData, "hipModuleLoadData");
+    resolve(api.hipModuleUnload, "hipModuleUnload");
+    resolve(api.hipModuleGetFunction, "hipModuleGetFunction");
+    resolve(api.hipModuleLaunchKernel, "hipModuleLaunchKernel");
+    resolve(api.hipMallocManaged, "hipMallocManaged");
+    resolve(api.hipFree, "hipFree");
+    resolve(api.hipGetErrorString, "hipGetErrorString");
+    if (!resolved)
+      return false;
+    int count = 0;
+    if (!check(api.hipInit(0), "hipInit", error) ||
+        !check(api.hipGetDeviceCount(&count), "hipGetDeviceCount", error))
+      return false;
+    if (count == 0) {
+      error = "the ROCm runtime reports no GPU";
+      return false;
+    }
+    return current(error);
+  }
+
+  const char *name() const override { return "hip"; }
+
+  void *loadModule(const void *data, size_t, bool assembly,
+                   std::string &error) override {
+    if (assembly) {
+      error = "HIP loads hsaco only (an AMDGCN assembly module was given)";
+      return nullptr;
+    }
+    hipModule_t module = nullptr;
+    if (!current(error) ||
+        !check(api.hipModuleLoadData(&module, data), "hipModuleLoadData",
+               error))
+      return nullptr;
+    return module;
+  }
+
+  void unloadModule(void *module) override {
+    std::string ignored;
+    if (current(ignored))
+      api.hipModuleUnload(module);
+  }
+
+  void *function(void *module, const char *name, std::string &error) override {
+    hipFunction_t function = nullptr;
+    if (!current(error) ||
+        !check(api.hipModuleGetFunction(&function, module, name),
+               "hipModuleGetFunction", error))
+      return nullptr;
+    return function;
+  }
+
+  bool launch(void *function, const int64_t grid[3], const int64_t block[3],
+              int32_t sharedBytes, void **params,
+              std::string &error) override {
+    for (int d = 0; d < 3; ++d)
+      if (grid[d] > INT_MAX || block[d] > 1024) {
+        error = "launch geometry out of range";
+        return false;
+      }
+    return current(error) &&
+           check(api.hipModuleLaunchKernel(
+                     function, unsigned(grid[0]), unsigned(grid[1]),
+                     unsigned(grid[2]), unsigned(block[0]), unsigned(block[1]),
+                     unsigned(block[2]), unsigned(sharedBytes),
+                     /*stream=*/nullptr, params, /*extra=*/nullptr),
+                 "hipModuleLaunchKernel", error);
+  }
+
+  void *allocate(size_t bytes, std::string &error) override {
+    void *pointer = nullptr;
+    if (!current(error) ||
+        !check(api.hipMallocManaged(&pointer, bytes ? bytes : 1,
+                                    hipMemAttachGlobal),
+               "hipMallocManaged", error))
+      return nullptr;
+    return pointer;
+  }
+
+  void release(void *pointer) override {
+    std::string ignored;
+    if (pointer && current(ignored))
+      api.hipFree(pointer);
+  }
+
+  bool synchronize(std::string &error) override {
+    return current(error) &&
+           check(api.hipDeviceSynchronize(), "hipDeviceSynchronize", error);
+  }
+
+private:
+  bool check(hipError_t result, const char *call, std::string &error) {
+    if (result == hipSuccess)
+      return true;
+    const char *text = api.hipGetErrorString ? api.hipGetErrorString(result)
+                                             : nullptr;
+    error = std::string(call) + " failed: " +
+            (text ? text : "HIP error " + std::to_string(result));
+    return false;
+  }
+
+  bool current(std::string &error) {
+    return check(api.hipSetDevice(0), "hipSetDevice", error);
+  }
+
+  Runtime api{};
+};
+
+} // namespace
+
+GpuDevice *hipDevice(std::string &error) {
+  static std::once_flag once;
+  static HipDevice *device = nullptr;
+  static std::string openError;
+  std::call_once(once, [] {
+    auto *candidate = new HipDevice();
+    if (candidate->open(openError))
+      device = candidate;
+    else
+      delete candidate;
+  });
+  if (!device)
+    error = openError;
+  return device;
+}
+
+} // namespace moe::runtime
