@@ -21,6 +21,7 @@ tool_dirs = [config.moe_tools_dir, config.llvm_tools_dir]
 llvm_config.add_tool_substitutions(
     [ToolSubst("moe-opt", unresolved="fatal"),
      ToolSubst("moe-compile", unresolved="fatal"),
+     ToolSubst("moe-run", unresolved="fatal"),
      ToolSubst("llvm-nm", unresolved="fatal"),
      ToolSubst("llvm-readelf", unresolved="fatal")],
     tool_dirs)
@@ -39,3 +40,8 @@ ptxas = os.path.join(cuda_home, "bin", "ptxas")
 if os.path.exists(ptxas):
     config.available_features.add("cuda-toolkit")
     config.substitutions.append(("%ptxas", ptxas))
+
+# The directory of the libcuda.so.1 stand-in (test/fake-cuda).
+config.substitutions.append(
+    ("%fake-cuda-dir", os.path.join(config.moe_obj_root, "test", "fake-cuda")))
+

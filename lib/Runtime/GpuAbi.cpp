@@ -40,9 +40,9 @@ struct LoadedModule {
 
 GpuDevice *requireDevice(const char *what) {
   if (!activeDevice)
-    fail(std::string(what) +
-         " was called with no GPU backend active (a GPU artifact runs only "
-         "through libmoe_runtime)");
+    fail(std::string("it is a GPU artifact (its ") + what +
+         " call found no GPU backend running it): load it in a context of "
+         "the backend of its target (emu, cuda or hip)");
   return activeDevice;
 }
 

@@ -150,9 +150,14 @@ Error invokeEntry(const Artifact &artifact, size_t index,
                          "out of memory staging argument " +
                              quoted(entry.args[i].name));
       staging.emplace_back(packed, StagingDeleter{device});
-      std::vector<int64_t> strides = rowMajorStrides(input.shape, input.rank);
-      stridedCopy(packed, strides.data(), input.data, input.strides,
-                  input.shape, input.rank, size);
+      if (isContiguous(input)) {
+        std::memcpy(packed, input.data, static_cast<size_t>(count) * size);
+      } else {
+        std::vector<int64_t> strides =
+            rowMajorStrides(input.shape, input.rank);
+        stridedCopy(packed, strides.data(), input.data, input.strides,
+                    input.shape, input.rank, size);
+      }
       data = packed;
     }
     argumentPointers.insert(data);

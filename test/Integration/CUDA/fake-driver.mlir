@@ -1,0 +1,44 @@
+// The cuda backend's host side, end to end, against a libcuda.so.1
+// stand-in (test/fake-cuda) that logs the driver calls and runs no kernel:
+// the artifact's constructor loads the embedded sm_80 PTX, every kernel of
+// the layer is looked up and launched with the grid of the kernel table
+// (T = 5: route one block per token), launches with an empty grid (T = 0:
+// route, the gathers, the combine) never reach the driver, and every
+// managed buffer is freed.
+// REQUIRES: cuda-toolkit
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=bf16 --target nvptx --emit so -o %t/layer.so
+// RUN: env LD_LIBRARY_PATH=%fake-cuda-dir MOE_FAKE_CUDA_LOG=%t/t5.log moe-run --artifact %t/layer.so --backend cuda --tokens 5
+// RUN: FileCheck %s --input-file %t/t5.log
+// RUN: env LD_LIBRARY_PATH=%fake-cuda-dir MOE_FAKE_CUDA_LOG=%t/t0.log moe-run --artifact %t/layer.so --backend cuda --tokens 0
+// RUN: FileCheck %s --input-file %t/t0.log --check-prefix=EMPTY
+
+// CHECK: cuInit 0
+// CHECK: cuModuleLoadData ptx=yes target=.target sm_80
+// CHECK: cuLaunchKernel dense grid 1 1 1 block 16 16 1 smem 0 params yes
+// CHECK: cuLaunchKernel dense_0 grid 1 1 1 block 16 16 1
+// CHECK: cuLaunchKernel route grid 5 1 1 block 32 1 1
+// CHECK: cuLaunchKernel permute_rank grid 1 1 1 block 256 1 1
+// CHECK: cuLaunchKernel permute_scan grid 1 1 1 block 256 1 1
+// CHECK: cuLaunchKernel permute_offsets grid 1 1 1 block 1 1 1
+// CHECK: cuLaunchKernel permute_scatter
+// CHECK: cuLaunchKernel permute_gather
+// CHECK: cuLaunchKernel grouped_gemm_zero
+// CHECK: cuLaunchKernel grouped_gemm grid 9 1 1 block 16 16 1
+// CHECK: cuLaunchKernel grouped_gemm_zero_0
+// CHECK: cuLaunchKernel grouped_gemm_0 grid 9 1 1 block 16 16 1
+// CHECK: cuLaunchKernel unpermute_unheld
+// CHECK: cuLaunchKernel unpermute_claim
+// CHECK: cuLaunchKernel unpermute_sum grid 2 1 1 block 256 1 1
+// The inputs staged by the runtime, the intermediates and the result:
+// CHECK: cuMemFree allocations [[N:[0-9]+]] frees [[N]]
+// CHECK-NOT: cuMemFree
+
+// EMPTY: cuModuleLoadData ptx=yes
+// EMPTY: cuLaunchKernel permute_scan grid 1 1 1
+// EMPTY: cuLaunchKernel permute_offsets grid 1 1 1
+// EMPTY-NOT: cuLaunchKernel route
+// EMPTY-NOT: cuLaunchKernel permute_gather
+// The GEMM grid is ceil(0/64) + E row-tiles: E blocks that find no rows.
+// EMPTY: cuLaunchKernel grouped_gemm grid 8 1 1
+// EMPTY-NOT: cuLaunchKernel unpermute
