@@ -92,16 +92,36 @@ void blockArgmax(LoopEmitter &k, Value lane, int64_t threads, Value values,
 
 /// Calls `body(e)` for the experts lane, lane + B, ... below E, ascending.
 void forMyExperts(LoopEmitter &k, Value lane, int64_t threads,
-                  int64_t numExperts, function_ref<void(Value)> body) {
+                  int64_t numExperts, function_ref<void(Value)> body);
+
+/// Folds `body(e, inside, carried)` over the experts lane, lane + B, ...;
+/// past E, `inside` is false and `e` is 0 (in bounds, to be ignored).
+SmallVector<Value>
+foldMyExperts(LoopEmitter &k, Value lane, int64_t threads, int64_t numExperts,
+              ValueRange init,
+              function_ref<SmallVector<Value>(Value, Value, ValueRange)> body) {
+  OpBuilder &b = k.b;
+  Location loc = k.loc;
   int64_t rounds = (numExperts + threads - 1) / threads;
-  k.forLoop(k.index(0), k.index(rounds), [&](Value round) {
-    Value e = arith::AddIOp::create(
-        k.b, k.loc, lane,
-        arith::MulIOp::create(k.b, k.loc, round, k.index(threads)));
-    Value inside = cmpi(k.b, k.loc, arith::CmpIPredicate::ult, e,
-                        k.index(numExperts));
-    k.ifThen(inside, [&] { body(e); });
-  });
+  return k.forLoop(
+      k.index(0), k.index(rounds), init,
+      [&](Value round, ValueRange carried) -> SmallVector<Value> {
+        Value e = arith::AddIOp::create(
+            b, loc, lane, arith::MulIOp::create(b, loc, round, k.index(threads)));
+        Value inside =
+            cmpi(b, loc, arith::CmpIPredicate::ult, e, k.index(numExperts));
+        Value safe = arith::SelectOp::create(b, loc, inside, e, k.index(0));
+        return body(safe, inside, carried);
+      });
+}
+
+void forMyExperts(LoopEmitter &k, Value lane, int64_t threads,
+                  int64_t numExperts, function_ref<void(Value)> body) {
+  foldMyExperts(k, lane, threads, numExperts, {},
+                [&](Value e, Value inside, ValueRange) -> SmallVector<Value> {
+                  k.ifThen(inside, [&] { body(e); });
+                  return {};
+                });
 }
 
 /// One block per token row (static E).
@@ -139,18 +159,12 @@ void emitRouteBlocks(RouteOp op, LoopEmitter &em, Value logits, Value bias,
 
       if (op.getScoring() == Scoring::Softmax) {
         // The row maximum (exact in any order), then exp(l - max).
-        Value localMax = kl.forLoop(
-            kl.index(0), kl.index((numExperts + threads - 1) / threads),
+        Value localMax = foldMyExperts(
+            kl, lane, threads, numExperts,
             {kl.f32(-std::numeric_limits<float>::infinity())},
-            [&](Value round, ValueRange carried) -> SmallVector<Value> {
-              Value e = arith::AddIOp::create(
-                  b, loc, lane,
-                  arith::MulIOp::create(b, loc, round, kl.index(threads)));
-              Value inside = cmpi(b, loc, arith::CmpIPredicate::ult, e,
-                                  kl.index(numExperts));
-              Value safe = arith::SelectOp::create(b, loc, inside, e,
-                                                   kl.index(0));
-              Value l = kl.loadF32(logits, {t, safe});
+            [&](Value e, Value inside,
+                ValueRange carried) -> SmallVector<Value> {
+              Value l = kl.loadF32(logits, {t, e});
               Value less =
                   cmpf(b, loc, arith::CmpFPredicate::OLT, carried[0], l);
               Value take = arith::AndIOp::create(b, loc, inside, less);
@@ -222,21 +236,14 @@ void emitRouteBlocks(RouteOp op, LoopEmitter &em, Value logits, Value bias,
       }
 
       kl.forLoop(kl.index(0), kl.index(k), [&](Value slot) {
-        SmallVector<Value> best = kl.forLoop(
-            kl.index(0), kl.index((numExperts + threads - 1) / threads),
-            {kl.f32(0.0), kl.i32(-1)},
-            [&](Value round, ValueRange carried) -> SmallVector<Value> {
-              Value e = arith::AddIOp::create(
-                  b, loc, lane,
-                  arith::MulIOp::create(b, loc, round, kl.index(threads)));
-              Value inside = cmpi(b, loc, arith::CmpIPredicate::ult, e,
-                                  kl.index(numExperts));
-              Value safe =
-                  arith::SelectOp::create(b, loc, inside, e, kl.index(0));
+        SmallVector<Value> best = foldMyExperts(
+            kl, lane, threads, numExperts, {kl.f32(0.0), kl.i32(-1)},
+            [&](Value e, Value inside,
+                ValueRange carried) -> SmallVector<Value> {
               Value free = cmpi(b, loc, arith::CmpIPredicate::eq,
-                                kl.load(excluded, {safe}),
+                                kl.load(excluded, {e}),
                                 arith::ConstantIntOp::create(b, loc, i8, 0));
-              Value v = kl.load(selection, {safe});
+              Value v = kl.load(selection, {e});
               Value none = cmpi(b, loc, arith::CmpIPredicate::slt, carried[1],
                                 kl.i32(0));
               Value greater =
@@ -244,7 +251,7 @@ void emitRouteBlocks(RouteOp op, LoopEmitter &em, Value logits, Value bias,
               Value take = arith::AndIOp::create(
                   b, loc, arith::AndIOp::create(b, loc, inside, free),
                   arith::OrIOp::create(b, loc, none, greater));
-              Value index = arith::IndexCastOp::create(b, loc, i32, safe);
+              Value index = arith::IndexCastOp::create(b, loc, i32, e);
               return {arith::SelectOp::create(b, loc, take, v, carried[0]),
                       arith::SelectOp::create(b, loc, take, index,
                                               carried[1])};

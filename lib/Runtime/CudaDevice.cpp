@@ -12,11 +12,7 @@
 // buffers) is the one the emulator runs in every test.
 //
 //===----------------------------------------------------------------------===//
-#include "GpuDevice.h"
-
-#include <climits>
-#include <dlfcn.h>
-#include <mutex>
+#include "DriverLoader.h"
 
 namespace moe::runtime {
 
@@ -45,9 +41,9 @@ struct Driver {
   CUresult (*cuModuleLoadData)(CUmodule *, const void *);
   CUresult (*cuModuleUnload)(CUmodule);
   CUresult (*cuModuleGetFunction)(CUfunction *, CUmodule, const char *);
-  CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned,
-                             unsigned, unsigned, unsigned, unsigned, CUstream,
-                             void **, void **);
+  CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned,
+                             unsigned, unsigned, unsigned, CUstream, void **,
+                             void **);
   CUresult (*cuMemAllocManaged)(CUdeviceptr *, size_t, unsigned);
   CUresult (*cuMemFree)(CUdeviceptr);
   CUresult (*cuGetErrorString)(CUresult, const char **);
@@ -58,38 +54,27 @@ public:
   /// Loads the driver and retains device 0's primary context; false and
   /// `error` set when there is no driver or no device.
   bool open(std::string &error) {
-    void *library = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
-    if (!library) {
-      const char *text = dlerror();
-      error = std::string("libcuda.so.1 could not be loaded (") +
-              (text ? text : "not found") + "): no NVIDIA driver";
+    void *library = openLibrary({"libcuda.so.1"}, "no NVIDIA driver", error);
+    if (!library)
       return false;
-    }
-    bool resolved = true;
-    auto resolve = [&](auto &slot, const char *name) {
-      slot = reinterpret_cast<std::decay_t<decltype(slot)>>(
-          dlsym(library, name));
-      if (!slot) {
-        error = std::string("libcuda.so.1 has no ") + name +
-                " (a driver older than CUDA 12?)";
-        resolved = false;
-      }
-    };
-    resolve(driver.cuInit, "cuInit");
-    resolve(driver.cuDeviceGetCount, "cuDeviceGetCount");
-    resolve(driver.cuDeviceGet, "cuDeviceGet");
-    resolve(driver.cuDeviceGetAttribute, "cuDeviceGetAttribute");
-    resolve(driver.cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain");
-    resolve(driver.cuCtxSetCurrent, "cuCtxSetCurrent");
-    resolve(driver.cuCtxSynchronize, "cuCtxSynchronize");
-    resolve(driver.cuModuleLoadData, "cuModuleLoadData");
-    resolve(driver.cuModuleUnload, "cuModuleUnload");
-    resolve(driver.cuModuleGetFunction, "cuModuleGetFunction");
-    resolve(driver.cuLaunchKernel, "cuLaunchKernel");
-    resolve(driver.cuMemAllocManaged, "cuMemAllocManaged");
-    resolve(driver.cuMemFree, "cuMemFree_v2");
-    resolve(driver.cuGetErrorString, "cuGetErrorString");
-    if (!resolved)
+    if (!resolveSymbols(
+            library, "libcuda.so.1",
+            {symbol(driver.cuInit, "cuInit"),
+             symbol(driver.cuDeviceGetCount, "cuDeviceGetCount"),
+             symbol(driver.cuDeviceGet, "cuDeviceGet"),
+             symbol(driver.cuDeviceGetAttribute, "cuDeviceGetAttribute"),
+             symbol(driver.cuDevicePrimaryCtxRetain,
+                    "cuDevicePrimaryCtxRetain"),
+             symbol(driver.cuCtxSetCurrent, "cuCtxSetCurrent"),
+             symbol(driver.cuCtxSynchronize, "cuCtxSynchronize"),
+             symbol(driver.cuModuleLoadData, "cuModuleLoadData"),
+             symbol(driver.cuModuleUnload, "cuModuleUnload"),
+             symbol(driver.cuModuleGetFunction, "cuModuleGetFunction"),
+             symbol(driver.cuLaunchKernel, "cuLaunchKernel"),
+             symbol(driver.cuMemAllocManaged, "cuMemAllocManaged"),
+             symbol(driver.cuMemFree, "cuMemFree_v2"),
+             symbol(driver.cuGetErrorString, "cuGetErrorString")},
+            error))
       return false;
     int count = 0;
     CUdevice device = 0;
@@ -102,14 +87,14 @@ public:
     }
     int major = 0, minor = 0;
     if (!check(driver.cuDeviceGet(&device, 0), "cuDeviceGet", error) ||
-        !check(driver.cuDeviceGetAttribute(
-                   &major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR,
-                   device),
-               "cuDeviceGetAttribute", error) ||
-        !check(driver.cuDeviceGetAttribute(
-                   &minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR,
-                   device),
-               "cuDeviceGetAttribute", error))
+        !check(
+            driver.cuDeviceGetAttribute(
+                &major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device),
+            "cuDeviceGetAttribute", error) ||
+        !check(
+            driver.cuDeviceGetAttribute(
+                &minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device),
+            "cuDeviceGetAttribute", error))
       return false;
     if (major < 8) {
       error = "CUDA device 0 is sm_" + std::to_string(major * 10 + minor) +
@@ -125,9 +110,8 @@ public:
   void *loadModule(const void *data, size_t, bool,
                    std::string &error) override {
     CUmodule module = nullptr;
-    if (!current(error) ||
-        !check(driver.cuModuleLoadData(&module, data), "cuModuleLoadData",
-               error))
+    if (!current(error) || !check(driver.cuModuleLoadData(&module, data),
+                                  "cuModuleLoadData", error))
       return nullptr;
     return module;
   }
@@ -148,15 +132,9 @@ public:
   }
 
   bool launch(void *function, const int64_t grid[3], const int64_t block[3],
-              int32_t sharedBytes, void **params,
-              std::string &error) override {
-    for (int d = 0; d < 3; ++d)
-      if (grid[d] > INT_MAX || block[d] > 1024) {
-        error = "launch geometry out of range (grid " +
-                std::to_string(grid[d]) + ", block " +
-                std::to_string(block[d]) + ")";
-        return false;
-      }
+              int32_t sharedBytes, void **params, std::string &error) override {
+    if (!launchFits(grid, block, error))
+      return false;
     return current(error) &&
            check(driver.cuLaunchKernel(
                      function, unsigned(grid[0]), unsigned(grid[1]),
@@ -211,19 +189,7 @@ private:
 } // namespace
 
 GpuDevice *cudaDevice(std::string &error) {
-  static std::once_flag once;
-  static CudaDevice *device = nullptr;
-  static std::string openError;
-  std::call_once(once, [] {
-    auto *candidate = new CudaDevice();
-    if (candidate->open(openError))
-      device = candidate;
-    else
-      delete candidate;
-  });
-  if (!device)
-    error = openError;
-  return device;
+  return openOnce<CudaDevice>(error);
 }
 
 } // namespace moe::runtime

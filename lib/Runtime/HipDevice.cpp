@@ -9,11 +9,7 @@
 // test.
 //
 //===----------------------------------------------------------------------===//
-#include "GpuDevice.h"
-
-#include <climits>
-#include <dlfcn.h>
-#include <mutex>
+#include "DriverLoader.h"
 
 namespace moe::runtime {
 
@@ -46,36 +42,24 @@ struct Runtime {
 class HipDevice final : public GpuDevice {
 public:
   bool open(std::string &error) {
-    void *library = dlopen("libamdhip64.so", RTLD_NOW | RTLD_LOCAL);
+    void *library = openLibrary({"libamdhip64.so", "libamdhip64.so.6"},
+                                "no ROCm runtime", error);
     if (!library)
-      library = dlopen("libamdhip64.so.6", RTLD_NOW | RTLD_LOCAL);
-    if (!library) {
-      const char *text = dlerror();
-      error = std::string("libamdhip64.so could not be loaded (") +
-              (text ? text : "not found") + "): no ROCm runtime";
       return false;
-    }
-    bool resolved = true;
-    auto resolve = [&](auto &slot, const char *name) {
-      slot = reinterpret_cast<std::decay_t<decltype(slot)>>(
-          dlsym(library, name));
-      if (!slot) {
-        error = std::string("libamdhip64.so has no ") + name;
-        resolved = false;
-      }
-    };
-    resolve(api.hipInit, "hipInit");
-    resolve(api.hipGetDeviceCount, "hipGetDeviceCount");
-    resolve(api.hipSetDevice, "hipSetDevice");
-    resolve(api.hipDeviceSynchronize, "hipDeviceSynchronize");
-    resolve(api.hipModuleLoadData, "hipModuleLoadData");
-    resolve(api.hipModuleUnload, "hipModuleUnload");
-    resolve(api.hipModuleGetFunction, "hipModuleGetFunction");
-    resolve(api.hipModuleLaunchKernel, "hipModuleLaunchKernel");
-    resolve(api.hipMallocManaged, "hipMallocManaged");
-    resolve(api.hipFree, "hipFree");
-    resolve(api.hipGetErrorString, "hipGetErrorString");
-    if (!resolved)
+    if (!resolveSymbols(
+            library, "libamdhip64.so",
+            {symbol(api.hipInit, "hipInit"),
+             symbol(api.hipGetDeviceCount, "hipGetDeviceCount"),
+             symbol(api.hipSetDevice, "hipSetDevice"),
+             symbol(api.hipDeviceSynchronize, "hipDeviceSynchronize"),
+             symbol(api.hipModuleLoadData, "hipModuleLoadData"),
+             symbol(api.hipModuleUnload, "hipModuleUnload"),
+             symbol(api.hipModuleGetFunction, "hipModuleGetFunction"),
+             symbol(api.hipModuleLaunchKernel, "hipModuleLaunchKernel"),
+             symbol(api.hipMallocManaged, "hipMallocManaged"),
+             symbol(api.hipFree, "hipFree"),
+             symbol(api.hipGetErrorString, "hipGetErrorString")},
+            error))
       return false;
     int count = 0;
     if (!check(api.hipInit(0), "hipInit", error) ||
@@ -97,9 +81,8 @@ public:
       return nullptr;
     }
     hipModule_t module = nullptr;
-    if (!current(error) ||
-        !check(api.hipModuleLoadData(&module, data), "hipModuleLoadData",
-               error))
+    if (!current(error) || !check(api.hipModuleLoadData(&module, data),
+                                  "hipModuleLoadData", error))
       return nullptr;
     return module;
   }
@@ -120,13 +103,9 @@ public:
   }
 
   bool launch(void *function, const int64_t grid[3], const int64_t block[3],
-              int32_t sharedBytes, void **params,
-              std::string &error) override {
-    for (int d = 0; d < 3; ++d)
-      if (grid[d] > INT_MAX || block[d] > 1024) {
-        error = "launch geometry out of range";
-        return false;
-      }
+              int32_t sharedBytes, void **params, std::string &error) override {
+    if (!launchFits(grid, block, error))
+      return false;
     return current(error) &&
            check(api.hipModuleLaunchKernel(
                      function, unsigned(grid[0]), unsigned(grid[1]),
@@ -161,10 +140,10 @@ private:
   bool check(hipError_t result, const char *call, std::string &error) {
     if (result == hipSuccess)
       return true;
-    const char *text = api.hipGetErrorString ? api.hipGetErrorString(result)
-                                             : nullptr;
-    error = std::string(call) + " failed: " +
-            (text ? text : "HIP error " + std::to_string(result));
+    const char *text =
+        api.hipGetErrorString ? api.hipGetErrorString(result) : nullptr;
+    error = std::string(call) +
+            " failed: " + (text ? text : "HIP error " + std::to_string(result));
     return false;
   }
 
@@ -177,20 +156,6 @@ private:
 
 } // namespace
 
-GpuDevice *hipDevice(std::string &error) {
-  static std::once_flag once;
-  static HipDevice *device = nullptr;
-  static std::string openError;
-  std::call_once(once, [] {
-    auto *candidate = new HipDevice();
-    if (candidate->open(openError))
-      device = candidate;
-    else
-      delete candidate;
-  });
-  if (!device)
-    error = openError;
-  return device;
-}
+GpuDevice *hipDevice(std::string &error) { return openOnce<HipDevice>(error); }
 
 } // namespace moe::runtime
