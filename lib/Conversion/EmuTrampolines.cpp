@@ -31,6 +31,11 @@ struct MoeEmuTrampolinesPass
     for (LLVM::LLVMFuncOp kernel : kernels)
       if (failed(defineTrampoline(module, kernel)))
         return signalPassFailure();
+    // Workgroup buffers: a block's threads run on one host thread, but two
+    // host threads may run launches at once.
+    for (auto global : module.getOps<LLVM::GlobalOp>())
+      if (global.getSymName().starts_with(kKernelPrefix))
+        global.setThreadLocal_(true);
   }
 
   LogicalResult defineTrampoline(ModuleOp module, LLVM::LLVMFuncOp kernel) {

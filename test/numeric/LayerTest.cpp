@@ -7,6 +7,7 @@
 #include "NumericTestUtil.h"
 
 #include <cctype>
+#include <thread>
 
 using namespace moe;
 using namespace moe::numeric;
@@ -127,6 +128,30 @@ TEST(LayerReuse, OneCompiledModuleServesEveryTokenCount) {
   moe_cache_state_t state;
   ASSERT_EQ(moe_module_cache_state(again.get(), &state), MOE_OK);
   EXPECT_EQ(state, MOE_CACHE_MEMORY);
+}
+
+TEST(LayerConcurrency, OneModuleRunsOnSeveralThreadsAtOnce) {
+  // Each thread runs its own token count; on emu the kernels' workgroup
+  // buffers must not be shared between host threads.
+  const std::string specText = "experts=8,k=2,hidden=32,inter=16,dtype=f32";
+  std::string error;
+  LayerSpec spec = *LayerSpec::parse(specText, error);
+  Module module = compileLayer(specText);
+  ASSERT_TRUE(module);
+  std::vector<std::thread> threads;
+  for (int64_t tokens : {5, 17, 33, 64})
+    threads.emplace_back([&, tokens] {
+      std::vector<HostTensor> inputs =
+          layerInputs(spec, tokens, 99u + uint32_t(tokens));
+      for (int repeat = 0; repeat < 3; ++repeat) {
+        RunResult result = run(module.get(), inputs);
+        ASSERT_EQ(result.status, MOE_OK) << result.error;
+        expectClose(result.outputs[0], referenceLayer(spec, inputs),
+                    spec.dtype, "T = " + std::to_string(tokens));
+      }
+    });
+  for (std::thread &thread : threads)
+    thread.join();
 }
 
 TEST(LayerEdgeCases, TiedLogitsPickTheLowestExperts) {

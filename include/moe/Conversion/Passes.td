@@ -133,7 +133,9 @@ def MoeEmuTrampolines : Pass<"moe-emu-trampolines", "::mlir::ModuleOp"> {
     `__moe_emu_kernel_K` it defines the exported `void K(void **params)`,
     which loads each argument through `params` (cuLaunchKernel's
     convention, which the host code's mgpuLaunchKernel call uses) and calls
-    the kernel; the runtime runs it once per emulated thread.
+    the kernel; the runtime runs it once per emulated thread. The kernels'
+    workgroup buffers become thread-local, so launches on several host
+    threads at once do not share them.
   }];
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
