@@ -45,3 +45,30 @@ if os.path.exists(ptxas):
 config.substitutions.append(
     ("%fake-cuda-dir", os.path.join(config.moe_obj_root, "test", "fake-cuda")))
 
+
+def _gpu_present(libraries, init, count):
+    """Whether a vendor runtime loads and reports at least one device."""
+    import ctypes
+    for name in libraries:
+        try:
+            library = ctypes.CDLL(name)
+        except OSError:
+            continue
+        try:
+            if getattr(library, init)(0) != 0:
+                return False
+            devices = ctypes.c_int(0)
+            return (getattr(library, count)(ctypes.byref(devices)) == 0
+                    and devices.value > 0)
+        except AttributeError:
+            return False
+    return False
+
+
+# Execution tests on a real GPU (test/Integration/CUDA, .../ROCM).
+if _gpu_present(["libcuda.so.1"], "cuInit", "cuDeviceGetCount"):
+    config.available_features.add("cuda-device")
+if _gpu_present(["libamdhip64.so", "libamdhip64.so.6"], "hipInit",
+                "hipGetDeviceCount"):
+    config.available_features.add("rocm-device")
+
