@@ -11,6 +11,9 @@
 
 #include "LoopEmitter.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+
 #include <string>
 
 namespace mlir::moe {
@@ -21,6 +24,20 @@ struct ContractSite {
   std::string tensor; // the operand named in the message
   int64_t rank;       // 2: [i, j], 1: [i], 0: no position
 };
+
+/// Adds the status buffer (memref<6xi64>, `moe.status`) as `func`'s new
+/// last argument; an error on `func` when it is called inside `module`
+/// (callers would miss the argument).
+FailureOr<Value> addStatusArgument(ModuleOp module, func::FuncOp func);
+
+/// Sets the module's `moe.contracts` attribute from `sites`.
+void setContractSites(ModuleOp module, ArrayRef<ContractSite> sites);
+
+/// Writes a violation into the status buffer's words 0-4 (docs/abi.md):
+/// the site number, the position (i, j: -1 when null), the value (an f32's
+/// bits) and the context (0 when null).
+void storeViolation(LoopEmitter &em, Value status, int64_t siteNumber,
+                    Value i, Value j, Value value, Value context);
 
 class ContractRecorder {
 public:

@@ -100,9 +100,11 @@ Value mlir::moe::rowView(LoopEmitter &em, Value buffer, Value row) {
                                    strides);
 }
 
-Value mlir::moe::emitCombineKernels(LoopEmitter &em, StringRef name, Value y,
-                                    Value rows,
-                                    Value weights, Type outElement) {
+Value mlir::moe::emitCombineKernels(LoopEmitter &em, StringRef name,
+                                    GpuContractChecks &checks,
+                                    StringRef opName, StringRef rowsName,
+                                    Value y, Value rows, Value weights,
+                                    Type outElement) {
   OpBuilder &b = em.b;
   Location loc = em.loc;
   Type i32 = b.getI32Type();
@@ -112,6 +114,8 @@ Value mlir::moe::emitCombineKernels(LoopEmitter &em, StringRef name, Value y,
   Value hidden = em.dim(y, 1);
   int64_t staticHidden = cast<MemRefType>(y.getType()).getDimSize(1);
   const int64_t unheld = std::numeric_limits<int32_t>::max();
+  checkRowsOnGpu(em, checks, opName, rowsName, (name + "_rows").str(), rows,
+                 pairs);
 
   // holder[p] = the lowest row holding pair p, `unheld` when none.
   Value holder = em.alloc({ShapedType::kDynamic}, i32, {pairs});
@@ -167,13 +171,14 @@ Value mlir::moe::emitCombineKernels(LoopEmitter &em, StringRef name, Value y,
   return out;
 }
 
-FailureOr<SmallVector<Value>> mlir::moe::lowerUnpermuteToGpu(UnpermuteOp op,
-                                                             LoopEmitter &em) {
+FailureOr<SmallVector<Value>>
+mlir::moe::lowerUnpermuteToGpu(UnpermuteOp op, LoopEmitter &em,
+                               GpuContractChecks &checks) {
   Value y = em.toBuffer(op.getY());
   Value rows = em.toBuffer(op.getRows());
   Value weights = em.toBuffer(op.getWeights());
   Type element = cast<MemRefType>(y.getType()).getElementType();
   return SmallVector<Value>{
-      em.toTensor(emitCombineKernels(em, "unpermute", y, rows, weights,
-                                     element))};
+      em.toTensor(emitCombineKernels(em, "unpermute", checks, "moe.unpermute",
+                                     "rows", y, rows, weights, element))};
 }

@@ -9,6 +9,7 @@
 #ifndef MOE_LIB_CONVERSION_GPUKERNELS_H
 #define MOE_LIB_CONVERSION_GPUKERNELS_H
 
+#include "GpuContractChecks.h"
 #include "LoopEmitter.h"
 #include "moe/MoeOps.h"
 
@@ -56,22 +57,31 @@ Value rowView(LoopEmitter &em, Value buffer, Value row);
 MemRefType workgroupMemRef(ArrayRef<int64_t> shape, Type element);
 
 /// The kernels of each op; each returns the tensors replacing the results.
+/// Each checks its runtime contracts through `checks` first.
 FailureOr<SmallVector<Value>> lowerGroupedGemmToGpu(GroupedGemmOp op,
                                                     LoopEmitter &em,
-                                                    const GemmTile &tile);
+                                                    const GemmTile &tile,
+                                                    GpuContractChecks &checks);
 FailureOr<SmallVector<Value>> lowerUnpermuteToGpu(UnpermuteOp op,
-                                                  LoopEmitter &em);
-FailureOr<SmallVector<Value>> lowerRouteToGpu(RouteOp op, LoopEmitter &em);
+                                                  LoopEmitter &em,
+                                                  GpuContractChecks &checks);
+FailureOr<SmallVector<Value>> lowerRouteToGpu(RouteOp op, LoopEmitter &em,
+                                              GpuContractChecks &checks);
 FailureOr<SmallVector<Value>> lowerBalanceLossToGpu(BalanceLossOp op,
-                                                    LoopEmitter &em);
-FailureOr<SmallVector<Value>> lowerPermuteToGpu(PermuteOp op,
-                                                LoopEmitter &em);
+                                                    LoopEmitter &em,
+                                                    GpuContractChecks &checks);
+FailureOr<SmallVector<Value>> lowerPermuteToGpu(PermuteOp op, LoopEmitter &em,
+                                                GpuContractChecks &checks);
 FailureOr<SmallVector<Value>> lowerDispatchToGpu(DispatchOp op,
-                                                 LoopEmitter &em);
+                                                 LoopEmitter &em,
+                                                 GpuContractChecks &checks);
 
 /// out [T, H] = Σ_k weights[t, k] · y[row holding pair t·K + k] (f32, k
 /// order, rounded to `outElement`); the first row naming a pair holds it.
-Value emitCombineKernels(LoopEmitter &em, StringRef name, Value y, Value rows, Value weights,
+/// `checks` first checks `rows` (rows_range of `opName`, named `rowsName`).
+Value emitCombineKernels(LoopEmitter &em, StringRef name,
+                         GpuContractChecks &checks, StringRef opName,
+                         StringRef rowsName, Value y, Value rows, Value weights,
                          Type outElement);
 
 } // namespace mlir::moe

@@ -95,6 +95,7 @@ void mlir::moe::buildMoeToGpuKernelsPipeline(OpPassManager &pm,
   pm.addPass(createMoeDecompose());
   pm.addPass(createCanonicalizerPass());
   MoeLowerToGpuOptions gpu;
+  gpu.checks = options.checks;
   pm.addPass(createMoeLowerToGpu(gpu));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -98,7 +98,8 @@ Value loadOrZero(LoopEmitter &em, Value valid, function_ref<Value()> load) {
 
 FailureOr<SmallVector<Value>>
 mlir::moe::lowerGroupedGemmToGpu(GroupedGemmOp op, LoopEmitter &em,
-                                 const GemmTile &tile) {
+                                 const GemmTile &tile,
+                                 GpuContractChecks &checks) {
   OpBuilder &b = em.b;
   Location loc = em.loc;
   if (tile.bm % tile.tm || tile.bn % tile.tn ||
@@ -116,6 +117,15 @@ mlir::moe::lowerGroupedGemmToGpu(GroupedGemmOp op, LoopEmitter &em,
   Value numExperts = g.numExperts, in = g.in, width = g.width,
         numRows = g.numRows;
   Type element = g.element;
+  // The contracts, in the CPU lowering's order: gather rows, then segments.
+  if (gatherRows)
+    checkRowsOnGpu(em, checks, "moe.grouped_gemm", "gather rows",
+                   "grouped_gemm_gather", gatherRows,
+                   arith::MulIOp::create(b, loc, em.dim(x, 0),
+                                         em.index(*op.getGatherK())));
+  checkSegmentsOnGpu(em, checks,
+                     op.getSegmentKind() == SegmentKind::Offsets, segments,
+                     numExperts, numRows);
   Value y = g.allocResult(em);
   // Rows owned by no expert are zero.
   Value zero = arith::ConstantOp::create(b, loc, element,
@@ -310,6 +320,7 @@ mlir::moe::lowerGroupedGemmToGpu(GroupedGemmOp op, LoopEmitter &em,
   Value combineRows = em.toBuffer(op.getCombineRows());
   Value combineWeights = em.toBuffer(op.getCombineWeights());
   return SmallVector<Value>{em.toTensor(
-      emitCombineKernels(em, "grouped_gemm_combine", y, combineRows,
+      emitCombineKernels(em, "grouped_gemm_combine", checks,
+                         "moe.grouped_gemm", "combine rows", y, combineRows,
                          combineWeights, element))};
 }

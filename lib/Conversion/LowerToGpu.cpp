@@ -26,35 +26,59 @@ struct MoeLowerToGpuPass
       getOperation().emitError("moe-lower-to-gpu: tile sizes must be positive");
       return signalPassFailure();
     }
-    SmallVector<Operation *> ops;
-    if (failed(collectMoeOps(getOperation(), ops)))
-      return signalPassFailure();
+    ModuleOp module = getOperation();
+    SmallVector<ContractSite> sites;
+    for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>()))
+      if (failed(lowerFunction(module, func, tile, sites)))
+        return signalPassFailure();
+    if (checks)
+      setContractSites(module, sites);
+  }
 
+  LogicalResult lowerFunction(ModuleOp module, func::FuncOp func,
+                              const GemmTile &tile,
+                              SmallVectorImpl<ContractSite> &sites) {
+    SmallVector<Operation *> ops;
+    if (failed(collectMoeOps(func, ops)))
+      return failure();
+    if (ops.empty() || func.isExternal())
+      return success();
+    Value status;
+    if (checks) {
+      FailureOr<Value> added = addStatusArgument(module, func);
+      if (failed(added))
+        return failure();
+      status = *added;
+    }
     for (Operation *op : ops) {
       OpBuilder builder(op);
       LoopEmitter em(builder, op->getLoc());
-      FailureOr<SmallVector<Value>> replacements = lower(op, em, tile);
+      GpuContractChecks recorder(status, sites);
+      FailureOr<SmallVector<Value>> replacements =
+          lower(op, em, tile, recorder);
       if (failed(replacements))
-        return signalPassFailure();
+        return failure();
       op->replaceAllUsesWith(*replacements);
       op->erase();
     }
+    return success();
   }
 
   FailureOr<SmallVector<Value>> lower(Operation *op, LoopEmitter &em,
-                                      const GemmTile &tile) {
+                                      const GemmTile &tile,
+                                      GpuContractChecks &checks) {
     if (auto gemm = dyn_cast<GroupedGemmOp>(op))
-      return lowerGroupedGemmToGpu(gemm, em, tile);
+      return lowerGroupedGemmToGpu(gemm, em, tile, checks);
     if (auto unpermute = dyn_cast<UnpermuteOp>(op))
-      return lowerUnpermuteToGpu(unpermute, em);
+      return lowerUnpermuteToGpu(unpermute, em, checks);
     if (auto route = dyn_cast<RouteOp>(op))
-      return lowerRouteToGpu(route, em);
+      return lowerRouteToGpu(route, em, checks);
     if (auto permute = dyn_cast<PermuteOp>(op))
-      return lowerPermuteToGpu(permute, em);
+      return lowerPermuteToGpu(permute, em, checks);
     if (auto dispatch = dyn_cast<DispatchOp>(op))
-      return lowerDispatchToGpu(dispatch, em);
+      return lowerDispatchToGpu(dispatch, em, checks);
     if (auto loss = dyn_cast<BalanceLossOp>(op))
-      return lowerBalanceLossToGpu(loss, em);
+      return lowerBalanceLossToGpu(loss, em, checks);
     return op->emitOpError("has no GPU lowering");
   }
 };

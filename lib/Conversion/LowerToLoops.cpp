@@ -46,16 +46,6 @@ SmallVector<Value> lowerOp(Operation *op, LoopEmitter &em,
   return {};
 }
 
-DictionaryAttr siteAttr(MLIRContext *context, const ContractSite &site) {
-  Builder b(context);
-  return b.getDictionaryAttr({
-      b.getNamedAttr("op", b.getStringAttr(site.op)),
-      b.getNamedAttr("kind", b.getStringAttr(site.kind)),
-      b.getNamedAttr("tensor", b.getStringAttr(site.tensor)),
-      b.getNamedAttr("rank", b.getI64IntegerAttr(site.rank)),
-  });
-}
-
 struct MoeLowerToLoopsPass
     : public mlir::moe::impl::MoeLowerToLoopsBase<MoeLowerToLoopsPass> {
   using MoeLowerToLoopsBase::MoeLowerToLoopsBase;
@@ -67,12 +57,8 @@ struct MoeLowerToLoopsPass
       if (failed(lowerFunction(module, func, sites)))
         return signalPassFailure();
     }
-    if (checks) {
-      SmallVector<Attribute> attrs;
-      for (const ContractSite &site : sites)
-        attrs.push_back(siteAttr(&getContext(), site));
-      module->setAttr("moe.contracts", ArrayAttr::get(&getContext(), attrs));
-    }
+    if (checks)
+      setContractSites(module, sites);
   }
 
   LogicalResult lowerFunction(ModuleOp module, func::FuncOp func,
@@ -85,22 +71,10 @@ struct MoeLowerToLoopsPass
 
     Value status;
     if (checks) {
-      // The status buffer is a new trailing argument, so the function must
-      // not be called from inside the module.
-      if (!SymbolTable::symbolKnownUseEmpty(func, module))
-        return func.emitOpError(
-            "holds moe ops with runtime contract checks and is called inside "
-            "the module; checks need an entry function (or checks=false)");
-      MLIRContext *context = &getContext();
-      Builder b(context);
-      unsigned index = func.getNumArguments();
-      if (failed(func.insertArgument(
-              index, MemRefType::get({6}, b.getI64Type()),
-              b.getDictionaryAttr(
-                  b.getNamedAttr("moe.status", b.getUnitAttr())),
-              func.getLoc())))
+      FailureOr<Value> added = addStatusArgument(module, func);
+      if (failed(added))
         return failure();
-      status = func.getArgument(index);
+      status = *added;
     }
 
     for (Operation *op : ops) {

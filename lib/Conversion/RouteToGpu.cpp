@@ -287,8 +287,9 @@ void emitRouteBlocks(RouteOp op, LoopEmitter &em, Value logits, Value bias,
 
 } // namespace
 
-FailureOr<SmallVector<Value>> mlir::moe::lowerRouteToGpu(RouteOp op,
-                                                         LoopEmitter &em) {
+FailureOr<SmallVector<Value>>
+mlir::moe::lowerRouteToGpu(RouteOp op, LoopEmitter &em,
+                           GpuContractChecks &checks) {
   OpBuilder &b = em.b;
   Location loc = em.loc;
   Value logits = em.toBuffer(op.getLogits());
@@ -300,6 +301,22 @@ FailureOr<SmallVector<Value>> mlir::moe::lowerRouteToGpu(RouteOp op,
   int64_t staticExperts = cast<MemRefType>(logits.getType()).getDimSize(1);
   Type f32 = b.getF32Type(), i8 = b.getI8Type();
 
+  if (checks.enabled()) {
+    Value count = arith::MulIOp::create(b, loc, tokens, numExperts);
+    checks.check(
+        em, {"moe.route", "finite", "logits", 2}, "route_logits", count,
+        [&](LoopEmitter &kl, Value p) {
+          Value t = arith::DivUIOp::create(kl.b, loc, p, numExperts);
+          Value e = arith::RemUIOp::create(kl.b, loc, p, numExperts);
+          Value l = kl.loadF32(logits, {t, e});
+          // Unordered or >= inf: NaN or infinite.
+          Value notFinite =
+              cmpf(kl.b, loc, arith::CmpFPredicate::UGE,
+                   math::AbsFOp::create(kl.b, loc, l),
+                   kl.f32(std::numeric_limits<float>::infinity()));
+          return ContractProbe{notFinite, t, e, l, Value()};
+        });
+  }
   Value ids = em.alloc({ShapedType::kDynamic, k}, b.getI32Type(), {tokens});
   Value weights = em.alloc({ShapedType::kDynamic, k}, f32, {tokens});
   if (!ShapedType::isDynamic(staticExperts)) {
@@ -342,7 +359,8 @@ FailureOr<SmallVector<Value>> mlir::moe::lowerRouteToGpu(RouteOp op,
 }
 
 FailureOr<SmallVector<Value>>
-mlir::moe::lowerBalanceLossToGpu(BalanceLossOp op, LoopEmitter &em) {
+mlir::moe::lowerBalanceLossToGpu(BalanceLossOp op, LoopEmitter &em,
+                                 GpuContractChecks &checks) {
   OpBuilder &b = em.b;
   Location loc = em.loc;
   Value logits = em.toBuffer(op.getLogits());
@@ -355,6 +373,11 @@ mlir::moe::lowerBalanceLossToGpu(BalanceLossOp op, LoopEmitter &em) {
   SmallVector<Value> expertSizes;
   if (ShapedType::isDynamic(staticExperts))
     expertSizes.push_back(numExperts);
+
+  // Out-of-range ids count for no expert; with static E they are reported.
+  if (!ShapedType::isDynamic(staticExperts))
+    checkIdsOnGpu(em, checks, "moe.balance_loss", "balance_loss_ids", ids,
+                  staticExperts);
 
   // probabilities[t] = softmax(logits[t]), one thread per token.
   Value probabilities = tokenRows(em, tokens, staticExperts, numExperts, f32);

@@ -186,8 +186,9 @@ void gatherRows(LoopEmitter &em, StringRef opName, Value x, Value rows, Value k,
 
 } // namespace
 
-FailureOr<SmallVector<Value>> mlir::moe::lowerPermuteToGpu(PermuteOp op,
-                                                           LoopEmitter &em) {
+FailureOr<SmallVector<Value>>
+mlir::moe::lowerPermuteToGpu(PermuteOp op, LoopEmitter &em,
+                             GpuContractChecks &checks) {
   OpBuilder &b = em.b;
   Location loc = em.loc;
   int64_t numExperts = op.getNumExperts();
@@ -198,6 +199,7 @@ FailureOr<SmallVector<Value>> mlir::moe::lowerPermuteToGpu(PermuteOp op,
   Type i32 = b.getI32Type();
   auto xType = cast<MemRefType>(x.getType());
 
+  checkIdsOnGpu(em, checks, "moe.permute", "permute_ids", ids, numExperts);
   PairRanks ranks = emitPairRanks(em, "permute", ids, pairs, numExperts);
   Value offsets = em.alloc({numExperts + 1}, i32, {});
   launchSingle(em, "permute_offsets", [&](LoopEmitter &kernel) {
@@ -238,8 +240,9 @@ FailureOr<SmallVector<Value>> mlir::moe::lowerPermuteToGpu(PermuteOp op,
                             em.toTensor(rows)};
 }
 
-FailureOr<SmallVector<Value>> mlir::moe::lowerDispatchToGpu(DispatchOp op,
-                                                            LoopEmitter &em) {
+FailureOr<SmallVector<Value>>
+mlir::moe::lowerDispatchToGpu(DispatchOp op, LoopEmitter &em,
+                              GpuContractChecks &checks) {
   OpBuilder &b = em.b;
   Location loc = em.loc;
   int64_t numExperts = op.getNumExperts();
@@ -250,15 +253,28 @@ FailureOr<SmallVector<Value>> mlir::moe::lowerDispatchToGpu(DispatchOp op,
   Type i32 = b.getI32Type();
   auto xType = cast<MemRefType>(x.getType());
 
+  if (!op.getCapacity() && checks.enabled()) {
+    Value requested = op.getDynamicCapacity();
+    checks.check(em, {"moe.dispatch", "capacity", "capacity", 0},
+                 "dispatch_capacity", em.index(1),
+                 [&](LoopEmitter &kl, Value) {
+                   Value tooSmall = arith::CmpIOp::create(
+                       kl.b, loc, arith::CmpIPredicate::slt, requested,
+                       kl.index(1));
+                   return ContractProbe{tooSmall, Value(), Value(), requested,
+                                        Value()};
+                 });
+  }
   SmallVector<ContractSite> noSites;
-  ContractRecorder noChecks(Value(), noSites);
-  DispatchCapacity rowsOf = DispatchCapacity::create(op, em, noChecks);
+  ContractRecorder recordedAbove(Value(), noSites);
+  DispatchCapacity rowsOf = DispatchCapacity::create(op, em, recordedAbove);
   Value capacity = rowsOf.capacity;
   int64_t staticRows = rowsOf.staticRows;
   ArrayRef<Value> rowSizes = rowsOf.rowSizes;
   Value numRows = rowsOf.numRows(em);
   Value capacityI32 = arith::IndexCastOp::create(b, loc, i32, capacity);
 
+  checkIdsOnGpu(em, checks, "moe.dispatch", "dispatch_ids", ids, numExperts);
   PairRanks ranks = emitPairRanks(em, "dispatch", ids, pairs, numExperts);
   Value counts = em.alloc({numExperts}, i32, {});
   launchFlat(em, "dispatch_counts", em.index(numExperts),

@@ -14,6 +14,7 @@
 
 #include "moe/Conversion/Passes.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -254,6 +255,7 @@ llvm::Expected<CompileResult>(::moe::jit::compileGpu)(
   result.entries = std::move(*entries);
 
   mlir::moe::GpuPipelineOptions pipeline;
+  pipeline.checks = options.checks;
   pipeline.chip = target->chip;
   pipeline.format = *binary ? "bin" : "isa";
   if (target->nvidia)
@@ -269,9 +271,15 @@ llvm::Expected<CompileResult>(::moe::jit::compileGpu)(
           checkToolkit(*target, *binary, kernelsUseMath(module)))
     return std::move(error);
 
+  // Entry points that hold moe ops got the status buffer (with checks).
+  for (auto func : module.getOps<func::FuncOp>())
+    for (EntrySignature &entry : result.entries)
+      if (entry.name == func.getName() && func.getNumArguments() > 0 &&
+          func.getArgAttr(func.getNumArguments() - 1, "moe.status"))
+        entry.status = true;
+  result.contracts = readContracts(module);
   CompileOptions resolved = options;
   resolved.chip = target->chip;
-  resolved.checks = false; // GPU kernels compile no contract checks yet
   result.kernels = readKernels(module, result.entries);
   result.manifest = buildManifest(result, resolved, layerSpec);
   // The entry points (the artifact's C interface), then the kernel table.

@@ -221,7 +221,9 @@ std::string(::moe::jit::buildGpuHeader)(const CompileResult &result,
      << " * count (dim 0 of the entry's token-shaped tensors): one binary serves\n"
      << " * every T; a launch whose grid has a 0 is skipped. Kernel arguments\n"
      << " * are MLIR's: each memref passes its descriptor fields (allocated,\n"
-     << " * aligned, offset, sizes..., strides...) as separate arguments. */\n"
+     << " * aligned, offset, sizes..., strides...) as separate arguments.\n"
+     << " * In a GPU artifact, results and the status buffer live in memory\n"
+     << " * from mgpuMemAlloc (docs/abi.md, \"GPU artifacts\"). */\n"
      << "#ifndef MOE_GPU_KERNELS_H\n#define MOE_GPU_KERNELS_H\n\n"
      << "#include <stdint.h>\n\n";
   for (const EntrySignature &entry : result.entries) {

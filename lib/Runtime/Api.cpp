@@ -61,9 +61,7 @@ Error compile(moe_context_t context, std::string source, bool isLayerSpec,
   request.source = std::move(source);
   request.isLayerSpec = isLayerSpec;
   request.target = backendTarget(context->backend);
-  // Only the cpu target compiles contract checks in so far; the GPU
-  // kernels (and so the emulator) clamp instead (docs/decisions.md).
-  request.checks = options->checks != 0 && request.target == std::string("cpu");
+  request.checks = options->checks != 0;
   request.diskCache = options->disk_cache != 0;
   request.cacheDirectory =
       options->cache_dir && *options->cache_dir ? std::string(options->cache_dir)

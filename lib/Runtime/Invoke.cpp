@@ -182,11 +182,22 @@ Error invokeEntry(const Artifact &artifact, size_t index,
   }
   std::vector<int64_t> results(resultWords ? resultWords : 1, 0);
 
-  // The status buffer: a rank-1 memref of 6 i64, zeroed.
+  // The status buffer: a rank-1 memref of 6 i64, zeroed; for a GPU
+  // artifact in device memory (its check kernels write it), read back after.
   int64_t status[6] = {0, 0, 0, 0, 0, 0};
+  int64_t *statusWords = status;
+  Staging deviceStatus;
+  if (device && entry.status) {
+    deviceStatus = Staging(allocateStaging(sizeof status, device),
+                           StagingDeleter{device});
+    if (!deviceStatus)
+      return makeError(MOE_ERROR_INTERNAL, "out of memory for the status");
+    statusWords = static_cast<int64_t *>(deviceStatus.get());
+    std::memcpy(statusWords, status, sizeof status);
+  }
   int64_t statusDescriptor[5] = {
-      static_cast<int64_t>(reinterpret_cast<intptr_t>(status)),
-      static_cast<int64_t>(reinterpret_cast<intptr_t>(status)), 0, 6, 1};
+      static_cast<int64_t>(reinterpret_cast<intptr_t>(statusWords)),
+      static_cast<int64_t>(reinterpret_cast<intptr_t>(statusWords)), 0, 6, 1};
 
   std::vector<void *> parameters;
   if (!entry.results.empty())
@@ -202,6 +213,8 @@ Error invokeEntry(const Artifact &artifact, size_t index,
     kCallers[parameters.size()](artifact.function(index), parameters.data());
     gpuError = takeGpuError();
   }
+  if (statusWords != status)
+    std::memcpy(status, statusWords, sizeof status);
 
   // Decode the results, and free each distinct result allocation that is not
   // an argument's, exactly once, whatever happens below.

@@ -71,7 +71,6 @@ std::vector<SentinelOutput> permuteOutputs() {
 }
 
 TEST(Contracts, PermuteIdsOutOfRange) {
-  MOE_REQUIRE_CONTRACT_CHECKS();
   Module module = compileMlir(kPermute);
   ASSERT_TRUE(module);
   std::vector<int32_t> ids{0, 1, 2, 3, 9, 1, 0, 0};
@@ -94,7 +93,6 @@ TEST(Contracts, WithoutChecksABadIdStaysInBounds) {
 }
 
 TEST(Contracts, DispatchAndBalanceLossIds) {
-  MOE_REQUIRE_CONTRACT_CHECKS();
   Module dispatch = compileMlir(R"(
 func.func @f(%x: tensor<?x3xf32>, %ids: tensor<?x2xi32>) -> (tensor<8x3xf32>, tensor<4xi32>, tensor<8xi32>) {
   %xp, %c, %r = moe.dispatch %x, %ids experts(4) capacity(2) : tensor<?x3xf32>, tensor<?x2xi32>
@@ -126,7 +124,6 @@ func.func @f(%l: tensor<?x4xf32>, %ids: tensor<?x2xi32>) -> tensor<f32> {
 }
 
 TEST(Contracts, RouteLogitsFinite) {
-  MOE_REQUIRE_CONTRACT_CHECKS();
   Module module = compileMlir(R"(
 func.func @f(%l: tensor<?x4xbf16>) -> (tensor<?x2xi32>, tensor<?x2xf32>) {
   %ids, %w = moe.route %l top_k(2) : tensor<?x4xbf16>
@@ -147,7 +144,6 @@ func.func @f(%l: tensor<?x4xbf16>) -> (tensor<?x2xi32>, tensor<?x2xf32>) {
 }
 
 TEST(Contracts, GroupedGemmOffsets) {
-  MOE_REQUIRE_CONTRACT_CHECKS();
   Module module = compileMlir(R"(
 func.func @f(%x: tensor<4x3xf32>, %w: tensor<4x3x2xf32>, %o: tensor<5xi32>) -> tensor<4x2xf32> {
   %y = moe.grouped_gemm %x, %w, offsets(%o) : tensor<4x3xf32>, tensor<4x3x2xf32>, tensor<5xi32>
@@ -169,7 +165,6 @@ func.func @f(%x: tensor<4x3xf32>, %w: tensor<4x3x2xf32>, %o: tensor<5xi32>) -> t
 }
 
 TEST(Contracts, GroupedGemmCountsAboveCapacity) {
-  MOE_REQUIRE_CONTRACT_CHECKS();
   Module module = compileMlir(R"(
 func.func @f(%x: tensor<8x3xf16>, %w: tensor<4x3x2xf16>, %c: tensor<4xi32>) -> tensor<8x2xf16> {
   %y = moe.grouped_gemm %x, %w, counts(%c) : tensor<8x3xf16>, tensor<4x3x2xf16>, tensor<4xi32>
@@ -188,7 +183,6 @@ func.func @f(%x: tensor<8x3xf16>, %w: tensor<4x3x2xf16>, %c: tensor<4xi32>) -> t
 }
 
 TEST(Contracts, UnpermuteRowsOutOfRange) {
-  MOE_REQUIRE_CONTRACT_CHECKS();
   Module module = compileMlir(R"(
 func.func @f(%y: tensor<4x3xf32>, %rows: tensor<4xi32>, %w: tensor<?x2xf32>) -> tensor<?x3xf32> {
   %out = moe.unpermute %y, %rows, %w : tensor<4x3xf32>, tensor<4xi32>, tensor<?x2xf32>

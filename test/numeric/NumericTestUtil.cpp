@@ -17,8 +17,6 @@ moe_backend_t backend() {
   return chosen;
 }
 
-bool backendChecksContracts() { return backend() == MOE_BACKEND_CPU; }
-
 moe_context_t context() {
   static moe_context_t ctx = [] {
     moe_context_t created = nullptr;

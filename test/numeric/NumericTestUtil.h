@@ -27,8 +27,6 @@ namespace moe::numeric {
 /// The backend the suite runs on: $MOE_NUMERIC_BACKEND (cpu, the default,
 /// or emu: the GPU kernels on the CPU). CTest runs the suite on both.
 moe_backend_t backend();
-/// Whether the backend compiles runtime contract checks in (cpu only).
-bool backendChecksContracts();
 
 /// One runtime context and module cache for the whole suite: compiled modules
 /// are reused across tests and token counts.
@@ -83,14 +81,6 @@ void expectEqualInts(const HostTensor &got, const std::vector<int32_t> &expected
 
 /// MLIR spelling of a dtype.
 const char *mlirType(ref::DType dtype);
-
-/// Skips a test of contract-check errors on a backend without checks.
-#define MOE_REQUIRE_CONTRACT_CHECKS()                                          \
-  do {                                                                         \
-    if (!::moe::numeric::backendChecksContracts())                             \
-      GTEST_SKIP() << "the " << moe_backend_name(::moe::numeric::backend())    \
-                   << " backend compiles no contract checks yet";              \
-  } while (0)
 
 } // namespace moe::numeric
 

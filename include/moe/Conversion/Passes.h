@@ -48,6 +48,9 @@ void registerMoePipelines();
 
 /// Options of the GPU pipelines.
 struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
+  Option<bool> checks{*this, "checks",
+                      llvm::cl::desc("Compile the runtime contract checks in"),
+                      llvm::cl::init(true)};
   Option<std::string> chip{*this, "chip",
                            llvm::cl::desc("sm_80, sm_90 (NVVM); gfx90a, "
                                           "gfx942 (ROCDL)"),

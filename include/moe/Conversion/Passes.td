@@ -42,10 +42,15 @@ def MoeLowerToGpu : Pass<"moe-lower-to-gpu", "::mlir::ModuleOp"> {
     memory and barriers over a grid of ceil(M/BM) + E row-tiles, each finding
     its expert at run time; `moe.unpermute` and the combine form become
     deterministic combine kernels. Every kernel clamps what it reads, so no
-    input makes it access memory out of bounds; runtime contract checks are
-    not compiled into GPU kernels yet.
+    input makes it access memory out of bounds. With `checks`, each function
+    holding moe ops gets the status buffer as a new last argument and each
+    runtime contract is checked by two kernels before the op's own
+    (GpuContractChecks.h), reporting the violation the CPU lowering would;
+    the module's `moe.contracts` lists the sites.
   }];
   let options = [
+    Option<"checks", "checks", "bool", /*default=*/"true",
+           "Compile the runtime contract checks in">,
     Option<"blockM", "block-m", "int64_t", /*default=*/"64",
            "Grouped GEMM rows per block">,
     Option<"blockN", "block-n", "int64_t", /*default=*/"64",

@@ -134,9 +134,8 @@ typedef struct moe_module *moe_module_t;
 
 typedef struct moe_compile_options {
   /** 1 (default): compile the runtime-contract checks in; 0: leave them
-   *  out (faster, and a violated contract is undefined behaviour). Only the
-   *  cpu backend has checks so far; the emu, cuda and hip kernels clamp
-   *  every index (memory-safe, unchecked) and ignore this. */
+   *  out (faster; a violated contract then gives unspecified results but
+   *  never an out-of-bounds access: every kernel clamps its indices). */
   int checks;
   /** 1 (default): use the on-disk cache; 0: compile into a private temporary
    *  file (the in-memory cache of the context is always used). */

@@ -35,7 +35,7 @@
 // SYMBOLS-DAG: U mgpuModuleLoad
 // SYMBOLS-DAG: U mgpuLaunchKernel
 
-// HEADER: void _mlir_ciface_moe_layer(moe_memref2d *results, moe_memref2d *x, moe_memref2d *router_w, moe_memref3d *w_gate_up, moe_memref3d *w_down);
+// HEADER: void _mlir_ciface_moe_layer(moe_memref2d *results, moe_memref2d *x, moe_memref2d *router_w, moe_memref3d *w_gate_up, moe_memref3d *w_down, moe_memref1d *status);
 // HEADER: Device kernels for emu host
 // HEADER: {"moe_layer", "route", {"T", "1", "1"}, {32, 1, 1},
 

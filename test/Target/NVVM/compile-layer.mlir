@@ -29,7 +29,17 @@
 // HEADER: {"moe_layer", "grouped_gemm", {"(ceildiv((T * 8), 64) + 128)", "12", "1"}, {16, 16, 1}, 12288,
 // HEADER: {"moe_layer", "grouped_gemm_0", {"(ceildiv((T * 8), 64) + 128)", "32", "1"}, {16, 16, 1}, 8192,
 // HEADER: {"moe_layer", "unpermute_sum", {"ceildiv((T * 2048), 256)", "1", "1"}, {256, 1, 1}, 0,
-// HEADER: #define MOE_NUM_KERNELS 15
+// Contract checks (the default) add a check and a report kernel per site.
+// RUN: %if cuda-toolkit %{ FileCheck %s --check-prefix=CHECKKERNELS --input-file %t/sm_90.h %}
+// CHECKKERNELS: {"moe_layer", "route_logits_check", {"ceildiv((T * 128), 256)", "1", "1"}, {256, 1, 1}, 0,
+// CHECKKERNELS: {"moe_layer", "route_logits_report",
+// CHECKKERNELS: {"moe_layer", "permute_ids_check", {"ceildiv((T * 8), 256)", "1", "1"}, {256, 1, 1}, 0,
+// CHECKKERNELS: {"moe_layer", "unpermute_rows_check",
+// CHECKKERNELS: #define MOE_NUM_KERNELS 33
+// RUN: %if cuda-toolkit %{ moe-compile --layer experts=128,k=8,hidden=2048,inter=768,dtype=bf16 --target nvptx --chip sm_90 --no-checks -o %t/nochecks.ptx %}
+// RUN: %if cuda-toolkit %{ FileCheck %s --check-prefix=NOCHECKS --input-file %t/nochecks.h %}
+// NOCHECKS-NOT: _check"
+// NOCHECKS: #define MOE_NUM_KERNELS 15
 
 // NOSPILL: Compiling entry function
 // NOSPILL-NOT: {{[1-9][0-9]*}} bytes spill
