@@ -29,6 +29,19 @@ SmallVector<Value> lowerGroupedGemm(GroupedGemmOp op, LoopEmitter &em,
 /// an error on that op.
 LogicalResult collectMoeOps(Operation *root, SmallVectorImpl<Operation *> &ops);
 
+/// Lowers one moe op at `em`'s position: the values replacing its results.
+/// `status` is the function's status buffer (null without checks); sites
+/// recorded go to `sites`.
+using MoeOpLowering = function_ref<FailureOr<SmallVector<Value>>(
+    Operation *op, LoopEmitter &em, Value status,
+    SmallVectorImpl<ContractSite> &sites)>;
+
+/// Replaces the moe ops of every function of `module` with `lower`'s values.
+/// With `checks`, each function holding moe ops gets the status buffer as a
+/// new last argument and the module the `moe.contracts` list of the sites.
+LogicalResult lowerMoeFunctions(ModuleOp module, bool checks,
+                                MoeOpLowering lower);
+
 /// The buffers and sizes of a moe.grouped_gemm, shared by its CPU and GPU
 /// lowerings: operands as buffers (bias and gatherRows null when absent),
 /// `out` the weight's Out, `width` the result width (Out/2 when gated),

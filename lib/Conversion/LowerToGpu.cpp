@@ -26,42 +26,15 @@ struct MoeLowerToGpuPass
       getOperation().emitError("moe-lower-to-gpu: tile sizes must be positive");
       return signalPassFailure();
     }
-    ModuleOp module = getOperation();
-    SmallVector<ContractSite> sites;
-    for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>()))
-      if (failed(lowerFunction(module, func, tile, sites)))
-        return signalPassFailure();
-    if (checks)
-      setContractSites(module, sites);
-  }
-
-  LogicalResult lowerFunction(ModuleOp module, func::FuncOp func,
-                              const GemmTile &tile,
-                              SmallVectorImpl<ContractSite> &sites) {
-    SmallVector<Operation *> ops;
-    if (failed(collectMoeOps(func, ops)))
-      return failure();
-    if (ops.empty() || func.isExternal())
-      return success();
-    Value status;
-    if (checks) {
-      FailureOr<Value> added = addStatusArgument(module, func);
-      if (failed(added))
-        return failure();
-      status = *added;
-    }
-    for (Operation *op : ops) {
-      OpBuilder builder(op);
-      LoopEmitter em(builder, op->getLoc());
-      GpuContractChecks recorder(status, sites);
-      FailureOr<SmallVector<Value>> replacements =
-          lower(op, em, tile, recorder);
-      if (failed(replacements))
-        return failure();
-      op->replaceAllUsesWith(*replacements);
-      op->erase();
-    }
-    return success();
+    LogicalResult lowered = lowerMoeFunctions(
+        getOperation(), checks,
+        [&](Operation *op, LoopEmitter &em, Value status,
+            SmallVectorImpl<ContractSite> &sites) {
+          GpuContractChecks recorder(status, sites);
+          return lower(op, em, tile, recorder);
+        });
+    if (failed(lowered))
+      signalPassFailure();
   }
 
   FailureOr<SmallVector<Value>> lower(Operation *op, LoopEmitter &em,

@@ -27,6 +27,38 @@ LogicalResult mlir::moe::collectMoeOps(Operation *root,
   return failure(walk.wasInterrupted());
 }
 
+LogicalResult mlir::moe::lowerMoeFunctions(ModuleOp module, bool checks,
+                                          MoeOpLowering lower) {
+  SmallVector<ContractSite> sites;
+  for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
+    SmallVector<Operation *> ops;
+    if (failed(collectMoeOps(func, ops)))
+      return failure();
+    if (ops.empty() || func.isExternal())
+      continue;
+    Value status;
+    if (checks) {
+      FailureOr<Value> added = addStatusArgument(module, func);
+      if (failed(added))
+        return failure();
+      status = *added;
+    }
+    for (Operation *op : ops) {
+      OpBuilder builder(op);
+      LoopEmitter em(builder, op->getLoc());
+      FailureOr<SmallVector<Value>> replacements =
+          lower(op, em, status, sites);
+      if (failed(replacements))
+        return failure();
+      op->replaceAllUsesWith(*replacements);
+      op->erase();
+    }
+  }
+  if (checks)
+    setContractSites(module, sites);
+  return success();
+}
+
 namespace {
 
 SmallVector<Value> lowerOp(Operation *op, LoopEmitter &em,
@@ -51,43 +83,19 @@ struct MoeLowerToLoopsPass
   using MoeLowerToLoopsBase::MoeLowerToLoopsBase;
 
   void runOnOperation() override {
-    ModuleOp module = getOperation();
-    SmallVector<ContractSite> sites;
-    for (auto func : llvm::make_early_inc_range(module.getOps<func::FuncOp>())) {
-      if (failed(lowerFunction(module, func, sites)))
-        return signalPassFailure();
-    }
-    if (checks)
-      setContractSites(module, sites);
-  }
-
-  LogicalResult lowerFunction(ModuleOp module, func::FuncOp func,
-                              SmallVectorImpl<ContractSite> &sites) {
-    SmallVector<Operation *> ops;
-    if (failed(collectMoeOps(func, ops)))
-      return failure();
-    if (ops.empty() || func.isExternal())
-      return success();
-
-    Value status;
-    if (checks) {
-      FailureOr<Value> added = addStatusArgument(module, func);
-      if (failed(added))
-        return failure();
-      status = *added;
-    }
-
-    for (Operation *op : ops) {
-      OpBuilder builder(op);
-      LoopEmitter em(builder, op->getLoc());
-      ContractRecorder recorder(status, sites);
-      SmallVector<Value> replacements = lowerOp(op, em, recorder);
-      if (replacements.size() != op->getNumResults())
-        return op->emitOpError("has no loop lowering");
-      op->replaceAllUsesWith(replacements);
-      op->erase();
-    }
-    return success();
+    LogicalResult lowered = lowerMoeFunctions(
+        getOperation(), checks,
+        [](Operation *op, LoopEmitter &em, Value status,
+           SmallVectorImpl<ContractSite> &sites)
+            -> FailureOr<SmallVector<Value>> {
+          ContractRecorder recorder(status, sites);
+          SmallVector<Value> replacements = lowerOp(op, em, recorder);
+          if (replacements.size() != op->getNumResults())
+            return op->emitOpError("has no loop lowering");
+          return replacements;
+        });
+    if (failed(lowered))
+      signalPassFailure();
   }
 };
 
