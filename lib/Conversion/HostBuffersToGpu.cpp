@@ -1,5 +1,14 @@
 //===- HostBuffersToGpu.cpp - the moe-host-buffers-to-gpu pass ------------===//
+//
+// After this pass the host code of a GPU module only allocates, copies and
+// frees buffers through the gpu dialect and launches kernels: on CUDA and HIP
+// the buffers are device memory that the host cannot dereference, so any
+// other host access is reported here rather than crashing at run time.
+//
+//===----------------------------------------------------------------------===//
 #include "moe/Conversion/Passes.h"
+
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 namespace mlir::moe {
 #define GEN_PASS_DEF_MOEHOSTBUFFERSTOGPU
@@ -11,6 +20,49 @@ using namespace mlir::moe;
 
 namespace {
 
+/// The ops of `func` that run on the host (not inside a gpu.launch).
+SmallVector<Operation *> hostOps(func::FuncOp func) {
+  SmallVector<Operation *> ops;
+  func.getBody().walk<WalkOrder::PreOrder>([&](Operation *op) {
+    if (isa<gpu::LaunchOp>(op)) {
+      ops.push_back(op);
+      return WalkResult::skip();
+    }
+    ops.push_back(op);
+    return WalkResult::advance();
+  });
+  return ops;
+}
+
+/// `op` as an asynchronous gpu op on a fresh stream, waited for:
+/// gpu-to-llvm lowers only the asynchronous forms of dealloc and memcpy.
+template <typename AsyncOp, typename... Operands>
+void createWaited(OpBuilder &b, Location loc, Operands... operands) {
+  Type token = gpu::AsyncTokenType::get(b.getContext());
+  Value stream =
+      gpu::WaitOp::create(b, loc, token, ValueRange()).getAsyncToken();
+  Value done =
+      AsyncOp::create(b, loc, token, ValueRange{stream}, operands...)
+          .getAsyncToken();
+  gpu::WaitOp::create(b, loc, Type(), ValueRange{done});
+}
+
+/// Whether `op` reads or writes memref data on the host.
+bool touchesBuffers(Operation *op) {
+  if (isa<gpu::GPUDialect>(op->getDialect()))
+    return false;
+  auto effects = dyn_cast<MemoryEffectOpInterface>(op);
+  if (!effects)
+    return false;
+  SmallVector<MemoryEffects::EffectInstance> instances;
+  effects.getEffects(instances);
+  return llvm::any_of(instances, [](const MemoryEffects::EffectInstance &e) {
+    Value value = e.getValue();
+    return value && isa<BaseMemRefType>(value.getType()) &&
+           isa<MemoryEffects::Read, MemoryEffects::Write>(e.getEffect());
+  });
+}
+
 struct MoeHostBuffersToGpuPass
     : public mlir::moe::impl::MoeHostBuffersToGpuBase<
           MoeHostBuffersToGpuPass> {
@@ -19,36 +71,47 @@ struct MoeHostBuffersToGpuPass
       if (func.isExternal())
         continue;
       llvm::SmallPtrSet<Value, 16> moved;
-      for (Block &block : func.getBody())
-        for (auto alloc :
-             llvm::make_early_inc_range(block.getOps<memref::AllocOp>())) {
-          OpBuilder b(alloc);
-          auto shared = gpu::AllocOp::create(
-              b, alloc.getLoc(), alloc.getType(), /*asyncToken=*/Type(),
-              /*asyncDependencies=*/ValueRange(), alloc.getDynamicSizes(),
-              alloc.getSymbolOperands(), b.getUnitAttr());
-          alloc.replaceAllUsesWith(shared.getMemref());
+      for (Operation *op : hostOps(func)) {
+        OpBuilder b(op);
+        Location loc = op->getLoc();
+        if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+          // gpu-to-llvm lowers device (not host-shared) allocations only in
+          // the asynchronous form with one dependency.
+          Type token = gpu::AsyncTokenType::get(b.getContext());
+          Value stream =
+              gpu::WaitOp::create(b, loc, token, ValueRange()).getAsyncToken();
+          auto device = gpu::AllocOp::create(
+              b, loc, alloc.getType(), token, ValueRange{stream},
+              alloc.getDynamicSizes(), alloc.getSymbolOperands(),
+              /*hostShared=*/UnitAttr());
+          gpu::WaitOp::create(b, loc, Type(),
+                              ValueRange{device.getAsyncToken()});
+          alloc.replaceAllUsesWith(device.getMemref());
           alloc.erase();
-          moved.insert(shared.getMemref());
+          moved.insert(device.getMemref());
+        } else if (auto copy = dyn_cast<memref::CopyOp>(op)) {
+          createWaited<gpu::MemcpyOp>(b, loc, copy.getTarget(),
+                                      copy.getSource());
+          copy.erase();
         }
-      SmallVector<memref::DeallocOp> deallocs;
-      func.walk([&](memref::DeallocOp dealloc) {
-        if (moved.contains(dealloc.getMemref()))
-          deallocs.push_back(dealloc);
-      });
-      for (memref::DeallocOp dealloc : deallocs) {
-        // gpu-to-llvm lowers only the asynchronous form: free on a stream
-        // and wait for it.
-        OpBuilder b(dealloc);
-        Location loc = dealloc.getLoc();
-        Type token = gpu::AsyncTokenType::get(&getContext());
-        Value stream =
-            gpu::WaitOp::create(b, loc, token, ValueRange()).getAsyncToken();
-        Value freed = gpu::DeallocOp::create(b, loc, token, ValueRange{stream},
-                                             dealloc.getMemref())
-                          .getAsyncToken();
-        gpu::WaitOp::create(b, loc, Type(), ValueRange{freed});
-        dealloc.erase();
+      }
+      for (Operation *op : hostOps(func)) {
+        if (auto dealloc = dyn_cast<memref::DeallocOp>(op)) {
+          if (!moved.contains(dealloc.getMemref()))
+            continue;
+          OpBuilder b(dealloc);
+          createWaited<gpu::DeallocOp>(b, dealloc.getLoc(),
+                                       dealloc.getMemref());
+          dealloc.erase();
+        } else if (touchesBuffers(op)) {
+          op->emitOpError()
+              << "reads or writes a buffer in the host code of a GPU "
+                 "function ('"
+              << func.getSymName()
+              << "'); its buffers live in device memory, so only kernels "
+                 "may access them";
+          return signalPassFailure();
+        }
       }
     }
   }

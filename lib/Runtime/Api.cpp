@@ -507,9 +507,9 @@ moe_status_t moe_run(moe_module_t module, const char *entry,
                     ? std::vector<int64_t>(output.strides,
                                            output.strides + output.rank)
                     : rowMajorStrides(output.shape, output.rank);
-            stridedCopy(output.data, strides.data(), results[i].data,
-                        results[i].strides.data(), output.shape, output.rank,
-                        dtypeSize(output.dtype));
+            if (Error error = copyResult(results[i], output.data,
+                                         strides.data(), "output"))
+              return error;
           }
           return Error::ok();
         });
@@ -544,8 +544,9 @@ moe_status_t moe_run_alloc(moe_module_t module, const char *entry,
                 size);
             std::vector<int64_t> strides =
                 rowMajorStrides(view.shape.data(), rank);
-            stridedCopy(result.bytes.data(), strides.data(), view.data,
-                        view.strides.data(), view.shape.data(), rank, size);
+            if (Error error = copyResult(view, result.bytes.data(),
+                                         strides.data(), "result"))
+              return error;
             owned->results.push_back(std::move(result));
           }
           return Error::ok();

@@ -2,14 +2,10 @@
 //
 // libcuda.so.1 is dlopen'ed, never linked (DESIGN.md §1): the subset of the
 // driver API below is resolved by name. Device 0's primary context runs
-// everything; memory is managed (cuMemAllocManaged), so the host code, the
-// kernels and the runtime's copies all use the same pointers. PTX is
-// JIT-compiled by the driver, cubin loaded as is (cuModuleLoadData takes
-// both).
-//
-// NOT YET RUN ON A GPU: no device was lent to the session that wrote it.
-// The host side it serves (mgpu* calls, module loading, launches, managed
-// buffers) is the one the emulator runs in every test.
+// everything; buffers are plain device memory (cuMemAlloc), reached from the
+// host only through cuMemcpy (unified addressing tells the direction). PTX
+// is JIT-compiled by the driver, cubin loaded as is (cuModuleLoadData takes
+// both). Run on an H100 (scripts/gpu-artifacts.sh, docs/decisions.md).
 //
 //===----------------------------------------------------------------------===//
 #include "DriverLoader.h"
@@ -26,7 +22,8 @@ using CUfunction = void *;
 using CUstream = void *;
 using CUdeviceptr = unsigned long long;
 constexpr CUresult CUDA_SUCCESS = 0;
-constexpr unsigned CU_MEM_ATTACH_GLOBAL = 1;
+constexpr int CU_POINTER_ATTRIBUTE_MEMORY_TYPE = 2;
+constexpr unsigned CU_MEMORYTYPE_DEVICE = 2;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
 constexpr int CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
 
@@ -44,7 +41,9 @@ struct Driver {
   CUresult (*cuLaunchKernel)(CUfunction, unsigned, unsigned, unsigned, unsigned,
                              unsigned, unsigned, unsigned, CUstream, void **,
                              void **);
-  CUresult (*cuMemAllocManaged)(CUdeviceptr *, size_t, unsigned);
+  CUresult (*cuMemAlloc)(CUdeviceptr *, size_t);
+  CUresult (*cuMemcpy)(CUdeviceptr, CUdeviceptr, size_t);
+  CUresult (*cuPointerGetAttribute)(void *, int, CUdeviceptr);
   CUresult (*cuMemFree)(CUdeviceptr);
   CUresult (*cuGetErrorString)(CUresult, const char **);
 };
@@ -71,7 +70,9 @@ public:
              symbol(driver.cuModuleUnload, "cuModuleUnload"),
              symbol(driver.cuModuleGetFunction, "cuModuleGetFunction"),
              symbol(driver.cuLaunchKernel, "cuLaunchKernel"),
-             symbol(driver.cuMemAllocManaged, "cuMemAllocManaged"),
+             symbol(driver.cuMemAlloc, "cuMemAlloc_v2"),
+             symbol(driver.cuMemcpy, "cuMemcpy"),
+             symbol(driver.cuPointerGetAttribute, "cuPointerGetAttribute"),
              symbol(driver.cuMemFree, "cuMemFree_v2"),
              symbol(driver.cuGetErrorString, "cuGetErrorString")},
             error))
@@ -147,9 +148,8 @@ public:
   void *allocate(size_t bytes, std::string &error) override {
     CUdeviceptr pointer = 0;
     if (!current(error) ||
-        !check(driver.cuMemAllocManaged(&pointer, bytes ? bytes : 1,
-                                        CU_MEM_ATTACH_GLOBAL),
-               "cuMemAllocManaged", error))
+        !check(driver.cuMemAlloc(&pointer, bytes ? bytes : 1), "cuMemAlloc",
+               error))
       return nullptr;
     return reinterpret_cast<void *>(pointer);
   }
@@ -158,6 +158,29 @@ public:
     std::string ignored;
     if (pointer && current(ignored))
       driver.cuMemFree(reinterpret_cast<CUdeviceptr>(pointer));
+  }
+
+  bool copy(void *destination, const void *source, size_t bytes,
+            std::string &error) override {
+    // cuMemcpy runs on the legacy default stream, after the launches.
+    return bytes == 0 ||
+           (current(error) &&
+            check(driver.cuMemcpy(reinterpret_cast<CUdeviceptr>(destination),
+                                  reinterpret_cast<CUdeviceptr>(source),
+                                  bytes),
+                  "cuMemcpy", error));
+  }
+
+  bool isDeviceMemory(const void *pointer) override {
+    // Memory of cuMemAlloc (also what PyTorch's allocator hands out); host
+    // memory, pinned or not, is staged.
+    unsigned type = 0;
+    std::string ignored;
+    return pointer && current(ignored) &&
+           driver.cuPointerGetAttribute(
+               &type, CU_POINTER_ATTRIBUTE_MEMORY_TYPE,
+               reinterpret_cast<CUdeviceptr>(pointer)) == CUDA_SUCCESS &&
+           type == CU_MEMORYTYPE_DEVICE;
   }
 
   bool synchronize(std::string &error) override {

@@ -2,7 +2,7 @@
 //
 // An emu device binary is a host shared object: each kernel is exported
 // under its own name as `void kernel(void **params)`, which moe_emu_launch
-// runs once per emulated thread. Memory is host memory.
+// runs once per emulated thread. Device memory is host memory from malloc.
 //
 //===----------------------------------------------------------------------===//
 #include "Files.h"
@@ -13,6 +13,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
+#include <map>
+#include <mutex>
 #include <unistd.h>
 
 namespace moe::runtime {
@@ -68,14 +70,49 @@ public:
 
   void *allocate(size_t bytes, std::string &error) override {
     void *pointer = std::malloc(bytes ? bytes : 1);
-    if (!pointer)
+    if (!pointer) {
       error = "out of host memory";
+      return nullptr;
+    }
+    std::lock_guard<std::mutex> lock(mutex);
+    allocations[reinterpret_cast<uintptr_t>(pointer)] = bytes ? bytes : 1;
     return pointer;
   }
 
-  void release(void *pointer) override { std::free(pointer); }
+  void release(void *pointer) override {
+    if (!pointer)
+      return;
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      allocations.erase(reinterpret_cast<uintptr_t>(pointer));
+    }
+    std::free(pointer);
+  }
+
+  bool copy(void *destination, const void *source, size_t bytes,
+            std::string & /*error*/) override {
+    if (bytes)
+      std::memmove(destination, source, bytes);
+    return true;
+  }
+
+  bool isDeviceMemory(const void *pointer) override {
+    auto address = reinterpret_cast<uintptr_t>(pointer);
+    std::lock_guard<std::mutex> lock(mutex);
+    auto next = allocations.upper_bound(address);
+    if (next == allocations.begin())
+      return false;
+    --next;
+    return address < next->first + next->second;
+  }
 
   bool synchronize(std::string & /*error*/) override { return true; }
+
+private:
+  // Emulated device memory is host memory; the allocations are remembered so
+  // that the emu backend treats caller buffers as a GPU backend does.
+  std::mutex mutex;
+  std::map<uintptr_t, size_t> allocations;
 };
 
 } // namespace

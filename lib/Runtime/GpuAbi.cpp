@@ -175,6 +175,16 @@ MOE_RUNTIME_API void *mgpuMemAlloc(uint64_t sizeBytes, void * /*stream*/,
   return pointer;
 }
 
+MOE_RUNTIME_API void mgpuMemcpy(void *destination, void *source,
+                                size_t sizeBytes, void * /*stream*/) {
+  GpuDevice *device = requireDevice("mgpuMemcpy");
+  if (!device || !pendingError.empty())
+    return;
+  std::string error;
+  if (!device->copy(destination, source, sizeBytes, error))
+    fail("copying " + std::to_string(sizeBytes) + " bytes failed: " + error);
+}
+
 MOE_RUNTIME_API void mgpuMemFree(void *pointer, void * /*stream*/) {
   if (GpuDevice *device = activeDevice)
     device->release(pointer);

@@ -31,9 +31,17 @@ public:
   virtual bool launch(void *function, const int64_t grid[3],
                       const int64_t block[3], int32_t sharedBytes,
                       void **params, std::string &error) = 0;
-  /// Memory that both the host and the kernels can use.
+  /// Device memory: the kernels read and write it, the host reaches it only
+  /// through copy (on a real GPU it is not host-addressable).
   virtual void *allocate(size_t bytes, std::string &error) = 0;
   virtual void release(void *pointer) = 0;
+  /// Copies `bytes` between any two of host memory and this device's memory,
+  /// after every launch so far; the data is in place when it returns.
+  virtual bool copy(void *destination, const void *source, size_t bytes,
+                    std::string &error) = 0;
+  /// Whether the kernels can read and write `pointer` where it is (memory of
+  /// this device): such caller buffers are passed without staging copies.
+  virtual bool isDeviceMemory(const void *pointer) = 0;
   /// Waits for every launch so far.
   virtual bool synchronize(std::string &error) = 0;
 };

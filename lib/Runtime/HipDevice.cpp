@@ -1,8 +1,11 @@
 //===- HipDevice.cpp - AMD GPUs through the HIP runtime -------------------===//
 //
 // libamdhip64.so is dlopen'ed, never linked (DESIGN.md §1). Device 0 runs
-// everything; memory is managed (hipMallocManaged); device binaries are
-// hsaco (HIP has no assembly loader, so rocdl artifacts embed hsaco).
+// everything; buffers are device memory (hipMalloc), reached from the host
+// through hipMemcpy (hipMemcpyDefault: unified addressing tells the
+// direction); device binaries are hsaco (HIP has no assembly loader, so
+// rocdl artifacts embed hsaco). Caller buffers are always staged: the
+// memory-type values of hipPointerGetAttribute changed between ROCm 5 and 6.
 //
 // NOT YET RUN ON A GPU: no AMD device was available to the session that
 // wrote it. The host side it serves is the one the emulator runs in every
@@ -20,7 +23,7 @@ using hipModule_t = void *;
 using hipFunction_t = void *;
 using hipStream_t = void *;
 constexpr hipError_t hipSuccess = 0;
-constexpr unsigned hipMemAttachGlobal = 1;
+constexpr int hipMemcpyDefault = 4;
 
 struct Runtime {
   hipError_t (*hipInit)(unsigned);
@@ -34,7 +37,8 @@ struct Runtime {
   hipError_t (*hipModuleLaunchKernel)(hipFunction_t, unsigned, unsigned,
                                       unsigned, unsigned, unsigned, unsigned,
                                       unsigned, hipStream_t, void **, void **);
-  hipError_t (*hipMallocManaged)(void **, size_t, unsigned);
+  hipError_t (*hipMalloc)(void **, size_t);
+  hipError_t (*hipMemcpy)(void *, const void *, size_t, int);
   hipError_t (*hipFree)(void *);
   const char *(*hipGetErrorString)(hipError_t);
 };
@@ -56,7 +60,8 @@ public:
              symbol(api.hipModuleUnload, "hipModuleUnload"),
              symbol(api.hipModuleGetFunction, "hipModuleGetFunction"),
              symbol(api.hipModuleLaunchKernel, "hipModuleLaunchKernel"),
-             symbol(api.hipMallocManaged, "hipMallocManaged"),
+             symbol(api.hipMalloc, "hipMalloc"),
+             symbol(api.hipMemcpy, "hipMemcpy"),
              symbol(api.hipFree, "hipFree"),
              symbol(api.hipGetErrorString, "hipGetErrorString")},
             error))
@@ -118,9 +123,7 @@ public:
   void *allocate(size_t bytes, std::string &error) override {
     void *pointer = nullptr;
     if (!current(error) ||
-        !check(api.hipMallocManaged(&pointer, bytes ? bytes : 1,
-                                    hipMemAttachGlobal),
-               "hipMallocManaged", error))
+        !check(api.hipMalloc(&pointer, bytes ? bytes : 1), "hipMalloc", error))
       return nullptr;
     return pointer;
   }
@@ -130,6 +133,16 @@ public:
     if (pointer && current(ignored))
       api.hipFree(pointer);
   }
+
+  bool copy(void *destination, const void *source, size_t bytes,
+            std::string &error) override {
+    return bytes == 0 ||
+           (current(error) &&
+            check(api.hipMemcpy(destination, source, bytes, hipMemcpyDefault),
+                  "hipMemcpy", error));
+  }
+
+  bool isDeviceMemory(const void * /*pointer*/) override { return false; }
 
   bool synchronize(std::string &error) override {
     return current(error) &&

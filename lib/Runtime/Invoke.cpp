@@ -4,6 +4,7 @@
 
 #include "Buffers.h"
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <cstring>
@@ -70,6 +71,64 @@ void *allocateStaging(size_t bytes, GpuDevice *device) {
 
 } // namespace
 
+Error copyResult(const ResultView &view, void *destination,
+                 const int64_t *strides, const char *what) {
+  int64_t rank = static_cast<int64_t>(view.shape.size());
+  size_t size = dtypeSize(view.signature->dtype);
+  int64_t count = elementCount(view.shape.data(), rank);
+  if (count == 0)
+    return Error::ok();
+  if (!view.device) {
+    stridedCopy(destination, strides, view.data, view.strides.data(),
+                view.shape.data(), rank, size);
+    return Error::ok();
+  }
+  // The elements the result's descriptor spans, from its first.
+  int64_t span = 1;
+  for (int64_t d = 0; d < rank; ++d) {
+    if (view.strides[d] < 0)
+      return makeError(MOE_ERROR_INTERNAL,
+                       "result " + quoted(view.signature->name) +
+                           " has a negative stride");
+    span += (view.shape[d] - 1) * view.strides[d];
+  }
+  std::vector<int64_t> rowMajor = rowMajorStrides(view.shape.data(), rank);
+  bool denseResult = view.strides == rowMajor;
+  bool denseDestination =
+      std::equal(rowMajor.begin(), rowMajor.end(), strides);
+  std::string error;
+  if (view.device->isDeviceMemory(destination)) {
+    if (!denseResult || !denseDestination)
+      return makeError(MOE_ERROR_INVALID_ARGUMENT,
+                       std::string(what) + " " +
+                           quoted(view.signature->name) + " is strided " +
+                           view.device->name() +
+                           " device memory; device buffers must be "
+                           "contiguous row-major");
+    if (!view.device->copy(destination, view.data,
+                           static_cast<size_t>(count) * size, error))
+      return makeError(MOE_ERROR_INTERNAL, "copying result " +
+                                               quoted(view.signature->name) +
+                                               " failed: " + error);
+    return Error::ok();
+  }
+  std::vector<char> host;
+  void *target = destination;
+  if (!denseResult || !denseDestination) {
+    host.resize(static_cast<size_t>(span) * size);
+    target = host.data();
+  }
+  if (!view.device->copy(target, view.data, static_cast<size_t>(span) * size,
+                         error))
+    return makeError(MOE_ERROR_INTERNAL, "reading result " +
+                                             quoted(view.signature->name) +
+                                             " back failed: " + error);
+  if (target != destination)
+    stridedCopy(destination, strides, host.data(), view.strides.data(),
+                view.shape.data(), rank, size);
+  return Error::ok();
+}
+
 Error resolveEntry(const Artifact &artifact, const char *name, size_t &index) {
   const Manifest &manifest = artifact.manifest();
   if (!name) {
@@ -130,8 +189,8 @@ Error invokeEntry(const Artifact &artifact, size_t index,
                          std::to_string(kMaxEntryParameters));
 
   // Argument descriptors; strided inputs are packed into staging copies,
-  // and every input of a GPU artifact is copied where its kernels can read
-  // it (the caller's buffers are host memory).
+  // and every input of a GPU artifact that is not already in the device's
+  // memory is copied there.
   GpuDevice *device = artifact.device();
   std::vector<Staging> staging;
   std::vector<std::vector<int64_t>> argDescriptors(numInputs);
@@ -140,25 +199,43 @@ Error invokeEntry(const Artifact &artifact, size_t index,
     const moe_buffer_t &input = inputs[i];
     size_t rank = static_cast<size_t>(input.rank);
     void *data = input.data;
-    if (!isContiguous(input) || device) {
+    bool onDevice = device && input.data && device->isDeviceMemory(input.data);
+    if (onDevice && !isContiguous(input))
+      return makeError(MOE_ERROR_INVALID_ARGUMENT,
+                       "argument " + quoted(entry.args[i].name) + " (#" +
+                           std::to_string(i) + ") is strided " +
+                           device->name() +
+                           " device memory; device buffers must be "
+                           "contiguous row-major");
+    if (!onDevice && (!isContiguous(input) || device)) {
       int64_t count = elementCount(input.shape, input.rank);
-      size_t size = dtypeSize(input.dtype);
-      void *packed =
-          allocateStaging(static_cast<size_t>(count) * size, device);
+      size_t bytes = static_cast<size_t>(count) * dtypeSize(input.dtype);
+      Staging packed(allocateStaging(bytes, nullptr), StagingDeleter{});
       if (!packed)
         return makeError(MOE_ERROR_INTERNAL,
                          "out of memory staging argument " +
                              quoted(entry.args[i].name));
-      staging.emplace_back(packed, StagingDeleter{device});
-      if (isContiguous(input)) {
-        std::memcpy(packed, input.data, static_cast<size_t>(count) * size);
-      } else {
+      const void *contiguous = input.data;
+      if (!isContiguous(input)) {
         std::vector<int64_t> strides =
             rowMajorStrides(input.shape, input.rank);
-        stridedCopy(packed, strides.data(), input.data, input.strides,
-                    input.shape, input.rank, size);
+        stridedCopy(packed.get(), strides.data(), input.data, input.strides,
+                    input.shape, input.rank, dtypeSize(input.dtype));
+        contiguous = packed.get();
       }
-      data = packed;
+      if (device) {
+        std::string error;
+        Staging copy(allocateStaging(bytes, device), StagingDeleter{device});
+        if (!copy || !device->copy(copy.get(), contiguous, bytes, error))
+          return makeError(MOE_ERROR_INTERNAL,
+                           "staging argument " + quoted(entry.args[i].name) +
+                               " on the " + device->name() +
+                               " backend failed" +
+                               (error.empty() ? "" : ": " + error));
+        packed = std::move(copy);
+      }
+      data = packed.get();
+      staging.push_back(std::move(packed));
     }
     argumentPointers.insert(data);
     std::vector<int64_t> &words = argDescriptors[i];
@@ -188,12 +265,16 @@ Error invokeEntry(const Artifact &artifact, size_t index,
   int64_t *statusWords = status;
   Staging deviceStatus;
   if (device && entry.status) {
+    std::string error;
     deviceStatus = Staging(allocateStaging(sizeof status, device),
                            StagingDeleter{device});
-    if (!deviceStatus)
-      return makeError(MOE_ERROR_INTERNAL, "out of memory for the status");
+    if (!deviceStatus ||
+        !device->copy(deviceStatus.get(), status, sizeof status, error))
+      return makeError(MOE_ERROR_INTERNAL,
+                       "staging the status buffer on the " +
+                           std::string(device->name()) + " backend failed" +
+                           (error.empty() ? "" : ": " + error));
     statusWords = static_cast<int64_t *>(deviceStatus.get());
-    std::memcpy(statusWords, status, sizeof status);
   }
   int64_t statusDescriptor[5] = {
       static_cast<int64_t>(reinterpret_cast<intptr_t>(statusWords)),
@@ -213,8 +294,9 @@ Error invokeEntry(const Artifact &artifact, size_t index,
     kCallers[parameters.size()](artifact.function(index), parameters.data());
     gpuError = takeGpuError();
   }
-  if (statusWords != status)
-    std::memcpy(status, statusWords, sizeof status);
+  if (statusWords != status && gpuError.empty() &&
+      !device->copy(status, statusWords, sizeof status, gpuError))
+    gpuError = "reading the status buffer failed: " + gpuError;
 
   // Decode the results, and free each distinct result allocation that is not
   // an argument's, exactly once, whatever happens below.
@@ -234,6 +316,7 @@ Error invokeEntry(const Artifact &artifact, size_t index,
     view.data = aligned ? aligned + words[2] * static_cast<int64_t>(
                                                   dtypeSize(view.signature->dtype))
                         : nullptr;
+    view.device = device;
   }
   // GPU artifacts allocate results with mgpuMemAlloc: the device frees them.
   struct Freer {

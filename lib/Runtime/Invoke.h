@@ -23,7 +23,14 @@ struct ResultView {
   std::vector<int64_t> shape;
   std::vector<int64_t> strides; ///< in elements, as returned
   const void *data = nullptr;   ///< aligned + offset
+  GpuDevice *device = nullptr;  ///< data is in its memory (null: host)
 };
+
+/// Copies `view` into `destination` (row-major `strides` in elements): host
+/// memory, or for a GPU result also contiguous memory of its device.
+/// `what` names the destination in errors ("output").
+Error copyResult(const ResultView &view, void *destination,
+                 const int64_t *strides, const char *what);
 
 /// The index of the entry `name` (NULL: the only entry).
 Error resolveEntry(const Artifact &artifact, const char *name, size_t &index);

@@ -2,7 +2,7 @@
  *
  * Lets the runtime's cuda backend run its whole host side on a machine with
  * no GPU: the driver calls the backend makes are answered (one sm_90
- * device, managed memory from malloc) and written to $MOE_FAKE_CUDA_LOG, a
+ * device, device memory from malloc) and written to $MOE_FAKE_CUDA_LOG, a
  * line each. Kernels are not executed, so results are meaningless; the test
  * checks the calls: the PTX loaded, the kernels looked up and launched with
  * their grids, every allocation freed.
@@ -90,17 +90,55 @@ CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
       params ? "yes" : "no");
   return 0;
 }
-CUresult cuMemAllocManaged(CUdeviceptr *pointer, size_t bytes,
-                           unsigned flags) {
-  (void)flags;
-  *pointer = (CUdeviceptr)(size_t)malloc(bytes);
-  ++allocations;
-  return *pointer ? 0 : 2;
+/* Device memory is malloc'ed; the live allocations are remembered so that
+ * cuPointerGetAttribute can tell device pointers from host ones. */
+enum { kMaxLive = 4096 };
+static struct {
+  char *base;
+  size_t bytes;
+} live[kMaxLive];
+
+CUresult cuMemAlloc_v2(CUdeviceptr *pointer, size_t bytes) {
+  char *memory = malloc(bytes);
+  if (!memory)
+    return 2; /* CUDA_ERROR_OUT_OF_MEMORY */
+  for (int i = 0; i < kMaxLive; ++i)
+    if (!live[i].base) {
+      live[i].base = memory;
+      live[i].bytes = bytes;
+      *pointer = (CUdeviceptr)(size_t)memory;
+      ++allocations;
+      return 0;
+    }
+  free(memory);
+  return 2;
 }
 CUresult cuMemFree_v2(CUdeviceptr pointer) {
+  for (int i = 0; i < kMaxLive; ++i)
+    if (live[i].base == (char *)(size_t)pointer)
+      live[i].base = NULL;
   free((void *)(size_t)pointer);
   ++frees;
   LOG("cuMemFree allocations %ld frees %ld\n", allocations, frees);
+  return 0;
+}
+static int isDevice(CUdeviceptr pointer) {
+  const char *p = (const char *)(size_t)pointer;
+  for (int i = 0; i < kMaxLive; ++i)
+    if (live[i].base && p >= live[i].base && p < live[i].base + live[i].bytes)
+      return 1;
+  return 0;
+}
+CUresult cuMemcpy(CUdeviceptr destination, CUdeviceptr source, size_t bytes) {
+  LOG("cuMemcpy %s to %s bytes %zu\n", isDevice(source) ? "device" : "host",
+      isDevice(destination) ? "device" : "host", bytes);
+  memmove((void *)(size_t)destination, (const void *)(size_t)source, bytes);
+  return 0;
+}
+CUresult cuPointerGetAttribute(void *data, int attribute, CUdeviceptr pointer) {
+  if (attribute != 2 /* CU_POINTER_ATTRIBUTE_MEMORY_TYPE */ || !isDevice(pointer))
+    return 1; /* CUDA_ERROR_INVALID_VALUE, as for an unregistered host pointer */
+  *(unsigned *)data = 2; /* CU_MEMORYTYPE_DEVICE */
   return 0;
 }
 CUresult cuGetErrorString(CUresult error, const char **text) {

@@ -100,13 +100,14 @@ def MoeFreeHostBuffers : Pass<"moe-free-host-buffers", "::mlir::ModuleOp"> {
 }
 
 def MoeHostBuffersToGpu : Pass<"moe-host-buffers-to-gpu", "::mlir::ModuleOp"> {
-  let summary = "Allocate a GPU host function's buffers where its kernels can reach them";
+  let summary = "Put a GPU host function's buffers in device memory";
   let description = [{
-    Every `memref.alloc` in a host function's top-level block becomes
-    `gpu.alloc host_shared` (mgpuMemAlloc: managed memory on CUDA, host
-    memory on the emulator), so the kernels can use the buffers and the
-    caller can read the results; every `memref.dealloc` of one becomes a
-    `gpu.dealloc` on a stream that is waited for (mgpuMemFree).
+    Every `memref.alloc` of a host function (outside `gpu.launch`) becomes
+    a `gpu.alloc` (mgpuMemAlloc: device memory on CUDA and HIP), every
+    `memref.copy` a `gpu.memcpy` and every `memref.dealloc` of such a
+    buffer a `gpu.dealloc`, the last two on a stream that is waited for
+    (mgpuMemcpy, mgpuMemFree). Any other host op that reads or writes a
+    buffer is an error: the host cannot dereference device memory.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }

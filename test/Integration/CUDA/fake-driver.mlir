@@ -3,8 +3,9 @@
 // the artifact's constructor loads the embedded sm_80 PTX, every kernel of
 // the layer is looked up and launched with the grid of the kernel table
 // (T = 5: route one block per token), launches with an empty grid (T = 0:
-// route, the gathers, the combine) never reach the driver, and every
-// managed buffer is freed.
+// route, the gathers, the combine) never reach the driver, inputs are
+// staged in device memory and results read back with cuMemcpy, and every
+// device buffer is freed.
 // REQUIRES: cuda-toolkit
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=bf16 --target nvptx --emit so -o %t/layer.so
@@ -15,6 +16,13 @@
 
 // CHECK: cuInit 0
 // CHECK: cuModuleLoadData ptx=yes target=.target sm_80
+// Host inputs are copied into device memory (x [5, 64], router_w [64, 8],
+// w_gate_up [8, 64, 64], w_down [8, 32, 64] bf16; the status, 6 x i64):
+// CHECK: cuMemcpy host to device bytes 640
+// CHECK: cuMemcpy host to device bytes 1024
+// CHECK: cuMemcpy host to device bytes 65536
+// CHECK: cuMemcpy host to device bytes 32768
+// CHECK: cuMemcpy host to device bytes 48
 // CHECK: cuLaunchKernel dense grid 1 1 1 block 16 16 1 smem 0 params yes
 // CHECK: cuLaunchKernel dense_0 grid 1 1 1 block 16 16 1
 // CHECK: cuLaunchKernel route grid 5 1 1 block 32 1 1
@@ -30,6 +38,9 @@
 // CHECK: cuLaunchKernel unpermute_unheld
 // CHECK: cuLaunchKernel unpermute_claim
 // CHECK: cuLaunchKernel unpermute_sum grid 2 1 1 block 256 1 1
+// The status and the result out [5, 64] are read back:
+// CHECK: cuMemcpy device to host bytes 48
+// CHECK: cuMemcpy device to host bytes 640
 // The inputs staged by the runtime, the intermediates and the result:
 // CHECK: cuMemFree allocations [[N:[0-9]+]] frees [[N]]
 // CHECK-NOT: cuMemFree

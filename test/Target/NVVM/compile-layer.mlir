@@ -75,7 +75,8 @@
 // LLVM: @moe_kernels_binary = internal constant {{.*}}.target sm_80
 // LLVM: @llvm.global_ctors = {{.*}} @moe_kernels_load
 // LLVM-LABEL: define {{.*}} @unpermute(
-// LLVM: call ptr @mgpuMemAlloc(i64 %{{.*}}, ptr null, i8 1)
+// Device memory (isHostShared = 0): the host never dereferences it.
+// LLVM: call ptr @mgpuMemAlloc(i64 %{{.*}}, ptr %{{.*}}, i8 0)
 // LLVM: call ptr @mgpuModuleGetFunction(ptr %{{[0-9]+}}, ptr nonnull @moe_kernels_unpermute_unheld_name)
 // LLVM: call void @mgpuLaunchKernel(
 // LLVM-LABEL: define internal void @moe_kernels_load(
