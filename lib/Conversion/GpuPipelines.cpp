@@ -41,6 +41,7 @@ constexpr const char *kOutlinePipeline =
     "moe-name-gpu-kernels,"
     "gpu-launch-sink-index-computations,"
     "gpu-kernel-outlining,"
+    "func.func(gpu-async-region),"
     "gpu.module(lower-affine),"
     "convert-scf-to-cf,"
     "expand-strided-metadata,"

@@ -3,7 +3,8 @@
 // After this pass the host code of a GPU module only allocates, copies and
 // frees buffers through the gpu dialect and launches kernels: on CUDA and HIP
 // the buffers are device memory that the host cannot dereference, so any
-// other host access is reported here rather than crashing at run time.
+// other host access is reported here rather than crashing at run time. The
+// ops are synchronous; gpu-async-region later chains them on one stream.
 //
 //===----------------------------------------------------------------------===//
 #include "moe/Conversion/Passes.h"
@@ -34,19 +35,6 @@ SmallVector<Operation *> hostOps(func::FuncOp func) {
   return ops;
 }
 
-/// `op` as an asynchronous gpu op on a fresh stream, waited for:
-/// gpu-to-llvm lowers only the asynchronous forms of dealloc and memcpy.
-template <typename AsyncOp, typename... Operands>
-void createWaited(OpBuilder &b, Location loc, Operands... operands) {
-  Type token = gpu::AsyncTokenType::get(b.getContext());
-  Value stream =
-      gpu::WaitOp::create(b, loc, token, ValueRange()).getAsyncToken();
-  Value done =
-      AsyncOp::create(b, loc, token, ValueRange{stream}, operands...)
-          .getAsyncToken();
-  gpu::WaitOp::create(b, loc, Type(), ValueRange{done});
-}
-
 /// Whether `op` reads or writes memref data on the host.
 bool touchesBuffers(Operation *op) {
   if (isa<gpu::GPUDialect>(op->getDialect()))
@@ -75,23 +63,16 @@ struct MoeHostBuffersToGpuPass
         OpBuilder b(op);
         Location loc = op->getLoc();
         if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
-          // gpu-to-llvm lowers device (not host-shared) allocations only in
-          // the asynchronous form with one dependency.
-          Type token = gpu::AsyncTokenType::get(b.getContext());
-          Value stream =
-              gpu::WaitOp::create(b, loc, token, ValueRange()).getAsyncToken();
           auto device = gpu::AllocOp::create(
-              b, loc, alloc.getType(), token, ValueRange{stream},
-              alloc.getDynamicSizes(), alloc.getSymbolOperands(),
-              /*hostShared=*/UnitAttr());
-          gpu::WaitOp::create(b, loc, Type(),
-                              ValueRange{device.getAsyncToken()});
+              b, loc, alloc.getType(), /*asyncToken=*/Type(),
+              /*asyncDependencies=*/ValueRange(), alloc.getDynamicSizes(),
+              alloc.getSymbolOperands(), /*hostShared=*/UnitAttr());
           alloc.replaceAllUsesWith(device.getMemref());
           alloc.erase();
           moved.insert(device.getMemref());
         } else if (auto copy = dyn_cast<memref::CopyOp>(op)) {
-          createWaited<gpu::MemcpyOp>(b, loc, copy.getTarget(),
-                                      copy.getSource());
+          gpu::MemcpyOp::create(b, loc, /*asyncToken=*/Type(), ValueRange(),
+                                copy.getTarget(), copy.getSource());
           copy.erase();
         }
       }
@@ -100,8 +81,8 @@ struct MoeHostBuffersToGpuPass
           if (!moved.contains(dealloc.getMemref()))
             continue;
           OpBuilder b(dealloc);
-          createWaited<gpu::DeallocOp>(b, dealloc.getLoc(),
-                                       dealloc.getMemref());
+          gpu::DeallocOp::create(b, dealloc.getLoc(), /*asyncToken=*/Type(),
+                                 ValueRange(), dealloc.getMemref());
           dealloc.erase();
         } else if (touchesBuffers(op)) {
           op->emitOpError()

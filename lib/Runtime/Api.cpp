@@ -18,7 +18,9 @@
 
 #include "moe/Spec/LayerSpec.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <new>
@@ -584,3 +586,69 @@ moe_status_t moe_results_get(moe_results_t results, size_t index,
 void moe_results_release(moe_results_t results) { delete results; }
 
 } // extern "C"
+
+//===----------------------------------------------------------------------===//
+// Device memory
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// The device of `context`'s backend; nullptr for cpu (host memory).
+GpuDevice *contextDevice(moe_context_t context) {
+  return gpuDeviceForBackend(moe_backend_name(context->backend));
+}
+
+} // namespace
+
+moe_status_t moe_device_alloc(moe_context_t context, size_t bytes,
+                              void **pointer) {
+  if (!context || !pointer)
+    return report(nullArgument(!context ? "context" : "pointer"));
+  return guarded([&]() -> Error {
+    *pointer = nullptr;
+    std::string error;
+    GpuDevice *device = contextDevice(context);
+    void *memory = device ? device->allocate(bytes, error)
+                          : std::aligned_alloc(
+                                64, std::max<size_t>(64, (bytes + 63) / 64 * 64));
+    if (!memory)
+      return makeError(MOE_ERROR_INTERNAL,
+                       "allocating " + std::to_string(bytes) +
+                           " bytes on the " +
+                           moe_backend_name(context->backend) +
+                           " backend failed" +
+                           (error.empty() ? "" : ": " + error));
+    *pointer = memory;
+    return Error::ok();
+  });
+}
+
+void moe_device_free(moe_context_t context, void *pointer) {
+  if (!context || !pointer)
+    return;
+  if (GpuDevice *device = contextDevice(context))
+    device->release(pointer);
+  else
+    std::free(pointer);
+}
+
+moe_status_t moe_device_copy(moe_context_t context, void *destination,
+                             const void *source, size_t bytes) {
+  if (!context)
+    return report(nullArgument("context"));
+  if (bytes && (!destination || !source))
+    return report(nullArgument(!destination ? "destination" : "source"));
+  return guarded([&]() -> Error {
+    GpuDevice *device = contextDevice(context);
+    std::string error;
+    if (!device) {
+      std::memmove(destination, source, bytes);
+    } else if (!device->copy(destination, source, bytes, error)) {
+      return makeError(MOE_ERROR_INTERNAL,
+                       "copying " + std::to_string(bytes) + " bytes on the " +
+                           moe_backend_name(context->backend) +
+                           " backend failed: " + error);
+    }
+    return Error::ok();
+  });
+}

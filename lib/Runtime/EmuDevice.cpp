@@ -13,8 +13,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
-#include <map>
-#include <mutex>
 #include <unistd.h>
 
 namespace moe::runtime {
@@ -74,18 +72,14 @@ public:
       error = "out of host memory";
       return nullptr;
     }
-    std::lock_guard<std::mutex> lock(mutex);
-    allocations[reinterpret_cast<uintptr_t>(pointer)] = bytes ? bytes : 1;
+    allocations.add(pointer, bytes ? bytes : 1);
     return pointer;
   }
 
   void release(void *pointer) override {
     if (!pointer)
       return;
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      allocations.erase(reinterpret_cast<uintptr_t>(pointer));
-    }
+    allocations.remove(pointer);
     std::free(pointer);
   }
 
@@ -97,13 +91,7 @@ public:
   }
 
   bool isDeviceMemory(const void *pointer) override {
-    auto address = reinterpret_cast<uintptr_t>(pointer);
-    std::lock_guard<std::mutex> lock(mutex);
-    auto next = allocations.upper_bound(address);
-    if (next == allocations.begin())
-      return false;
-    --next;
-    return address < next->first + next->second;
+    return allocations.contains(pointer);
   }
 
   bool synchronize(std::string & /*error*/) override { return true; }
@@ -111,8 +99,7 @@ public:
 private:
   // Emulated device memory is host memory; the allocations are remembered so
   // that the emu backend treats caller buffers as a GPU backend does.
-  std::mutex mutex;
-  std::map<uintptr_t, size_t> allocations;
+  AllocationMap allocations;
 };
 
 } // namespace
@@ -120,6 +107,37 @@ private:
 GpuDevice &emuDevice() {
   static EmuDevice device;
   return device;
+}
+
+void AllocationMap::add(const void *pointer, size_t bytes) {
+  std::lock_guard<std::mutex> lock(mutex);
+  allocations[reinterpret_cast<uintptr_t>(pointer)] = bytes;
+}
+
+void AllocationMap::remove(const void *pointer) {
+  std::lock_guard<std::mutex> lock(mutex);
+  allocations.erase(reinterpret_cast<uintptr_t>(pointer));
+}
+
+bool AllocationMap::contains(const void *pointer) {
+  auto address = reinterpret_cast<uintptr_t>(pointer);
+  std::lock_guard<std::mutex> lock(mutex);
+  auto next = allocations.upper_bound(address);
+  if (next == allocations.begin())
+    return false;
+  --next;
+  return address < next->first + next->second;
+}
+
+GpuDevice *gpuDeviceForBackend(const std::string &backend) {
+  if (backend == "emu")
+    return &emuDevice();
+  std::string error;
+  if (backend == "cuda")
+    return cudaDevice(error);
+  if (backend == "hip")
+    return hipDevice(error);
+  return nullptr;
 }
 
 GpuDevice *gpuDeviceForTarget(const std::string &target) {

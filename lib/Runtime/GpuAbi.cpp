@@ -130,10 +130,10 @@ MOE_RUNTIME_API void *mgpuStreamCreate() {
 }
 
 MOE_RUNTIME_API void mgpuStreamSynchronize(void * /*stream*/) {
-  GpuDevice *device = activeDevice;
-  std::string error;
-  if (device && !device->synchronize(error))
-    fail("waiting for the kernels failed: " + error);
+  // Nothing to wait for here: launches, copies and frees run in order on the
+  // device's one stream, and the host code never reads device memory
+  // (moe-host-buffers-to-gpu rejects it), so the runtime waits once, after
+  // the entry point returns, and reports a failed kernel then.
 }
 
 MOE_RUNTIME_API void mgpuStreamDestroy(void * /*stream*/) {}
@@ -186,8 +186,14 @@ MOE_RUNTIME_API void mgpuMemcpy(void *destination, void *source,
 }
 
 MOE_RUNTIME_API void mgpuMemFree(void *pointer, void * /*stream*/) {
-  if (GpuDevice *device = activeDevice)
-    device->release(pointer);
+  GpuDevice *device = activeDevice;
+  if (!device || !pointer)
+    return;
+  // Kernels queued before the free may still read the buffer.
+  std::string error;
+  if (!device->synchronize(error))
+    fail("waiting for the kernels failed: " + error);
+  device->release(pointer);
 }
 
 } // extern "C"

@@ -12,6 +12,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
 
 namespace moe::runtime {
@@ -46,6 +48,20 @@ public:
   virtual bool synchronize(std::string &error) = 0;
 };
 
+/// The live allocations of a device, for devices whose API cannot tell
+/// device pointers from host ones reliably (emu, hip).
+class AllocationMap {
+public:
+  void add(const void *pointer, size_t bytes);
+  void remove(const void *pointer);
+  /// Whether `pointer` is inside a live allocation.
+  bool contains(const void *pointer);
+
+private:
+  std::mutex mutex;
+  std::map<uintptr_t, size_t> allocations;
+};
+
 /// The emulator: device binaries are host shared objects of the kernels.
 GpuDevice &emuDevice();
 
@@ -60,6 +76,9 @@ GpuDevice *hipDevice(std::string &error);
 /// The device that runs artifacts of `target` (emu, nvptx, rocdl); nullptr
 /// for cpu artifacts, which make no mgpu* calls.
 GpuDevice *gpuDeviceForTarget(const std::string &target);
+
+/// The device of a backend name (emu, cuda, hip); nullptr for cpu.
+GpuDevice *gpuDeviceForBackend(const std::string &backend);
 
 /// Routes this thread's mgpu* calls to `device` while alive.
 class ActiveGpuDevice {

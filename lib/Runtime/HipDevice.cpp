@@ -4,8 +4,9 @@
 // everything; buffers are device memory (hipMalloc), reached from the host
 // through hipMemcpy (hipMemcpyDefault: unified addressing tells the
 // direction); device binaries are hsaco (HIP has no assembly loader, so
-// rocdl artifacts embed hsaco). Caller buffers are always staged: the
-// memory-type values of hipPointerGetAttribute changed between ROCm 5 and 6.
+// rocdl artifacts embed hsaco). Device memory is recognized by the
+// allocations made here (moe_device_alloc's too): the memory-type values of
+// hipPointerGetAttribute changed between ROCm 5 and 6.
 //
 // NOT YET RUN ON A GPU: no AMD device was available to the session that
 // wrote it. The host side it serves is the one the emulator runs in every
@@ -125,13 +126,16 @@ public:
     if (!current(error) ||
         !check(api.hipMalloc(&pointer, bytes ? bytes : 1), "hipMalloc", error))
       return nullptr;
+    allocations.add(pointer, bytes ? bytes : 1);
     return pointer;
   }
 
   void release(void *pointer) override {
     std::string ignored;
-    if (pointer && current(ignored))
+    if (pointer && current(ignored)) {
+      allocations.remove(pointer);
       api.hipFree(pointer);
+    }
   }
 
   bool copy(void *destination, const void *source, size_t bytes,
@@ -142,7 +146,9 @@ public:
                   "hipMemcpy", error));
   }
 
-  bool isDeviceMemory(const void * /*pointer*/) override { return false; }
+  bool isDeviceMemory(const void *pointer) override {
+    return allocations.contains(pointer);
+  }
 
   bool synchronize(std::string &error) override {
     return current(error) &&
@@ -165,6 +171,7 @@ private:
   }
 
   Runtime api{};
+  AllocationMap allocations;
 };
 
 } // namespace

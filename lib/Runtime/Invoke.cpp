@@ -293,6 +293,10 @@ Error invokeEntry(const Artifact &artifact, size_t index,
     takeGpuError();
     kCallers[parameters.size()](artifact.function(index), parameters.data());
     gpuError = takeGpuError();
+    // The one wait of a GPU call (see mgpuStreamSynchronize): a kernel that
+    // faulted is reported here.
+    if (device && gpuError.empty() && !device->synchronize(gpuError))
+      gpuError = "waiting for the kernels failed: " + gpuError;
   }
   if (statusWords != status && gpuError.empty() &&
       !device->copy(status, statusWords, sizeof status, gpuError))

@@ -1,23 +1,17 @@
 // RUN: moe-opt %s --split-input-file --verify-diagnostics --moe-host-buffers-to-gpu | FileCheck %s
 
-// Host buffers become device memory; host copies become device copies and
-// frees device frees, each on a stream that is waited for.
+// Host buffers become device memory, host copies device copies and frees
+// device frees (synchronous; gpu-async-region chains them later).
 // CHECK-LABEL: func.func @buffers(
 // CHECK-SAME: %[[N:.*]]: index, %[[IN:.*]]: memref<?xf32>
-// CHECK: %[[S0:.*]] = gpu.wait async
-// CHECK: %[[A:.*]], %[[T0:.*]] = gpu.alloc async [%[[S0]]] (%[[N]]) : memref<?xf32>
-// CHECK: gpu.wait [%[[T0]]]
-// CHECK-NOT: host_shared
+// CHECK: %[[A:.*]] = gpu.alloc  (%[[N]]) : memref<?xf32>
 // CHECK: gpu.launch
 // CHECK: memref.store %{{.*}}, %[[A]]
 // CHECK: gpu.terminator
-// CHECK: %[[B:.*]], %{{.*}} = gpu.alloc async
-// CHECK: %[[S1:.*]] = gpu.wait async
-// CHECK: %[[T1:.*]] = gpu.memcpy async [%[[S1]]] %[[B]], %[[A]] : memref<?xf32>, memref<?xf32>
-// CHECK: gpu.wait [%[[T1]]]
-// CHECK: %[[S2:.*]] = gpu.wait async
-// CHECK: %[[T2:.*]] = gpu.dealloc async [%[[S2]]] %[[A]] : memref<?xf32>
-// CHECK: gpu.wait [%[[T2]]]
+// CHECK: %[[B:.*]] = gpu.alloc  (%[[N]]) : memref<?xf32>
+// CHECK: gpu.memcpy  %[[B]], %[[A]] : memref<?xf32>, memref<?xf32>
+// CHECK: gpu.dealloc  %[[A]] : memref<?xf32>
+// CHECK-NOT: host_shared
 // CHECK-NOT: memref.alloc
 // CHECK-NOT: memref.copy
 // CHECK-NOT: memref.dealloc
@@ -42,7 +36,8 @@ func.func @buffers(%n: index, %in: memref<?xf32>) -> memref<?xf32> {
 // Allocations nested in host control flow move too.
 // CHECK-LABEL: func.func @nested(
 // CHECK: scf.if
-// CHECK: gpu.alloc async
+// CHECK: gpu.alloc
+// CHECK: gpu.dealloc
 // CHECK-NOT: memref.alloc
 func.func @nested(%n: index, %p: i1) {
   scf.if %p {

@@ -9,9 +9,9 @@
 // CHECK: gpu.launch {{.*}} module(@moe_kernels) function(@dense)
 
 // One gpu.module, so one device binary; names made unique by outlining.
-// OUTLINED: gpu.launch_func @moe_kernels::@route
-// OUTLINED: gpu.launch_func @moe_kernels::@dense
-// OUTLINED: gpu.launch_func @moe_kernels::@dense_0
+// OUTLINED: gpu.launch_func {{.*}}@moe_kernels::@route
+// OUTLINED: gpu.launch_func {{.*}}@moe_kernels::@dense
+// OUTLINED: gpu.launch_func {{.*}}@moe_kernels::@dense_0
 // OUTLINED: gpu.module @moe_kernels
 // OUTLINED-NOT: gpu.module
 func.func @f(%m: memref<4xf32>) {

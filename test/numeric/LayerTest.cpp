@@ -7,6 +7,8 @@
 #include "NumericTestUtil.h"
 
 #include <cctype>
+#include <cstring>
+#include <memory>
 #include <thread>
 
 using namespace moe;
@@ -152,6 +154,71 @@ TEST(LayerConcurrency, OneModuleRunsOnSeveralThreadsAtOnce) {
     });
   for (std::thread &thread : threads)
     thread.join();
+}
+
+/// Device memory of the suite's backend holding a copy of `bytes`.
+struct DeviceCopy {
+  void *data = nullptr;
+  DeviceCopy(const void *bytes, size_t size) {
+    EXPECT_EQ(moe_device_alloc(context(), size, &data), MOE_OK)
+        << moe_last_error();
+    if (bytes && data)
+      EXPECT_EQ(moe_device_copy(context(), data, bytes, size), MOE_OK)
+          << moe_last_error();
+  }
+  ~DeviceCopy() { moe_device_free(context(), data); }
+};
+
+TEST(LayerDeviceMemory, ResidentInputsAndOutputMatchTheReference) {
+  // What a serving engine does: weights and activations already in device
+  // memory, the output written there; the runtime stages nothing.
+  const std::string specText = "experts=8,k=2,hidden=32,inter=16,dtype=f32";
+  std::string error;
+  LayerSpec spec = *LayerSpec::parse(specText, error);
+  Module module = compileLayer(specText);
+  ASSERT_TRUE(module);
+  const int64_t tokens = 9;
+  std::vector<HostTensor> inputs = layerInputs(spec, tokens, 4242u);
+  std::vector<std::unique_ptr<DeviceCopy>> copies;
+  std::vector<moe_buffer_t> buffers;
+  for (HostTensor &input : inputs) {
+    moe_buffer_t buffer = input.buffer();
+    copies.push_back(
+        std::make_unique<DeviceCopy>(input.bytes.data(), input.bytes.size()));
+    buffer.data = copies.back()->data;
+    buffers.push_back(buffer);
+  }
+  HostTensor out;
+  out.shape = {tokens, spec.hidden};
+  out.floats.assign(size_t(tokens * spec.hidden), -7.0f);
+  DeviceCopy deviceOut(out.floats.data(), out.floats.size() * 4);
+  int64_t outShape[] = {tokens, spec.hidden};
+  moe_buffer_t outBuffer{deviceOut.data, MOE_DTYPE_F32, 2, outShape, nullptr};
+  ASSERT_EQ(moe_run(module.get(), nullptr, buffers.data(), buffers.size(),
+                    &outBuffer, 1),
+            MOE_OK)
+      << moe_last_error();
+  ASSERT_EQ(moe_device_copy(context(), out.floats.data(), deviceOut.data,
+                            out.floats.size() * 4),
+            MOE_OK);
+  expectClose(out, referenceLayer(spec, inputs), spec.dtype,
+              "device-resident run");
+
+  if (backend() == MOE_BACKEND_CPU)
+    return; // device memory is host memory there: any strides work
+  // Device buffers cannot be packed on the host: a strided one is refused.
+  int64_t strides[] = {1, tokens};
+  moe_buffer_t strided = buffers[0];
+  strided.strides = strides;
+  std::vector<moe_buffer_t> stridedInputs = buffers;
+  stridedInputs[0] = strided;
+  EXPECT_EQ(moe_run(module.get(), nullptr, stridedInputs.data(),
+                    stridedInputs.size(), &outBuffer, 1),
+            MOE_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(moe_last_error())
+                .find("argument 'x' (#0) is strided emu device memory"),
+            std::string::npos)
+      << moe_last_error();
 }
 
 TEST(LayerEdgeCases, TiedLogitsPickTheLowestExperts) {

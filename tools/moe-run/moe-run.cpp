@@ -3,7 +3,8 @@
 //   moe-run --layer SPEC | FILE.mlir | --artifact FILE.so
 //           [--entry NAME] [--backend cpu|emu|cuda|hip|auto] [--tokens T]
 //           [--seed S] [--input NAME=@x.npy]... [--output NAME=@y.npy]...
-//           [--check] [--no-checks] [--repeat N] [--cache-dir DIR]
+//           [--check] [--no-checks] [--repeat N] [--resident]
+//           [--cache-dir DIR]
 //           [--no-disk-cache]
 //
 // Runs one entry point on random inputs (or .npy files), prints where the
@@ -69,6 +70,7 @@ struct Options {
   bool check = false;
   bool noChecks = false;
   int repeat = 1;
+  bool resident = false;
   std::string cacheDir;
   bool noDiskCache = false;
 };
@@ -121,6 +123,13 @@ std::string describe(const moe_tensor_info_t &info) {
   std::vector<int64_t> shape(info.shape, info.shape + info.rank);
   return std::string(moe_dtype_name(info.dtype)) + formatShape(shape);
 }
+
+/// A tensor's copy in the backend's memory (moe_device_alloc).
+struct DeviceTensor {
+  moe_context_t context = nullptr;
+  void *data = nullptr;
+  ~DeviceTensor() { moe_device_free(context, data); }
+};
 
 struct ModuleHandle {
   moe_module_t module = nullptr;
@@ -295,9 +304,26 @@ int run(const Options &options) {
 
   // Run: into caller buffers when the result shapes are known (a layer's
   // out is [T, H]), else into runtime-owned results.
+  // --resident: the inputs live in the backend's memory, copied there once,
+  // as a serving engine keeps its weights; the runs then copy nothing.
   std::vector<moe_buffer_t> inputBuffers;
+  std::vector<std::unique_ptr<DeviceTensor>> resident;
+  auto place = [&](HostTensor &tensor, bool upload) {
+    moe_buffer_t buffer = tensor.buffer();
+    if (!options.resident || tensor.bytes.empty())
+      return buffer;
+    auto copy = std::make_unique<DeviceTensor>();
+    copy->context = context.context;
+    check(moe_device_alloc(context.context, tensor.bytes.size(), &copy->data));
+    if (upload)
+      check(moe_device_copy(context.context, copy->data, tensor.bytes.data(),
+                            tensor.bytes.size()));
+    buffer.data = copy->data;
+    resident.push_back(std::move(copy));
+    return buffer;
+  };
   for (HostTensor &tensor : inputs)
-    inputBuffers.push_back(tensor.buffer());
+    inputBuffers.push_back(place(tensor, /*upload=*/true));
   std::vector<HostTensor> outputs;
   bool knownShapes = spec && entryInfo.num_results == 1 && entryInfo.num_args > 0;
   if (knownShapes) {
@@ -308,11 +334,12 @@ int run(const Options &options) {
         extent = inputs[0].shape.empty() ? options.tokens : inputs[0].shape[0];
     outputs.push_back(HostTensor::zeros(resultInfo[0].dtype, shape));
   }
+  moe_buffer_t out =
+      knownShapes ? place(outputs[0], /*upload=*/false) : moe_buffer_t{};
   double best = 0;
   for (int r = 0; r < options.repeat; ++r) {
     auto start = std::chrono::steady_clock::now();
     if (knownShapes) {
-      moe_buffer_t out = outputs[0].buffer();
       check(moe_run(module.module, entryInfo.name, inputBuffers.data(),
                     inputBuffers.size(), &out, 1));
     } else {
@@ -337,7 +364,11 @@ int run(const Options &options) {
                     .count();
     best = r == 0 ? ms : std::min(best, ms);
   }
-  printf("run time:     %.3f ms (best of %d)\n", best, options.repeat);
+  if (knownShapes && out.data != outputs[0].buffer().data)
+    check(moe_device_copy(context.context, outputs[0].bytes.data(), out.data,
+                          outputs[0].bytes.size()));
+  printf("run time:     %.3f ms (best of %d%s)\n", best, options.repeat,
+         options.resident ? ", inputs resident on the backend" : "");
 
   for (size_t i = 0; i < outputs.size(); ++i) {
     const char *name = resultInfo[i].name;
@@ -447,6 +478,9 @@ int main(int argc, char **argv) {
   app.add_option("--repeat", options.repeat,
                  "run N times and report the best time")
       ->capture_default_str();
+  app.add_flag("--resident", options.resident,
+               "copy the inputs to the backend's memory once and run on them "
+               "there (the output too): run times without host transfers");
   app.add_option("--cache-dir", options.cacheDir,
                  "the compile cache directory (default: $MOE_CACHE_DIR, "
                  "$XDG_CACHE_HOME/moe-mlir or ~/.cache/moe-mlir)");

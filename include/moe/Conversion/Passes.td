@@ -104,10 +104,11 @@ def MoeHostBuffersToGpu : Pass<"moe-host-buffers-to-gpu", "::mlir::ModuleOp"> {
   let description = [{
     Every `memref.alloc` of a host function (outside `gpu.launch`) becomes
     a `gpu.alloc` (mgpuMemAlloc: device memory on CUDA and HIP), every
-    `memref.copy` a `gpu.memcpy` and every `memref.dealloc` of such a
-    buffer a `gpu.dealloc`, the last two on a stream that is waited for
-    (mgpuMemcpy, mgpuMemFree). Any other host op that reads or writes a
-    buffer is an error: the host cannot dereference device memory.
+    `memref.copy` a `gpu.memcpy` (mgpuMemcpy) and every `memref.dealloc` of
+    such a buffer a `gpu.dealloc` (mgpuMemFree), all synchronous (run
+    `gpu-async-region` after outlining to chain them with the launches on
+    one stream). Any other host op that reads or writes a buffer is an
+    error: the host cannot dereference device memory.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }

@@ -113,11 +113,10 @@ MOE_RUNTIME_API moe_status_t moe_backend_from_name(const char *name,
 typedef struct moe_context *moe_context_t;
 
 /** Creates a context. cpu and emu (the GPU kernels run on the CPU, a fiber
- *  per GPU thread) always work; cuda and hip are not implemented yet and
- *  give MOE_ERROR_UNAVAILABLE (the message also says whether the driver
- *  library could be loaded). auto
- *  resolves to the backend it picked (see moe_context_backend). Each
- *  context has its own in-memory module cache. */
+ *  per GPU thread) always work; cuda and hip need a driver and a device
+ *  (else MOE_ERROR_UNAVAILABLE saying which is missing). auto resolves to
+ *  cuda, else hip, else cpu (see moe_context_backend). Each context has its
+ *  own in-memory module cache. */
 MOE_RUNTIME_API moe_status_t moe_context_create(moe_backend_t backend,
                                                 moe_context_t *context);
 /** Destroys a context (NULL is ignored). Modules stay valid. */
@@ -302,6 +301,28 @@ MOE_RUNTIME_API size_t moe_results_count(moe_results_t results);
 MOE_RUNTIME_API moe_status_t moe_results_get(moe_results_t results, size_t index,
                                              moe_buffer_t *view);
 MOE_RUNTIME_API void moe_results_release(moe_results_t results);
+
+/*===-------------------------------------------------------------------===*
+ * Device memory
+ *===-------------------------------------------------------------------===*/
+
+/** Allocates `bytes` where the context's backend runs its kernels: device
+ *  memory on cuda (cuMemAlloc) and hip (hipMalloc), the emulator's device
+ *  memory on emu, host memory on cpu. The host must not dereference it on
+ *  cuda and hip; use moe_device_copy. moe_run and moe_run_alloc pass
+ *  contiguous buffers in such memory to the kernels without staging copies
+ *  (a serving engine keeps its weights there across calls), and moe_run
+ *  writes an output in such memory on the device. On cuda any device memory
+ *  of the process counts (e.g. a framework's tensors). */
+MOE_RUNTIME_API moe_status_t moe_device_alloc(moe_context_t context,
+                                              size_t bytes, void **pointer);
+/** Frees memory of moe_device_alloc (NULL is ignored). */
+MOE_RUNTIME_API void moe_device_free(moe_context_t context, void *pointer);
+/** Copies `bytes` between host memory and the context's device memory, in
+ *  either direction (or within one), after every kernel launched so far. */
+MOE_RUNTIME_API moe_status_t moe_device_copy(moe_context_t context,
+                                             void *destination,
+                                             const void *source, size_t bytes);
 
 #ifdef __cplusplus
 } /* extern "C" */

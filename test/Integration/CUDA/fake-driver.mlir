@@ -11,6 +11,8 @@
 // RUN: moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=bf16 --target nvptx --emit so -o %t/layer.so
 // RUN: env LD_LIBRARY_PATH=%fake-cuda-dir MOE_FAKE_CUDA_LOG=%t/t5.log moe-run --artifact %t/layer.so --backend cuda --tokens 5
 // RUN: FileCheck %s --input-file %t/t5.log
+// RUN: env LD_LIBRARY_PATH=%fake-cuda-dir MOE_FAKE_CUDA_LOG=%t/resident.log moe-run --artifact %t/layer.so --backend cuda --tokens 5 --resident --repeat 2
+// RUN: FileCheck %s --input-file %t/resident.log --check-prefix=RESIDENT
 // RUN: env LD_LIBRARY_PATH=%fake-cuda-dir MOE_FAKE_CUDA_LOG=%t/t0.log moe-run --artifact %t/layer.so --backend cuda --tokens 0
 // RUN: FileCheck %s --input-file %t/t0.log --check-prefix=EMPTY
 
@@ -53,3 +55,13 @@
 // The GEMM grid is ceil(0/64) + E row-tiles: E blocks that find no rows.
 // EMPTY: cuLaunchKernel grouped_gemm grid 8 1 1
 // EMPTY-NOT: cuLaunchKernel unpermute
+
+// With --resident the inputs are uploaded once (moe_device_copy); each run
+// then stages only its status and writes the output on the device.
+// RESIDENT: cuMemcpy host to device bytes 640
+// RESIDENT: cuMemcpy host to device bytes 1024
+// RESIDENT: cuMemcpy host to device bytes 65536
+// RESIDENT: cuMemcpy host to device bytes 32768
+// RESIDENT-COUNT-2: cuMemcpy device to device bytes 640
+// RESIDENT-NOT: cuMemcpy host to device bytes {{[0-9][0-9][0-9]+}}
+// RESIDENT: cuMemcpy device to host bytes 640

@@ -67,9 +67,9 @@
 // The host module launches the kernels of the one embedded binary.
 // RUN: moe-compile %s --target nvptx --emit mlir -o - | FileCheck %s --check-prefix=HOST
 // HOST-LABEL: llvm.func @unpermute(
-// HOST: gpu.launch_func @moe_kernels::@unpermute_unheld
-// HOST: gpu.launch_func @moe_kernels::@unpermute_claim
-// HOST: gpu.launch_func @moe_kernels::@unpermute_sum
+// HOST: gpu.launch_func {{.*}}@moe_kernels::@unpermute_unheld
+// HOST: gpu.launch_func {{.*}}@moe_kernels::@unpermute_claim
+// HOST: gpu.launch_func {{.*}}@moe_kernels::@unpermute_sum
 // HOST: gpu.binary @moe_kernels [#gpu.object<#nvvm.target<O = 3, chip = "sm_80", features = "+ptx80">
 // RUN: moe-compile %s --target nvptx --emit llvm -o - | FileCheck %s --check-prefix=LLVM
 // LLVM: @moe_kernels_binary = internal constant {{.*}}.target sm_80

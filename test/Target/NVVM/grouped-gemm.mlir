@@ -5,8 +5,8 @@
 // RUN: moe-opt %s --moe-lower-to-nvvm="chip=sm_80" | FileCheck %s --check-prefixes=CHECK,SM80
 
 // CHECK-LABEL: llvm.func @gemm(
-// CHECK: gpu.launch_func @moe_kernels::@grouped_gemm_zero
-// CHECK: gpu.launch_func @moe_kernels::@grouped_gemm
+// CHECK: gpu.launch_func {{.*}}@moe_kernels::@grouped_gemm_zero
+// CHECK: gpu.launch_func {{.*}}@moe_kernels::@grouped_gemm
 // CHECK: gpu.binary @moe_kernels
 // SM90-SAME: #nvvm.target<O = 3, chip = "sm_90", features = "+ptx80">
 // SM80-SAME: #nvvm.target<O = 3, chip = "sm_80", features = "+ptx80">

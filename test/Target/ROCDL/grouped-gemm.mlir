@@ -4,7 +4,7 @@
 // RUN: moe-opt %s --moe-lower-to-rocdl="chip=gfx90a" | FileCheck %s --check-prefixes=CHECK,GFX90A
 
 // CHECK-LABEL: llvm.func @gemm(
-// CHECK: gpu.launch_func @moe_kernels::@grouped_gemm
+// CHECK: gpu.launch_func {{.*}}@moe_kernels::@grouped_gemm
 // CHECK: gpu.binary @moe_kernels
 // GFX942-SAME: #rocdl.target<O = 3, chip = "gfx942">
 // GFX90A-SAME: #rocdl.target<O = 3, chip = "gfx90a">
