@@ -5,7 +5,8 @@
 #
 #   bash scripts/gpu-artifacts.sh [OUT]     # default build/gpu-run; CHIP=sm_90
 #   (on the GPU machine)  bash OUT/run.sh   # every layer at T = 0, 1, 7, 300
-#                                           # with --check against the reference
+#                                           # with --check against the reference,
+#                                           # then Qwen3 timings
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
@@ -29,19 +30,36 @@ for layer in "${layers[@]}"; do
   "$build/bin/moe-compile" --layer "$spec" --target nvptx --chip "$chip" \
     --emit so -o "$out/$name.so"
 done
+# The Qwen3 layer without contract checks, for timings.
+mkdir -p "$out/timing"
+"$build/bin/moe-compile" --layer "${layers[1]#* }" --target nvptx \
+  --chip "$chip" --no-checks --emit so -o "$out/timing/qwen3-no-checks.so"
 
 cat > "$out/run.sh" <<'RUN'
 #!/usr/bin/env bash
-# Runs every artifact beside this script on the cuda backend and checks it.
+# Runs every artifact beside this script on the cuda backend and checks it
+# (host inputs, then inputs resident in device memory), then times the Qwen3
+# layer with resident inputs, with and without contract checks.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 export LD_LIBRARY_PATH="$here/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+run() { "$here/bin/moe-run" --backend cuda "$@"; }
 failed=0
 for artifact in "$here"/*.so; do
   for tokens in 0 1 7 300; do
     echo "== $(basename "$artifact") T=$tokens"
-    "$here/bin/moe-run" --artifact "$artifact" --backend cuda \
-      --tokens "$tokens" --check --repeat 3 || failed=1
+    run --artifact "$artifact" --tokens "$tokens" --check --repeat 3 ||
+      failed=1
+  done
+  echo "== $(basename "$artifact") T=33 resident"
+  run --artifact "$artifact" --tokens 33 --check --resident || failed=1
+done
+echo "== timings (best of 20, resident inputs)"
+for artifact in "$here/qwen3.so" "$here/timing/qwen3-no-checks.so"; do
+  for tokens in 1 16 128 1024 4096; do
+    printf '%-22s T=%-5s ' "$(basename "$artifact")" "$tokens"
+    run --artifact "$artifact" --tokens "$tokens" --resident --repeat 20 |
+      grep '^run time' || failed=1
   done
 done
 exit $failed

@@ -31,6 +31,7 @@ constexpr const char *kOutlinePipeline =
     "one-shot-bufferize{bufferize-function-boundaries "
     "function-boundary-type-conversion=identity-layout-map},"
     "convert-linalg-to-parallel-loops,"
+    "moe-promote-loop-accumulators,"
     "scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16 "
     "no-min-max-bounds=true},"
     "func.func(gpu-map-parallel-loops),"

@@ -22,4 +22,20 @@ def MoeDecompose : Pass<"moe-decompose"> {
   ];
 }
 
+def MoePromoteLoopAccumulators : Pass<"moe-promote-loop-accumulators"> {
+  let summary = "Carry an element a loop reads and writes back in a register";
+  let description = [{
+    An `scf.for` whose body loads one element of a fresh allocation and
+    stores back to it (the same loop-invariant indices, no other access of
+    that allocation in the loop, no memory effects but loads and stores)
+    carries the element as an iter_arg instead: one load before the loop,
+    one store after. This is the reduction loop of a linalg op lowered to
+    loops, which otherwise makes a memory round trip per iteration.
+  }];
+  let dependentDialects = [
+    "::mlir::memref::MemRefDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 #endif // MOE_TRANSFORMS_PASSES_TD
