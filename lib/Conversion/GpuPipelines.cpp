@@ -34,7 +34,7 @@ constexpr const char *kOutlinePipeline =
     "moe-promote-loop-accumulators,"
     "scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16 "
     "no-min-max-bounds=true},"
-    "func.func(gpu-map-parallel-loops),"
+    "func.func(gpu-map-parallel-loops{mapping-policy=innermost-first}),"
     "convert-parallel-loops-to-gpu,"
     "canonicalize,"
     "moe-free-host-buffers,"

@@ -23,7 +23,7 @@
 // HEADER: Device kernels for nvptx sm_90
 // HEADER: in  x [T, 2048] bf16
 // HEADER: out out [T, 2048] bf16
-// HEADER: {"moe_layer", "dense_0", {"ceildiv(T, 16)", "8", "1"}, {16, 16, 1}, 0,
+// HEADER: {"moe_layer", "dense_0", {"8", "ceildiv(T, 16)", "1"}, {16, 16, 1}, 0,
 // HEADER: {"moe_layer", "route", {"T", "1", "1"}, {128, 1, 1}, 2181,
 // HEADER: {"moe_layer", "permute_rank", {"ceildiv((T * 8), 256)", "1", "1"}, {256, 1, 1}, 1024,
 // HEADER: {"moe_layer", "grouped_gemm", {"(ceildiv((T * 8), 64) + 128)", "12", "1"}, {16, 16, 1}, 12288,
