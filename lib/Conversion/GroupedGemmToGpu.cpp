@@ -240,7 +240,15 @@ mlir::moe::lowerGroupedGemmToGpu(GroupedGemmOp op, LoopEmitter &em,
                     }
                   }
                   gpu::BarrierOp::create(b, loc);
-                  SmallVector<Value> next = k.forLoop(
+                  // Threads whose rows are all past the tile's end (an
+                  // expert with few rows: decode) skip the arithmetic; no
+                  // barrier inside, so the divergence is safe.
+                  Value busy = cmp(
+                      b, loc, arith::CmpIPredicate::ult,
+                      arith::MulIOp::create(b, loc, ty, k.index(tm)),
+                      arith::SubIOp::create(b, loc, rows.end, rows.begin));
+                  auto compute = [&]() -> SmallVector<Value> {
+                   return k.forLoop(
                       k.index(0), k.index(bk), carried,
                       [&](Value kk, ValueRange acc) -> SmallVector<Value> {
                         SmallVector<Value> a, wv, up;
@@ -272,6 +280,10 @@ mlir::moe::lowerGroupedGemmToGpu(GroupedGemmOp op, LoopEmitter &em,
                           }
                         return sums;
                       });
+                  };
+                  SmallVector<Value> next = k.ifThenElse(
+                      TypeRange(ValueRange(carried)), busy, compute,
+                      [&] { return SmallVector<Value>(carried); });
                   // The next tile overwrites workgroup memory.
                   gpu::BarrierOp::create(b, loc);
                   return next;

@@ -91,14 +91,24 @@ void LoopEmitter::ifThen(Value condition, function_ref<void()> then) {
 Value LoopEmitter::ifThenElse(Type type, Value condition,
                               function_ref<Value()> then,
                               function_ref<Value()> otherwise) {
-  auto ifOp = scf::IfOp::create(b, loc, TypeRange{type}, condition,
+  return ifThenElse(
+      TypeRange{type}, condition,
+      [&] { return SmallVector<Value>{then()}; },
+      [&] { return SmallVector<Value>{otherwise()}; })[0];
+}
+
+SmallVector<Value>
+LoopEmitter::ifThenElse(TypeRange types, Value condition,
+                        function_ref<SmallVector<Value>()> then,
+                        function_ref<SmallVector<Value>()> otherwise) {
+  auto ifOp = scf::IfOp::create(b, loc, types, condition,
                                 /*withElseRegion=*/true);
   OpBuilder::InsertionGuard guard(b);
   b.setInsertionPointToEnd(ifOp.thenBlock());
   scf::YieldOp::create(b, loc, then());
   b.setInsertionPointToEnd(ifOp.elseBlock());
   scf::YieldOp::create(b, loc, otherwise());
-  return ifOp.getResult(0);
+  return SmallVector<Value>(ifOp.getResults());
 }
 
 Value LoopEmitter::load(Value memref, ValueRange indices) {

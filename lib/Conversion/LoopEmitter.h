@@ -45,6 +45,10 @@ public:
   void ifThen(Value condition, function_ref<void()> then);
   Value ifThenElse(Type type, Value condition, function_ref<Value()> then,
                    function_ref<Value()> otherwise);
+  SmallVector<Value>
+  ifThenElse(TypeRange types, Value condition,
+             function_ref<SmallVector<Value>()> then,
+             function_ref<SmallVector<Value>()> otherwise);
 
   Value load(Value memref, ValueRange indices);
   void store(Value value, Value memref, ValueRange indices);
