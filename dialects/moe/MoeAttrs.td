@@ -3,6 +3,7 @@
 #define MOE_ATTRS_TD
 
 include "moe/MoeDialect.td"
+include "mlir/IR/AttrTypeBase.td"
 include "mlir/IR/EnumAttr.td"
 
 def Moe_Scoring : I32Enum<"Scoring", "router scoring function", [
@@ -47,6 +48,29 @@ def Moe_SegmentKind : I32Enum<"SegmentKind", "row segmentation of a grouped GEMM
 }
 def Moe_SegmentKindAttr : EnumAttr<Moe_Dialect, Moe_SegmentKind, "segments"> {
   let assemblyFormat = "`<` $value `>`";
+}
+
+// The tile of a grouped GEMM kernel, attached to the op (`moe-select-tiles`
+// will choose it; one written by hand wins). Without it the GPU lowering
+// uses the target chip's default.
+def Moe_TileAttr : AttrDef<Moe_Dialect, "Tile"> {
+  let mnemonic = "tile";
+  let summary = "grouped GEMM tile: block M/N/K and the rows x columns of a thread";
+  let description = [{
+    A block computes `block_m` rows x `block_n` columns of the result,
+    stepping `block_k` along the reduction; each of its
+    `(block_m / thread_m) x (block_n / thread_n)` threads computes
+    `thread_m x thread_n` results.
+
+    ```mlir
+    #moe.tile<block_m = 64, block_n = 64, block_k = 16, thread_m = 4, thread_n = 4>
+    ```
+  }];
+  let parameters = (ins "int64_t":$block_m, "int64_t":$block_n,
+                        "int64_t":$block_k, "int64_t":$thread_m,
+                        "int64_t":$thread_n);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
 }
 
 #endif // MOE_ATTRS_TD

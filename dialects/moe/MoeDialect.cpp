@@ -25,3 +25,25 @@ void MoeDialect::initialize() {
 #include "moe/MoeAttrs.cpp.inc"
       >();
 }
+
+LogicalResult TileAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                               int64_t blockM, int64_t blockN, int64_t blockK,
+                               int64_t threadM, int64_t threadN) {
+  if (blockM <= 0 || blockN <= 0 || blockK <= 0 || threadM <= 0 ||
+      threadN <= 0)
+    return emitError() << "tile sizes must be positive, got block_m = "
+                       << blockM << ", block_n = " << blockN
+                       << ", block_k = " << blockK << ", thread_m = "
+                       << threadM << ", thread_n = " << threadN;
+  if (blockM % threadM)
+    return emitError() << "tile block_m = " << blockM
+                       << " is not a multiple of thread_m = " << threadM;
+  if (blockN % threadN)
+    return emitError() << "tile block_n = " << blockN
+                       << " is not a multiple of thread_n = " << threadN;
+  int64_t threads = (blockM / threadM) * (blockN / threadN);
+  if (threads > 1024)
+    return emitError() << "tile has " << threads
+                       << " threads per block; a GPU block has at most 1024";
+  return success();
+}

@@ -236,7 +236,8 @@ void GroupedGemmOp::build(OpBuilder &builder, OperationState &state, Value x,
                                 weightLayout);
   build(builder, state, y, x, w, segments, bias, /*gather_rows=*/Value(),
         /*combine_rows=*/Value(), /*combine_weights=*/Value(), segmentKind,
-        /*gather_k=*/IntegerAttr(), activation, gated, weightLayout);
+        /*gather_k=*/IntegerAttr(), activation, gated, weightLayout,
+        /*tile=*/TileAttr());
 }
 
 void UnpermuteOp::build(OpBuilder &builder, OperationState &state, Value y,

@@ -159,6 +159,9 @@ def Moe_GroupedGemmOp : Moe_Op<"grouped_gemm", [Pure, AttrSizedOperandSegments]>
     - `combine(%rows : [M], %w : [T, K])`: the result is `[T, Out]` with
       `out[t] = Σ_k w[t, k] · y[row holding pair t·K + k]`, in k order.
 
+    `{tile = #moe.tile<...>}` fixes the GPU kernel's tile (else the chip's
+    default).
+
     ```mlir
     %h = moe.grouped_gemm %xp, %w1, offsets(%off) activation<silu> gated
         : tensor<?x64xbf16>, tensor<8x64x256xbf16>, tensor<9xi32>
@@ -176,7 +179,8 @@ def Moe_GroupedGemmOp : Moe_Op<"grouped_gemm", [Pure, AttrSizedOperandSegments]>
     OptionalAttr<I64Attr>:$gather_k,
     DefaultValuedAttr<Moe_ActivationAttr, "::mlir::moe::Activation::None">:$activation,
     UnitAttr:$gated,
-    DefaultValuedAttr<Moe_WeightLayoutAttr, "::mlir::moe::WeightLayout::ExpertInOut">:$weight_layout);
+    DefaultValuedAttr<Moe_WeightLayoutAttr, "::mlir::moe::WeightLayout::ExpertInOut">:$weight_layout,
+    OptionalAttr<Moe_TileAttr>:$tile);
   let results = (outs AnyRankedTensor:$y);
   let assemblyFormat = [{
     $x `,` $w `,` custom<Segments>($segments, $segment_kind)

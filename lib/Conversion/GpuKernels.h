@@ -26,6 +26,10 @@ struct GemmTile {
   int64_t threads() const { return threadsX() * threadsY(); }
 };
 
+/// The grouped GEMM tile of ops without a `#moe.tile`, for a target chip
+/// (sm_80, sm_90, gfx90a, gfx942; "" for the emulator).
+GemmTile defaultGemmTile(StringRef chip);
+
 /// The gpu.module every kernel is outlined into: one device binary per
 /// compiled module.
 constexpr const char *kKernelModule = "moe_kernels";

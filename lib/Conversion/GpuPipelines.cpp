@@ -6,6 +6,7 @@
 // kernels, serialize. The host half is the same for both.
 //
 //===----------------------------------------------------------------------===//
+#include "GpuKernels.h"
 #include "moe/Conversion/Passes.h"
 #include "moe/Transforms/Passes.h"
 
@@ -98,6 +99,12 @@ void mlir::moe::buildMoeToGpuKernelsPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   MoeLowerToGpuOptions gpu;
   gpu.checks = options.checks;
+  GemmTile tile = defaultGemmTile(options.chip);
+  gpu.blockM = tile.bm;
+  gpu.blockN = tile.bn;
+  gpu.blockK = tile.bk;
+  gpu.threadM = tile.tm;
+  gpu.threadN = tile.tn;
   pm.addPass(createMoeLowerToGpu(gpu));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

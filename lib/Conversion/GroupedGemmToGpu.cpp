@@ -102,10 +102,16 @@ mlir::moe::lowerGroupedGemmToGpu(GroupedGemmOp op, LoopEmitter &em,
                                  GpuContractChecks &checks) {
   OpBuilder &b = em.b;
   Location loc = em.loc;
+  // Every thread stages the same number of x and weight elements.
   if (tile.bm % tile.tm || tile.bn % tile.tn ||
       (tile.bm * tile.bk) % tile.threads() ||
       (tile.bk * tile.bn) % tile.threads())
-    return op.emitOpError("has a GPU tile whose parts do not divide evenly");
+    return op.emitOpError("has a GPU tile whose parts do not divide evenly: ")
+           << "block " << tile.bm << "x" << tile.bn << "x" << tile.bk
+           << ", thread " << tile.tm << "x" << tile.tn
+           << " (block_m and block_n must be multiples of thread_m and "
+              "thread_n, and block_m * block_k and block_k * block_n "
+              "multiples of the thread count)";
   const bool eio = op.getWeightLayout() == WeightLayout::ExpertInOut;
   const bool gated = op.getGated();
   const Activation activation = op.getActivation();

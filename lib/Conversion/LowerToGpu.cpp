@@ -40,8 +40,14 @@ struct MoeLowerToGpuPass
   FailureOr<SmallVector<Value>> lower(Operation *op, LoopEmitter &em,
                                       const GemmTile &tile,
                                       GpuContractChecks &checks) {
-    if (auto gemm = dyn_cast<GroupedGemmOp>(op))
-      return lowerGroupedGemmToGpu(gemm, em, tile, checks);
+    if (auto gemm = dyn_cast<GroupedGemmOp>(op)) {
+      // A tile on the op (written by hand or selected) wins.
+      GemmTile chosen = tile;
+      if (TileAttr attr = gemm.getTileAttr())
+        chosen = {attr.getBlockM(), attr.getBlockN(), attr.getBlockK(),
+                  attr.getThreadM(), attr.getThreadN()};
+      return lowerGroupedGemmToGpu(gemm, em, chosen, checks);
+    }
     if (auto unpermute = dyn_cast<UnpermuteOp>(op))
       return lowerUnpermuteToGpu(unpermute, em, checks);
     if (auto route = dyn_cast<RouteOp>(op))

@@ -29,6 +29,19 @@ func.func @gated_gemm(%x: tensor<?x64xbf16>, %w: tensor<8x64x256xbf16>, %o: tens
 
 // -----
 
+// A tile on the op wins over the pass's: 32x128 rows x columns a block, 2x8
+// a thread (16x16 threads), 32 deep.
+// CHECK-LABEL: func.func @tiled_gemm(
+// CHECK: %[[TILES:[a-z0-9_]+]] = arith.ceildivui %{{.*}}, %c32
+// CHECK: gpu.launch {{.*}} threads(%{{[a-z0-9]+}}, %{{[a-z0-9]+}}, %{{[a-z0-9]+}}) in (%{{[a-z0-9]+}} = %c16{{[_0-9]*}}, %{{[a-z0-9]+}} = %c16{{[_0-9]*}}, %{{[a-z0-9]+}} = %c1{{[_0-9]*}})
+// CHECK-SAME: workgroup(%{{[a-z0-9_]+}} : memref<32x32xf32, #gpu.address_space<workgroup>>, %{{[a-z0-9_]+}} : memref<32x128xf32, #gpu.address_space<workgroup>>)
+func.func @tiled_gemm(%x: tensor<?x64xf32>, %w: tensor<8x64x256xf32>, %o: tensor<9xi32>) -> tensor<?x256xf32> {
+  %y = moe.grouped_gemm %x, %w, offsets(%o) {tile = #moe.tile<block_m = 32, block_n = 128, block_k = 32, thread_m = 2, thread_n = 8>} : tensor<?x64xf32>, tensor<8x64x256xf32>, tensor<9xi32>
+  return %y : tensor<?x256xf32>
+}
+
+// -----
+
 // Gather and combine forms: rows read token rows[r] / K; the result is
 // combined by three flat kernels, the pair claimed by an atomic min.
 // CHECK-LABEL: func.func @gather_combine(

@@ -248,6 +248,8 @@ struct GemmCase {
   bool gated;
   bool gather;
   bool combine;
+  /// A #moe.tile<...> body for the op (GPU kernels; empty: the default).
+  std::string tile = "";
 };
 
 void checkGroupedGemm(const GemmCase &c) {
@@ -309,7 +311,9 @@ void checkGroupedGemm(const GemmCase &c) {
   if (c.combine)
     mlir << " combine(%rows : " << rowsType << ", %rw : " << rwType << ")";
   mlir << " activation<" << activation << ">" << (c.gated ? " gated" : "")
-       << (c.eoi ? " layout<eoi>" : "") << " : " << xType << ", " << wType
+       << (c.eoi ? " layout<eoi>" : "")
+       << (c.tile.empty() ? "" : " {tile = #moe.tile<" + c.tile + ">}")
+       << " : " << xType << ", " << wType
        << ", " << segType << "\n  return %y : " << yType << "\n}\n";
   Module module = compileMlir(mlir.str());
   ASSERT_TRUE(module);
@@ -367,7 +371,18 @@ INSTANTIATE_TEST_SUITE_P(
         GemmCase{"gather_combine_counts_eoi_f16", ref::DType::F16, true, true,
                  true, A::Relu, false, true, true},
         GemmCase{"gather_combine_offsets_gated_f32", ref::DType::F32, false,
-                 false, false, A::Silu, true, true, true}),
+                 false, false, A::Silu, true, true, true},
+        // Tiles on the op: sizes that are not multiples of the tile (In 13,
+        // Out 10), a small tile of 64 threads and sm_90's default.
+        GemmCase{"offsets_bias_silu_gated_f32_tile16x16x8", ref::DType::F32,
+                 false, false, true, A::Silu, true, false, false,
+                 "block_m = 16, block_n = 16, block_k = 8, thread_m = 2, "
+                 "thread_n = 2"},
+        GemmCase{"gather_combine_counts_eoi_bf16_tile64x128x16",
+                 ref::DType::BF16, true, true, false, A::Gelu, false, true,
+                 true,
+                 "block_m = 64, block_n = 128, block_k = 16, thread_m = 4, "
+                 "thread_n = 8"}),
     [](const ::testing::TestParamInfo<GemmCase> &info) {
       return info.param.name;
     });

@@ -296,6 +296,38 @@ func.func @dispatch_rows_type(%x: tensor<4x8xf32>, %ids: tensor<4x2xi32>) {
 
 // -----
 
+func.func @gemm_tile_zero(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: tensor<5xi32>) {
+  // expected-error @+1 {{tile sizes must be positive, got block_m = 64, block_n = 64, block_k = 0, thread_m = 4, thread_n = 4}}
+  %y = moe.grouped_gemm %x, %w, offsets(%o) {tile = #moe.tile<block_m = 64, block_n = 64, block_k = 0, thread_m = 4, thread_n = 4>} : tensor<?x8xf32>, tensor<4x8x16xf32>, tensor<5xi32>
+  return
+}
+
+// -----
+
+func.func @gemm_tile_rows(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: tensor<5xi32>) {
+  // expected-error @+1 {{tile block_m = 64 is not a multiple of thread_m = 3}}
+  %y = moe.grouped_gemm %x, %w, offsets(%o) {tile = #moe.tile<block_m = 64, block_n = 64, block_k = 16, thread_m = 3, thread_n = 4>} : tensor<?x8xf32>, tensor<4x8x16xf32>, tensor<5xi32>
+  return
+}
+
+// -----
+
+func.func @gemm_tile_columns(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: tensor<5xi32>) {
+  // expected-error @+1 {{tile block_n = 64 is not a multiple of thread_n = 5}}
+  %y = moe.grouped_gemm %x, %w, offsets(%o) {tile = #moe.tile<block_m = 64, block_n = 64, block_k = 16, thread_m = 4, thread_n = 5>} : tensor<?x8xf32>, tensor<4x8x16xf32>, tensor<5xi32>
+  return
+}
+
+// -----
+
+func.func @gemm_tile_threads(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: tensor<5xi32>) {
+  // expected-error @+1 {{tile has 4096 threads per block; a GPU block has at most 1024}}
+  %y = moe.grouped_gemm %x, %w, offsets(%o) {tile = #moe.tile<block_m = 64, block_n = 64, block_k = 16, thread_m = 1, thread_n = 1>} : tensor<?x8xf32>, tensor<4x8x16xf32>, tensor<5xi32>
+  return
+}
+
+// -----
+
 func.func @gemm_x_rank(%x: tensor<8xf32>, %w: tensor<4x8x16xf32>, %o: tensor<5xi32>) {
   // expected-error @+1 {{operand 'x' must be a rank-2 tensor for the result types to be inferred, got 'tensor<8xf32>'}}
   %y = moe.grouped_gemm %x, %w, offsets(%o) : tensor<8xf32>, tensor<4x8x16xf32>, tensor<5xi32>

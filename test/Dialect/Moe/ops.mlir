@@ -65,6 +65,13 @@ func.func @dispatch_dynamic(%x: tensor<?x64xf32>, %ids: tensor<?x2xi32>, %c: ind
   return %xp, %counts, %rows : tensor<?x64xf32>, tensor<8xi32>, tensor<?xi32>
 }
 
+// CHECK-LABEL: func @grouped_gemm_tile
+func.func @grouped_gemm_tile(%x: tensor<?x64xf32>, %w: tensor<8x64x32xf32>, %offsets: tensor<9xi32>) -> tensor<?x32xf32> {
+  // CHECK: moe.grouped_gemm %{{.*}}, %{{.*}}, offsets(%{{.*}}) {tile = #moe.tile<block_m = 32, block_n = 64, block_k = 16, thread_m = 2, thread_n = 4>} : tensor<?x64xf32>, tensor<8x64x32xf32>, tensor<9xi32>
+  %y = moe.grouped_gemm %x, %w, offsets(%offsets) {tile = #moe.tile<block_m = 32, block_n = 64, block_k = 16, thread_m = 2, thread_n = 4>} : tensor<?x64xf32>, tensor<8x64x32xf32>, tensor<9xi32>
+  return %y : tensor<?x32xf32>
+}
+
 // CHECK-LABEL: func @grouped_gemm_plain
 func.func @grouped_gemm_plain(%x: tensor<?x64xf32>, %w: tensor<8x64x32xf32>, %offsets: tensor<9xi32>) -> tensor<?x32xf32> {
   // CHECK: moe.grouped_gemm %{{.*}}, %{{.*}}, offsets(%{{.*}}) : tensor<?x64xf32>, tensor<8x64x32xf32>, tensor<9xi32>
