@@ -141,14 +141,9 @@ GpuDevice *gpuDeviceForBackend(const std::string &backend) {
 }
 
 GpuDevice *gpuDeviceForTarget(const std::string &target) {
-  if (target == "emu")
-    return &emuDevice();
-  std::string error;
-  if (target == "nvptx")
-    return cudaDevice(error);
-  if (target == "rocdl")
-    return hipDevice(error);
-  return nullptr;
+  return gpuDeviceForBackend(target == "nvptx"   ? "cuda"
+                             : target == "rocdl" ? "hip"
+                                                 : target);
 }
 
 } // namespace moe::runtime
