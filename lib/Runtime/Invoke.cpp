@@ -210,13 +210,15 @@ Error invokeEntry(const Artifact &artifact, size_t index,
     if (!onDevice && (!isContiguous(input) || device)) {
       int64_t count = elementCount(input.shape, input.rank);
       size_t bytes = static_cast<size_t>(count) * dtypeSize(input.dtype);
-      Staging packed(allocateStaging(bytes, nullptr), StagingDeleter{});
-      if (!packed)
-        return makeError(MOE_ERROR_INTERNAL,
-                         "out of memory staging argument " +
-                             quoted(entry.args[i].name));
+      // A strided input is packed on the host first.
+      Staging packed;
       const void *contiguous = input.data;
       if (!isContiguous(input)) {
+        packed = Staging(allocateStaging(bytes, nullptr), StagingDeleter{});
+        if (!packed)
+          return makeError(MOE_ERROR_INTERNAL,
+                           "out of memory staging argument " +
+                               quoted(entry.args[i].name));
         std::vector<int64_t> strides =
             rowMajorStrides(input.shape, input.rank);
         stridedCopy(packed.get(), strides.data(), input.data, input.strides,
