@@ -22,6 +22,7 @@ llvm_config.add_tool_substitutions(
     [ToolSubst("moe-opt", unresolved="fatal"),
      ToolSubst("moe-compile", unresolved="fatal"),
      ToolSubst("moe-run", unresolved="fatal"),
+     ToolSubst("moe-bench", unresolved="fatal"),
      ToolSubst("llvm-nm", unresolved="fatal"),
      ToolSubst("llvm-readelf", unresolved="fatal")],
     tool_dirs)

@@ -73,4 +73,36 @@ def Moe_TileAttr : AttrDef<Moe_Dialect, "Tile"> {
   let genVerifyDecl = 1;
 }
 
+// What a module is compiled for, set once by the driver (moe-compile
+// --target/--chip/--cpu, the runtime from the device it runs on); every pass
+// that depends on the machine reads it here (DESIGN.md §5).
+def Moe_TargetAttr : AttrDef<Moe_Dialect, "Target"> {
+  let mnemonic = "target";
+  let summary = "the machine a module is compiled for";
+  let description = [{
+    `kind` is `cpu`, `nvptx`, `rocdl` or `emu`; `chip` the CPU name
+    (`znver4`, `skylake`, ...), the CUDA chip (`sm_90`) or the AMD
+    architecture (`gfx942`); `features` the LLVM target features of a CPU
+    (`+avx2,+fma,...`), empty for GPUs. The module carries it as
+    `moe.target`.
+
+    ```mlir
+    module attributes {moe.target = #moe.target<kind = "cpu", chip = "znver4", features = "+avx2,+fma">} {}
+    ```
+  }];
+  let parameters = (ins StringRefParameter<"target kind">:$kind,
+                        StringRefParameter<"chip">:$chip,
+                        StringRefParameter<"target features", "\"\"">:$features);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The name of the module attribute that holds it.
+    static constexpr ::llvm::StringLiteral getModuleAttrName() {
+      return ::llvm::StringLiteral("moe.target");
+    }
+    /// Whether `feature` (without '+') is enabled in `features`.
+    bool hasFeature(::llvm::StringRef feature) const;
+  }];
+}
+
 #endif // MOE_ATTRS_TD

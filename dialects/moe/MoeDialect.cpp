@@ -26,6 +26,25 @@ void MoeDialect::initialize() {
       >();
 }
 
+LogicalResult TargetAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 StringRef kind, StringRef chip,
+                                 StringRef features) {
+  if (kind != "cpu" && kind != "nvptx" && kind != "rocdl" && kind != "emu")
+    return emitError() << "target kind must be cpu, nvptx, rocdl or emu, got '"
+                       << kind << "'";
+  if (kind != "cpu" && kind != "emu" && chip.empty())
+    return emitError() << "a " << kind << " target needs a chip";
+  return success();
+}
+
+bool TargetAttr::hasFeature(StringRef feature) const {
+  SmallVector<StringRef> list;
+  getFeatures().split(list, ',', -1, /*KeepEmpty=*/false);
+  return llvm::any_of(list, [&](StringRef entry) {
+    return entry.trim() == ("+" + feature).str();
+  });
+}
+
 LogicalResult TileAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                int64_t blockM, int64_t blockN, int64_t blockK,
                                int64_t threadM, int64_t threadN) {

@@ -2,8 +2,28 @@
 #include "moe/Conversion/Passes.h"
 #include "moe/Transforms/Passes.h"
 
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MathToLibm/MathToLibm.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/OpenMPToLLVM/ConvertOpenMPToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/SCFToOpenMP/SCFToOpenMP.h"
+#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVMPass.h"
+#include "mlir/Conversion/VectorToSCF/VectorToSCF.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
@@ -30,46 +50,44 @@ struct ExportEntryPointsPass
   }
 };
 
-/// The upstream half: bufferize, free, lower everything to the LLVM dialect.
-constexpr const char *kBufferizePipeline =
-    "one-shot-bufferize{bufferize-function-boundaries "
-    "function-boundary-type-conversion=identity-layout-map},"
-    "buffer-deallocation-pipeline";
-
-constexpr const char *kBuffersToLLVMPipeline =
-    "convert-linalg-to-loops,"
-    "lower-affine,"
-    "convert-scf-to-cf,"
-    "canonicalize,"
-    "expand-strided-metadata,"
-    "lower-affine,"
-    // bf16 conversions become integer code: LLVM would call __truncsfbf2,
-    // which the libgcc of GCC < 13 (the loader's fallback) lacks.
-    "arith-expand{include-bf16=true},"
-    "finalize-memref-to-llvm,"
-    "convert-math-to-llvm,"
-    "convert-math-to-libm,"
-    "convert-arith-to-llvm,"
-    "convert-func-to-llvm,"
-    "convert-cf-to-llvm,"
-    "reconcile-unrealized-casts";
-
 } // namespace
 
 void mlir::moe::buildMoeToLoopsPipeline(OpPassManager &pm,
                                         const CpuPipelineOptions &options) {
   pm.addPass(createMoeDecompose());
   pm.addPass(createCanonicalizerPass());
+  MoeSelectTilesOptions tiles;
+  tiles.targetKind = "cpu";
+  tiles.chip = options.cpu;
+  tiles.features = options.features;
+  pm.addPass(createMoeSelectTiles(tiles));
+  // Every op but the tiled grouped GEMMs to loops (their contract checks
+  // too); those through structured code generation.
   MoeLowerToLoopsOptions loops;
   loops.checks = options.checks;
   pm.addPass(createMoeLowerToLoops(loops));
+  pm.addPass(createMoeTile());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(createMoeVectorizeTiles());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 }
 
 void mlir::moe::buildLoopsToLLVMPipeline(OpPassManager &pm) {
-  if (failed(parsePassPipeline(kBufferizePipeline, pm, llvm::errs())))
-    llvm::report_fatal_error("moe-lower-to-cpu: bad bufferize pipeline");
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(createMoeCopiesToLinalg());
+  // Tiles run in parallel on OpenMP threads (libomp, docs/decisions.md).
+  pm.addPass(createForallToParallelLoopPass());
+  pm.addPass(createConvertSCFToOpenMPPass());
+  // Inlines the memref.alloca_scope around each loop body (it holds no
+  // alloca), which the control-flow lowering could not keep in one block.
+  pm.addPass(createCanonicalizerPass());
   buildBuffersToLLVMPipeline(pm);
 }
 
@@ -79,8 +97,31 @@ void mlir::moe::addExportEntryPoints(OpPassManager &pm) {
 
 void mlir::moe::buildBuffersToLLVMPipeline(OpPassManager &pm) {
   addExportEntryPoints(pm);
-  if (failed(parsePassPipeline(kBuffersToLLVMPipeline, pm, llvm::errs())))
-    llvm::report_fatal_error("moe-lower-to-cpu: bad LLVM pipeline");
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  // bf16 conversions become integer code: LLVM would call __truncsfbf2,
+  // which the libgcc of GCC < 13 (the loader's fallback) lacks.
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expand));
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // vector.contract of a register tile: one FMA per row and weight vector.
+  ConvertVectorToLLVMPassOptions vectors;
+  vectors.vectorContractLowering = vector::VectorContractLowering::OuterProduct;
+  pm.addPass(createConvertVectorToLLVMPass(vectors));
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
 void mlir::moe::buildCpuPipeline(OpPassManager &pm,

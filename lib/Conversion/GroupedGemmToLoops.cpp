@@ -1,6 +1,8 @@
 //===- GroupedGemmToLoops.cpp - moe.grouped_gemm to loops -----------------===//
 //
-// One row at a time: the row's f32 accumulator [Out] is built in the order of
+// A grouped GEMM carrying a #moe.tile only gets its contract checks here and
+// stays for moe-tile (the structured path, lib/Transforms). Without a tile,
+// one row at a time: the row's f32 accumulator [Out] is built in the order of
 // the reference (sum over In ascending), then the epilogue adds the bias,
 // applies the activation (and gating) and rounds into y. The eio loop walks
 // the weight row by row so its innermost loop is contiguous; both layouts sum
@@ -48,6 +50,20 @@ void checkOffsets(LoopEmitter &em, ContractRecorder &checks, Value offsets,
                                         em.toI64(end), em.toI64(numRows));
   checks.check(em, pastEnd, {op, "offsets_end", "offsets", 1}, last, Value(),
                end, numRows);
+}
+
+/// A copy of the combine-form `op` without its combine: the [M, width]
+/// grouped GEMM whose rows the combine sums.
+Value tiledGemmWithoutCombine(GroupedGemmOp op, OpBuilder &b) {
+  auto plain = cast<GroupedGemmOp>(b.clone(*op));
+  plain.getCombineRowsMutable().clear();
+  plain.getCombineWeightsMutable().clear();
+  auto yType = cast<RankedTensorType>(op.getY().getType());
+  auto rowsType = cast<RankedTensorType>(
+      (op.getGatherRows() ? op.getGatherRows() : op.getX()).getType());
+  plain.getY().setType(RankedTensorType::get(
+      {rowsType.getDimSize(0), yType.getDimSize(1)}, yType.getElementType()));
+  return plain.getY();
 }
 
 } // namespace
@@ -109,14 +125,7 @@ SmallVector<Value> mlir::moe::lowerGroupedGemm(GroupedGemmOp op,
   Value numExperts = g.numExperts, in = g.in, out = g.out, width = g.width,
         numRows = g.numRows;
   int64_t staticOut = g.staticOut;
-  Value y = g.allocResult(em);
-  em.fill(y, arith::ConstantOp::create(
-                 b, loc, g.element,
-                 b.getFloatAttr(g.element, 0.0)));
-  SmallVector<Value> outSizes;
-  if (ShapedType::isDynamic(staticOut))
-    outSizes.push_back(out);
-  Value acc = em.alloc({staticOut}, f32, outSizes);
+  bool tiled = static_cast<bool>(op.getTileAttr());
 
   // The pairs a gathered row may name: [0, T·K); -1 is an empty padded row.
   Value gatherPairs, gatherK;
@@ -150,6 +159,29 @@ SmallVector<Value> mlir::moe::lowerGroupedGemm(GroupedGemmOp op,
                    Value(), count, capacity);
     });
   }
+
+  // A grouped GEMM with a #moe.tile is tiled by moe-tile (structured code
+  // generation): it stays, checked, for that pass; in the combine form the
+  // combine is done here on its result.
+  if (tiled) {
+    if (!op.getCombineRows())
+      return {op.getY()};
+    Value combineRows = em.toBuffer(op.getCombineRows());
+    Value combineWeights = em.toBuffer(op.getCombineWeights());
+    Value y = em.toBuffer(tiledGemmWithoutCombine(op, b));
+    return {em.toTensor(emitCombine(em, checks, opName, "combine rows", y,
+                                    combineRows, combineWeights,
+                                    g.element))};
+  }
+
+  Value y = g.allocResult(em);
+  em.fill(y, arith::ConstantOp::create(
+                 b, loc, g.element,
+                 b.getFloatAttr(g.element, 0.0)));
+  SmallVector<Value> outSizes;
+  if (ShapedType::isDynamic(staticOut))
+    outSizes.push_back(out);
+  Value acc = em.alloc({staticOut}, f32, outSizes);
 
   /// acc = x[source] · W_e (f32, In ascending), or 0 when the row is empty.
   auto accumulate = [&](Value e, Value source, Value valid) {

@@ -90,9 +90,20 @@ llvm::Expected<std::string> findLinker() {
       "or set MOE_LLD to an ld.lld)");
 }
 
+/// Whether the module calls the OpenMP runtime (a CPU module with parallel
+/// tiles).
+bool usesOpenMP(const llvm::Module &module) {
+  for (const llvm::Function &function : module)
+    if (function.isDeclaration() && function.getName().starts_with("__kmpc_"))
+      return true;
+  return false;
+}
+
 /// Links an object into a shared library with ld.lld; libc/libm symbols
-/// stay undefined and bind when the runtime loads the artifact.
-llvm::Expected<std::vector<char>> linkShared(const std::vector<char> &object) {
+/// stay undefined and bind when the runtime loads the artifact. With
+/// `openmp`, it needs LLVM's libomp, found through its run path.
+llvm::Expected<std::vector<char>> linkShared(const std::vector<char> &object,
+                                             bool openmp) {
   llvm::Expected<std::string> linker = findLinker();
   if (!linker)
     return linker.takeError();
@@ -111,11 +122,14 @@ llvm::Expected<std::vector<char>> linkShared(const std::vector<char> &object) {
     return llvm::createStringError("cannot create a temporary file: " +
                                    ec.message());
   std::string message;
+  llvm::SmallVector<llvm::StringRef> arguments = {
+      *linker, "-shared", "--hash-style=gnu", "-o", libraryPath.str(),
+      objectPath.str()};
+  if (openmp)
+    arguments.append({"-L", MOE_OPENMP_DIR, "-rpath", MOE_OPENMP_DIR, "-lomp"});
   int rc = llvm::sys::ExecuteAndWait(
-      *linker,
-      {*linker, "-shared", "--hash-style=gnu", "-o", libraryPath.str(),
-       objectPath.str()},
-      std::nullopt, {}, /*SecondsToWait=*/0, /*MemoryLimit=*/0, &message);
+      *linker, arguments, std::nullopt, {}, /*SecondsToWait=*/0,
+      /*MemoryLimit=*/0, &message);
   llvm::sys::fs::remove(objectPath);
   if (rc != 0) {
     llvm::sys::fs::remove(libraryPath);
@@ -174,7 +188,7 @@ llvm::Expected<std::vector<char>>(::moe::jit::emitHostModule)(
         emitFile(*llvmModule, **machine, llvm::CodeGenFileType::ObjectFile);
     if (!object || emit == Emit::Obj)
       return object;
-    return linkShared(*object);
+    return linkShared(*object, usesOpenMP(*llvmModule));
   }
   default:
     break;

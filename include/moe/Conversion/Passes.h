@@ -27,6 +27,14 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
   Option<bool> checks{*this, "checks",
                       llvm::cl::desc("Compile the runtime contract checks in"),
                       llvm::cl::init(true)};
+  Option<std::string> cpu{*this, "cpu",
+                          llvm::cl::desc("CPU to compile for (default: the "
+                                         "host), e.g. znver4, skylake"),
+                          llvm::cl::init("")};
+  Option<std::string> features{
+      *this, "features",
+      llvm::cl::desc("its LLVM features, e.g. +avx2,+fma (with cpu=)"),
+      llvm::cl::init("")};
 };
 
 /// moe ops on tensors -> LLVM dialect for the host: decompose, lower to loops,

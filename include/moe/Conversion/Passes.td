@@ -147,4 +147,15 @@ def MoeEmuTrampolines : Pass<"moe-emu-trampolines", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
+def MoeCopiesToLinalg : Pass<"moe-copies-to-linalg"> {
+  let summary = "Rewrite memref.copy as linalg.copy; drop copies onto themselves";
+  let description = [{
+    The LLVM lowering of a strided `memref.copy` calls `memrefCopy` from
+    MLIR's C runner utilities, which artifacts do not link; `linalg.copy`
+    lowers to loops. Bufferization leaves copies of a view onto itself where
+    a tile is written back in place: those are removed.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // MOE_CONVERSION_PASSES_TD

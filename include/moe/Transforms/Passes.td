@@ -38,4 +38,64 @@ def MoePromoteLoopAccumulators : Pass<"moe-promote-loop-accumulators"> {
   ];
 }
 
+def MoeTile : Pass<"moe-tile"> {
+  let summary = "Tile moe.grouped_gemm into an scf.forall of linalg on slices";
+  let description = [{
+    Every `moe.grouped_gemm` with a `#moe.tile` becomes, on tensors in
+    destination-passing style, an `scf.forall` over (row tile, column tile):
+    a row tile holds up to `block_m` rows of one expert, found at run time by
+    walking the segments (so T stays dynamic and the forall has exactly the
+    row tiles that hold rows), a column tile `block_n` result columns. The
+    body is linalg: a gather of the tile's x rows, `linalg.matmul` per weight
+    half (tagged `moe.micro_tile = [thread_m, thread_n, block_k]` for
+    `moe-vectorize-tiles`), and the epilogue (bias, activation, gate,
+    rounding) written into the result's slice. The combine form becomes the
+    tiled GEMM followed by `moe.unpermute`.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::math::MathDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
+def MoeVectorizeTiles : Pass<"moe-vectorize-tiles"> {
+  let summary = "Register-tile and vectorize the matmuls of tiled grouped GEMMs";
+  let description = [{
+    Each `linalg.matmul` tagged `moe.micro_tile = [MR, NR, Kc]` is tiled with
+    the TilingInterface into k-block / column / row loops of MR x NR x Kc
+    tiles, then along k by 1, and the MR x NR x 1 tile is vectorized into a
+    `vector.contract` whose accumulator is carried in registers across the k
+    loop (loop-invariant subset hoisting).
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+def MoeSelectTiles : Pass<"moe-select-tiles", "::mlir::ModuleOp"> {
+  let summary = "Choose the #moe.tile of every grouped GEMM from the target";
+  let description = [{
+    Reads the module's `moe.target` (a `#moe.target`; when absent, the
+    `target`/`chip`/`features` options make one and record it, a CPU target
+    without a chip being the host) and gives every `moe.grouped_gemm` without
+    a `#moe.tile` the tile of that target. A tile already in the IR wins.
+    CPU tiles: `thread_m x thread_n` is the register tile, `block_k` the
+    k-block, `block_m x block_n` the row and column tile of the forall.
+  }];
+  let options = [
+    Option<"targetKind", "target", "std::string", /*default=*/"\"\"",
+           "cpu, nvptx, rocdl or emu (when the module has no moe.target)">,
+    Option<"chip", "chip", "std::string", /*default=*/"\"\"",
+           "CPU name or GPU chip (empty CPU: the host)">,
+    Option<"features", "features", "std::string", /*default=*/"\"\"",
+           "LLVM CPU features, e.g. +avx2,+fma">,
+  ];
+}
+
 #endif // MOE_TRANSFORMS_PASSES_TD

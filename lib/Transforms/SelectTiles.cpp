@@ -1,0 +1,146 @@
+//===- SelectTiles.cpp - moe-select-tiles ---------------------------------===//
+//
+// The one place that decides a grouped GEMM's tile (DESIGN.md §5): from the
+// module's #moe.target, every moe.grouped_gemm without a #moe.tile gets one;
+// a tile already in the IR wins. Later passes only read the attribute.
+//
+// CPU tiles are register tiles first: MR rows x NR columns of f32
+// accumulators must fit the vector register file with room for the weight
+// vectors and the broadcast x value (AVX2: 16 registers of 8 lanes -> 6 x 16;
+// AVX-512: 32 of 16 -> 8 x 32). The k-block Kc keeps a Kc x NR weight panel
+// within 16 KiB of L1; a column tile BN (at most 256 columns, dividing the
+// width) bounds the weight slice a row tile streams, and a row tile is 8
+// register tiles of rows.
+//
+//===----------------------------------------------------------------------===//
+#include "moe/Transforms/Passes.h"
+#include "moe/MoeOps.h"
+
+#include "mlir/IR/BuiltinOps.h"
+
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/TargetParser/Host.h"
+
+namespace mlir::moe {
+#define GEN_PASS_DEF_MOESELECTTILES
+#include "moe/Transforms/Passes.h.inc"
+} // namespace mlir::moe
+
+using namespace mlir;
+using namespace mlir::moe;
+
+namespace {
+
+/// The f32 lanes of a vector register and the number of registers.
+struct VectorUnit {
+  int64_t lanes;
+  int64_t registers;
+};
+
+VectorUnit vectorUnitOf(TargetAttr target) {
+  if (target.hasFeature("avx512f"))
+    return {16, 32};
+  if (target.hasFeature("avx2") || target.hasFeature("avx"))
+    return {8, 16};
+  return {4, 16};
+}
+
+/// The largest multiple of `step` that divides `n` and is at most `limit`
+/// (at least `step`, which divides n).
+int64_t largestDividingMultiple(int64_t n, int64_t step, int64_t limit) {
+  int64_t best = step;
+  for (int64_t size = step; size <= std::min(n, limit); size += step)
+    if (n % size == 0)
+      best = size;
+  return best;
+}
+
+TileAttr cpuTile(GroupedGemmOp op, TargetAttr target) {
+  VectorUnit unit = vectorUnitOf(target);
+  int64_t out = op.getGemmOut();
+  int64_t width = op.getGated() ? out / 2 : out;
+  // Register tile columns: two vectors when the width allows, else one, else
+  // the largest divisor of the width below a vector.
+  int64_t columns = 1;
+  for (int64_t candidate : {2 * unit.lanes, unit.lanes})
+    if (width % candidate == 0) {
+      columns = candidate;
+      break;
+    }
+  if (columns == 1)
+    for (int64_t candidate = unit.lanes - 1; candidate > 1; --candidate)
+      if (width % candidate == 0) {
+        columns = candidate;
+        break;
+      }
+  int64_t vectorsPerRow = (columns + unit.lanes - 1) / unit.lanes;
+  // Accumulators, weight vectors and one broadcast value.
+  int64_t rows = std::min<int64_t>(
+      8, (unit.registers - vectorsPerRow - 2) / vectorsPerRow);
+  int64_t depth = std::max<int64_t>(16, 16384 / (columns * 4));
+  int64_t blockN = largestDividingMultiple(width, columns, 256);
+  return TileAttr::get(op.getContext(), /*blockM=*/8 * rows, blockN, depth,
+                       rows, columns);
+}
+
+struct MoeSelectTilesPass
+    : public mlir::moe::impl::MoeSelectTilesBase<MoeSelectTilesPass> {
+  using MoeSelectTilesBase::MoeSelectTilesBase;
+
+  /// The module's target, else the one of the pass options (then recorded
+  /// on the module); a CPU target without a chip is the host.
+  FailureOr<TargetAttr> moduleTarget(ModuleOp module) {
+    if (Attribute attr = module->getAttr(TargetAttr::getModuleAttrName())) {
+      if (auto target = dyn_cast<TargetAttr>(attr))
+        return target;
+      return module.emitError("'")
+             << TargetAttr::getModuleAttrName()
+             << "' must be a #moe.target, got " << attr;
+    }
+    if (targetKind.empty())
+      return module.emitError("no target: the module has no '")
+             << TargetAttr::getModuleAttrName()
+             << "' and moe-select-tiles no target= option";
+    std::string chipName = chip, featureList = features;
+    if (targetKind == "cpu" && chipName.empty()) {
+      chipName = llvm::sys::getHostCPUName().str();
+      SmallVector<std::string> enabled;
+      for (const auto &[feature, on] : llvm::sys::getHostCPUFeatures())
+        if (on)
+          enabled.push_back("+" + feature.str());
+      llvm::sort(enabled);
+      featureList = llvm::join(enabled, ",");
+    }
+    auto emitError = [&] { return module.emitError(); };
+    if (failed(TargetAttr::verify(emitError, targetKind, chipName,
+                                  featureList)))
+      return failure();
+    auto target = TargetAttr::get(module.getContext(), targetKind, chipName,
+                                  featureList);
+    module->setAttr(TargetAttr::getModuleAttrName(), target);
+    return target;
+  }
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    FailureOr<TargetAttr> target = moduleTarget(module);
+    if (failed(target))
+      return signalPassFailure();
+    if (target->getKind() != "cpu")
+      return; // GPU tiles: still the GPU lowering's chip defaults.
+    WalkResult walk = module.walk([&](GroupedGemmOp op) {
+      if (op.getTileAttr())
+        return WalkResult::advance();
+      if (ShapedType::isDynamic(op.getGemmOut())) {
+        op.emitOpError("needs a static weight width (Out) to choose a tile");
+        return WalkResult::interrupt();
+      }
+      op.setTileAttr(cpuTile(op, *target));
+      return WalkResult::advance();
+    });
+    if (walk.wasInterrupted())
+      signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,491 @@
+//===- TileGroupedGemm.cpp - moe-tile -------------------------------------===//
+//
+// moe.grouped_gemm on tensors, in destination-passing style, becomes an
+// scf.forall over (row tile, column tile) whose body is linalg on slices:
+//
+//   y = fill(0)                                  rows owned by no expert stay 0
+//   scf.forall (t, c) in (row tiles, W / BN) shared_outs(y) {
+//     e, r0, n = segment walk(t)                 expert and rows of row tile t
+//     a  = gather x rows r0 .. r0+n  -> [n rounded up to MR, In]
+//     g  = linalg.matmul(a, W_e[:, c*BN : +BN])   f32, {moe.micro_tile}
+//     u  = linalg.matmul(a, W_e[:, I + c*BN : +BN])            (gated)
+//     y[r0 : r0+n, c*BN : +BN] = epilogue(g, u, bias)  act, gate, rounding
+//   }
+//
+// The row tiles are counted at run time from the segments (an expert with n
+// rows has ceil(n / BM) of them), so the forall has exactly as many row tiles
+// as hold rows and one compiled kernel serves every T. Segments are clamped
+// the way the loop lowering clamps them (offsets into [0, M] and
+// non-decreasing, counts into [0, C]), so no input reads out of bounds.
+//
+// The matmul rows are the tile's rows rounded up to the register tile MR (the
+// extra rows repeat the last one and are never stored), so the inner tiling
+// of moe-vectorize-tiles sees only whole MR x NR register tiles. Every output
+// element is computed by one forall iteration in a fixed order: the result
+// bits do not depend on the thread count.
+//
+//===----------------------------------------------------------------------===//
+#include "moe/Transforms/Passes.h"
+#include "moe/Transforms/TileGroupedGemm.h"
+#include "moe/MoeActivation.h"
+#include "moe/MoeOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::moe {
+#define GEN_PASS_DEF_MOETILE
+#include "moe/Transforms/Passes.h.inc"
+} // namespace mlir::moe
+
+using namespace mlir;
+using namespace mlir::moe;
+
+namespace {
+
+/// Scalar index arithmetic at one location.
+struct IndexMath {
+  OpBuilder &b;
+  Location loc;
+
+  Value c(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value sub(Value x, Value y) { return arith::SubIOp::create(b, loc, x, y); }
+  Value mul(Value x, Value y) { return arith::MulIOp::create(b, loc, x, y); }
+  Value min(Value x, Value y) { return arith::MinSIOp::create(b, loc, x, y); }
+  Value max(Value x, Value y) { return arith::MaxSIOp::create(b, loc, x, y); }
+  Value ceilDiv(Value x, Value y) {
+    return arith::CeilDivSIOp::create(b, loc, x, y);
+  }
+  Value clamp(Value x, Value lo, Value hi) { return min(max(x, lo), hi); }
+  Value cmp(arith::CmpIPredicate p, Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, p, x, y);
+  }
+  Value select(Value cond, Value x, Value y) {
+    return arith::SelectOp::create(b, loc, cond, x, y);
+  }
+  Value toIndex(Value i32) {
+    return arith::IndexCastOp::create(b, loc, b.getIndexType(), i32);
+  }
+  /// Element `i` of a 1-D i32 tensor, as an index.
+  Value extract(Value tensor, Value i) {
+    return toIndex(tensor::ExtractOp::create(b, loc, tensor, ValueRange{i}));
+  }
+};
+
+/// A slice of `source` of `type` (rank-reduced where `type` is), unit strides.
+Value slice(OpBuilder &b, Location loc, RankedTensorType type, Value source,
+            ArrayRef<OpFoldResult> offsets, ArrayRef<OpFoldResult> sizes) {
+  SmallVector<OpFoldResult> strides(offsets.size(), b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, type, source, offsets, sizes,
+                                        strides);
+}
+
+/// What the tiled form of one grouped GEMM is built from.
+class GroupedGemmTiler {
+public:
+  GroupedGemmTiler(GroupedGemmOp op, TileAttr tile, OpBuilder &b)
+      : op(op), tile(tile), b(b), loc(op.getLoc()), m{b, loc} {}
+
+  Value build();
+
+private:
+  /// The rows [begin, end) of expert `e`, clamped after `previousEnd`.
+  std::pair<Value, Value> segment(Value e, Value previousEnd);
+  /// The number of row tiles over all experts.
+  Value countRowTiles();
+  /// The expert, first row and row count of row tile `t`.
+  std::tuple<Value, Value, Value> walk(Value t);
+  /// The tile's rows of x (gathered) in a [BM, In] tile, written up to
+  /// `paddedRows` (whole MR register tiles).
+  Value gatherRows(Value firstRow, Value count, Value paddedRows);
+  /// x-tile · W_e[:, column : +BN] in f32.
+  Value matmul(Value a, Value e, Value column);
+  /// A [BN] slice of the bias row of expert `e`.
+  Value biasSlice(Value e, Value column);
+
+  GroupedGemmOp op;
+  TileAttr tile;
+  OpBuilder &b;
+  Location loc;
+  IndexMath m;
+
+  /// The forall over the column tiles of one width.
+  Value buildColumnTiles(Value y, Value rowTiles, int64_t firstColumn,
+                         int64_t numColumnTiles);
+
+  bool eio = true, gated = false;
+  int64_t numExperts = 0, in = 0, width = 0;
+  Value rowsSource, numRows;
+  /// The column tile being built: BN columns in NR-wide register tiles.
+  int64_t blockN = 0, registerColumns = 0;
+};
+
+std::pair<Value, Value> GroupedGemmTiler::segment(Value e, Value previousEnd) {
+  Value segments = op.getSegments();
+  if (op.getSegmentKind() == SegmentKind::Offsets) {
+    Value begin = m.clamp(m.extract(segments, e), previousEnd, numRows);
+    Value end =
+        m.clamp(m.extract(segments, m.add(e, m.c(1))), begin, numRows);
+    return {begin, end};
+  }
+  Value capacity = arith::DivUIOp::create(b, loc, numRows, m.c(numExperts));
+  Value begin = m.mul(e, capacity);
+  Value count = m.clamp(m.extract(segments, e), m.c(0), capacity);
+  return {begin, m.add(begin, count)};
+}
+
+Value GroupedGemmTiler::countRowTiles() {
+  Value blockM = m.c(tile.getBlockM());
+  auto loop = scf::ForOp::create(
+      b, loc, m.c(0), m.c(numExperts), m.c(1), ValueRange{m.c(0), m.c(0)},
+      [&](OpBuilder &nested, Location, Value e, ValueRange carried) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(nested.getInsertionBlock());
+        auto [begin, end] = segment(e, carried[0]);
+        Value tiles = m.ceilDiv(m.sub(end, begin), blockM);
+        scf::YieldOp::create(b, loc, ValueRange{end, m.add(carried[1], tiles)});
+      });
+  return loop.getResult(1);
+}
+
+std::tuple<Value, Value, Value> GroupedGemmTiler::walk(Value t) {
+  Value blockM = m.c(tile.getBlockM());
+  Value zero = m.c(0);
+  auto loop = scf::ForOp::create(
+      b, loc, zero, m.c(numExperts), m.c(1),
+      ValueRange{zero, zero, zero, zero, zero},
+      [&](OpBuilder &nested, Location, Value e, ValueRange carried) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(nested.getInsertionBlock());
+        Value firstTile = carried[1];
+        auto [begin, end] = segment(e, carried[0]);
+        Value rows = m.sub(end, begin);
+        Value tiles = m.ceilDiv(rows, blockM);
+        Value nextTile = m.add(firstTile, tiles);
+        Value inside =
+            arith::AndIOp::create(b, loc,
+                                  m.cmp(arith::CmpIPredicate::sge, t, firstTile),
+                                  m.cmp(arith::CmpIPredicate::slt, t, nextTile));
+        Value skipped = m.mul(m.select(inside, m.sub(t, firstTile), zero),
+                              blockM);
+        Value firstRow = m.add(begin, skipped);
+        Value count = m.min(blockM, m.sub(rows, skipped));
+        scf::YieldOp::create(b, loc,
+                             ValueRange{end, nextTile,
+                                        m.select(inside, e, carried[2]),
+                                        m.select(inside, firstRow, carried[3]),
+                                        m.select(inside, count, carried[4])});
+      });
+  return {loop.getResult(2), loop.getResult(3), loop.getResult(4)};
+}
+
+Value GroupedGemmTiler::gatherRows(Value firstRow, Value count,
+                                   Value paddedRows) {
+  Value x = op.getX();
+  Type element = cast<RankedTensorType>(x.getType()).getElementType();
+  // A [BM, In] tile of which the first `paddedRows` rows are written: the
+  // register tiling computes only those (see moe-vectorize-tiles).
+  auto tileType = RankedTensorType::get({tile.getBlockM(), in}, element);
+  auto type = RankedTensorType::get({ShapedType::kDynamic, in}, element);
+  Value full = tensor::EmptyOp::create(b, loc, tileType.getShape(), element);
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = {paddedRows, b.getIndexAttr(in)};
+  Value init = slice(b, loc, type, full, offsets, sizes);
+  Value lastRow = m.sub(count, m.c(1));
+  Value gather = op.getGatherRows();
+  std::optional<int64_t> gatherK = op.getGatherK();
+  Value tokens;
+  if (gather)
+    tokens = tensor::DimOp::create(b, loc, x, 0);
+  MLIRContext *ctx = b.getContext();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+  auto generic = linalg::GenericOp::create(
+      b, loc, type, ValueRange{}, ValueRange{init}, ArrayRef{identity},
+      ArrayRef{utils::IteratorType::parallel, utils::IteratorType::parallel},
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(nested.getInsertionBlock());
+        IndexMath im{b, nestedLoc};
+        Value r = linalg::IndexOp::create(b, nestedLoc, 0);
+        Value k = linalg::IndexOp::create(b, nestedLoc, 1);
+        // Rows past the tile's end repeat its last row: finite values whose
+        // results are never stored.
+        Value row = im.add(firstRow, im.min(r, lastRow));
+        if (!gather) {
+          Value v = tensor::ExtractOp::create(b, nestedLoc, x, ValueRange{row, k});
+          linalg::YieldOp::create(b, nestedLoc, v);
+          return;
+        }
+        // Gather form: row r reads x[rows[r] / K]; a pair outside [0, T·K)
+        // (-1: an empty padded row) reads zeros, as the loop lowering does.
+        Value pair = im.extract(gather, row);
+        Value pairs = im.mul(tokens, im.c(*gatherK));
+        Value valid = arith::AndIOp::create(
+            b, nestedLoc, im.cmp(arith::CmpIPredicate::sge, pair, im.c(0)),
+            im.cmp(arith::CmpIPredicate::slt, pair, pairs));
+        Value token = arith::DivUIOp::create(
+            b, nestedLoc, im.select(valid, pair, im.c(0)), im.c(*gatherK));
+        Value v =
+            tensor::ExtractOp::create(b, nestedLoc, x, ValueRange{token, k});
+        Value zero = arith::ConstantOp::create(b, nestedLoc, element,
+                                               b.getFloatAttr(element, 0.0));
+        linalg::YieldOp::create(b, nestedLoc, im.select(valid, v, zero));
+      });
+  SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+  return tensor::InsertSliceOp::create(b, loc, generic.getResult(0), full,
+                                       offsets, sizes, strides);
+}
+
+Value GroupedGemmTiler::matmul(Value a, Value e, Value column) {
+  Value w = op.getW();
+  auto wType = cast<RankedTensorType>(w.getType());
+  Type element = wType.getElementType();
+  Value weights;
+  if (eio) {
+    // [In, BN] of W_e: rows of the weight are contiguous along Out.
+    auto sliceType = RankedTensorType::get({in, blockN}, element);
+    weights = slice(b, loc, sliceType, w, {e, b.getIndexAttr(0), column},
+                    {b.getIndexAttr(1), b.getIndexAttr(in),
+                     b.getIndexAttr(blockN)});
+  } else {
+    // eoi: W_e is [Out, In]; the [BN, In] slice is packed to [In, BN] once
+    // per tile so the register tiles load contiguous weight rows.
+    auto sliceType = RankedTensorType::get({blockN, in}, element);
+    Value rows = slice(b, loc, sliceType, w, {e, column, b.getIndexAttr(0)},
+                       {b.getIndexAttr(1), b.getIndexAttr(blockN),
+                        b.getIndexAttr(in)});
+    Value packed = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{in, blockN},
+                                           element);
+    weights = linalg::TransposeOp::create(b, loc, rows, packed,
+                                          ArrayRef<int64_t>{1, 0})
+                  .getResult()[0];
+  }
+  Type f32 = b.getF32Type();
+  auto accType = RankedTensorType::get({tile.getBlockM(), blockN}, f32);
+  Value init = tensor::EmptyOp::create(b, loc, accType, ValueRange{});
+  Value zero = arith::ConstantOp::create(b, loc, f32, b.getF32FloatAttr(0.0));
+  Value acc =
+      linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{init})
+          .getResult(0);
+  auto product = linalg::MatmulOp::create(b, loc, TypeRange{accType},
+                                          ValueRange{a, weights},
+                                          ValueRange{acc});
+  product->setAttr(kMicroTileAttrName,
+                   b.getDenseI64ArrayAttr({tile.getThreadM(), registerColumns,
+                                           tile.getBlockK()}));
+  return product.getResult(0);
+}
+
+Value GroupedGemmTiler::biasSlice(Value e, Value column) {
+  Value bias = op.getBias();
+  auto type = cast<RankedTensorType>(bias.getType());
+  auto sliceType =
+      RankedTensorType::get({blockN}, type.getElementType());
+  return slice(b, loc, sliceType, bias, {e, column},
+               {b.getIndexAttr(1), b.getIndexAttr(blockN)});
+}
+
+Value GroupedGemmTiler::build() {
+  eio = op.getWeightLayout() == WeightLayout::ExpertInOut;
+  gated = op.getGated();
+  auto wType = cast<RankedTensorType>(op.getW().getType());
+  numExperts = wType.getDimSize(0);
+  in = wType.getDimSize(eio ? 1 : 2);
+  int64_t out = wType.getDimSize(eio ? 2 : 1);
+  width = gated ? out / 2 : out;
+  rowsSource = op.getGatherRows() ? op.getGatherRows() : op.getX();
+  numRows = tensor::DimOp::create(b, loc, rowsSource, 0);
+
+  auto yType = cast<RankedTensorType>(op.getY().getType());
+  Type element = yType.getElementType();
+  SmallVector<Value> dynamicSizes;
+  if (yType.isDynamicDim(0))
+    dynamicSizes.push_back(numRows);
+  Value empty = tensor::EmptyOp::create(b, loc, yType, dynamicSizes);
+  Value zero =
+      arith::ConstantOp::create(b, loc, element, b.getFloatAttr(element, 0.0));
+  Value y = linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
+                .getResult(0);
+
+  // Whole column tiles, then (when BN does not divide the width) one forall
+  // for the last, narrower tile: each forall's tiles are static.
+  Value rowTiles = countRowTiles();
+  blockN = tile.getBlockN();
+  registerColumns = tile.getThreadN();
+  int64_t wholeTiles = width / blockN;
+  if (wholeTiles > 0)
+    y = buildColumnTiles(y, rowTiles, 0, wholeTiles);
+  if (int64_t tail = width % blockN) {
+    int64_t columns = std::min(registerColumns, tail);
+    while (tail % columns)
+      --columns;
+    blockN = tail;
+    registerColumns = columns;
+    y = buildColumnTiles(y, rowTiles, wholeTiles * tile.getBlockN(), 1);
+  }
+  return y;
+}
+
+Value GroupedGemmTiler::buildColumnTiles(Value y, Value rowTiles,
+                                         int64_t firstColumn,
+                                         int64_t numColumnTiles) {
+  Type element = cast<RankedTensorType>(y.getType()).getElementType();
+  SmallVector<OpFoldResult> upperBounds = {rowTiles,
+                                           b.getIndexAttr(numColumnTiles)};
+  auto forall = scf::ForallOp::create(
+      b, loc, upperBounds, ValueRange{y}, /*mapping=*/std::nullopt);
+
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(forall.getTerminator());
+  Value t = forall.getInductionVar(0);
+  Value column = m.add(m.c(firstColumn),
+                       m.mul(forall.getInductionVar(1), m.c(blockN)));
+  auto [e, firstRow, count] = walk(t);
+  Value registerRows = m.c(tile.getThreadM());
+  Value paddedRows = m.mul(m.ceilDiv(count, registerRows), registerRows);
+
+  Value a = gatherRows(firstRow, count, paddedRows);
+  Value gate = matmul(a, e, column);
+  Value upColumn = m.add(column, m.c(width));
+  Value up = gated ? matmul(a, e, upColumn) : Value();
+
+  // Epilogue on the tile's real rows, written in place into y's slice.
+  Type f32 = b.getF32Type();
+  auto rowsSlice = [&](Value product) {
+    auto type = RankedTensorType::get({ShapedType::kDynamic, blockN}, f32);
+    return slice(b, loc, type, product, {b.getIndexAttr(0), b.getIndexAttr(0)},
+                 {count, b.getIndexAttr(blockN)});
+  };
+  Value shared = forall.getRegionIterArgs()[0];
+  auto outType = RankedTensorType::get({ShapedType::kDynamic, blockN}, element);
+  SmallVector<OpFoldResult> tileOffsets = {firstRow, column};
+  SmallVector<OpFoldResult> tileSizes = {count, b.getIndexAttr(blockN)};
+  Value outSlice = slice(b, loc, outType, shared, tileOffsets, tileSizes);
+
+  MLIRContext *ctx = b.getContext();
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
+  AffineMap columnOnly =
+      AffineMap::get(2, 0, getAffineDimExpr(1, ctx), ctx);
+  SmallVector<Value> inputs = {rowsSlice(gate)};
+  SmallVector<AffineMap> maps = {identity};
+  if (gated) {
+    inputs.push_back(rowsSlice(up));
+    maps.push_back(identity);
+  }
+  bool hasBias = static_cast<bool>(op.getBias());
+  if (hasBias) {
+    inputs.push_back(biasSlice(e, column));
+    maps.push_back(columnOnly);
+    if (gated) {
+      inputs.push_back(biasSlice(e, upColumn));
+      maps.push_back(columnOnly);
+    }
+  }
+  maps.push_back(identity);
+  Activation activation = op.getActivation();
+  auto epilogue = linalg::GenericOp::create(
+      b, loc, TypeRange{outType}, inputs, ValueRange{outSlice}, maps,
+      ArrayRef{utils::IteratorType::parallel, utils::IteratorType::parallel},
+      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(nested.getInsertionBlock());
+        auto widen = [&](Value v) -> Value {
+          if (v.getType() == f32)
+            return v;
+          return arith::ExtFOp::create(b, nestedLoc, f32, v);
+        };
+        Value g = args[0];
+        Value u = gated ? args[1] : Value();
+        if (hasBias) {
+          unsigned biasIndex = gated ? 2 : 1;
+          g = arith::AddFOp::create(b, nestedLoc, g, widen(args[biasIndex]));
+          if (gated)
+            u = arith::AddFOp::create(b, nestedLoc, u,
+                                      widen(args[biasIndex + 1]));
+        }
+        Value v = buildActivation(b, nestedLoc, g, activation);
+        if (gated)
+          v = arith::MulFOp::create(b, nestedLoc, v, u);
+        if (element != f32)
+          v = arith::TruncFOp::create(b, nestedLoc, element, v);
+        linalg::YieldOp::create(b, nestedLoc, v);
+      });
+
+  b.setInsertionPointToStart(forall.getTerminator().getBody());
+  SmallVector<OpFoldResult> unitStrides(2, b.getIndexAttr(1));
+  tensor::ParallelInsertSliceOp::create(b, loc, epilogue.getResult(0), shared,
+                                        tileOffsets, tileSizes, unitStrides);
+  return forall.getResult(0);
+}
+
+} // namespace
+
+LogicalResult mlir::moe::checkTileable(GroupedGemmOp op) {
+  TileAttr tile = op.getTileAttr();
+  if (!tile)
+    return op.emitOpError("has no #moe.tile (run moe-select-tiles)");
+  auto wType = cast<RankedTensorType>(op.getW().getType());
+  if (!wType.hasStaticShape())
+    return op.emitOpError("operand 'w' must have a static shape to be tiled, "
+                          "got ")
+           << wType;
+  if (op.getCombineRows())
+    return op.emitOpError(
+        "combine form: tile the grouped GEMM and combine with moe.unpermute "
+        "(moe-tile does this)");
+  return success();
+}
+
+FailureOr<Value> mlir::moe::tileGroupedGemm(OpBuilder &builder,
+                                           GroupedGemmOp op) {
+  if (failed(checkTileable(op)))
+    return failure();
+  GroupedGemmTiler tiler(op, op.getTileAttr(), builder);
+  return tiler.build();
+}
+
+namespace {
+
+struct MoeTilePass : public mlir::moe::impl::MoeTileBase<MoeTilePass> {
+  void runOnOperation() override {
+    SmallVector<GroupedGemmOp> gemms;
+    getOperation()->walk([&](GroupedGemmOp op) { gemms.push_back(op); });
+    IRRewriter rewriter(&getContext());
+    for (GroupedGemmOp op : gemms) {
+      rewriter.setInsertionPoint(op);
+      if (!op.getCombineRows()) {
+        FailureOr<Value> tiled = tileGroupedGemm(rewriter, op);
+        if (failed(tiled))
+          return signalPassFailure();
+        rewriter.replaceOp(op, *tiled);
+        continue;
+      }
+      // The combine form: the tiled GEMM, then the combine as moe.unpermute
+      // (the same sum, in k order).
+      auto plain = cast<GroupedGemmOp>(rewriter.clone(*op));
+      plain.getCombineRowsMutable().clear();
+      plain.getCombineWeightsMutable().clear();
+      auto yType = cast<RankedTensorType>(op.getY().getType());
+      auto rowsType = cast<RankedTensorType>(
+          (op.getGatherRows() ? op.getGatherRows() : op.getX()).getType());
+      plain.getY().setType(RankedTensorType::get(
+          {rowsType.getDimSize(0), yType.getDimSize(1)},
+          yType.getElementType()));
+      rewriter.setInsertionPoint(plain);
+      FailureOr<Value> tiled = tileGroupedGemm(rewriter, plain);
+      if (failed(tiled))
+        return signalPassFailure();
+      rewriter.eraseOp(plain);
+      Value combined = UnpermuteOp::create(rewriter, op.getLoc(), yType,
+                                           *tiled, op.getCombineRows(),
+                                           op.getCombineWeights());
+      rewriter.replaceOp(op, combined);
+    }
+  }
+};
+
+} // namespace

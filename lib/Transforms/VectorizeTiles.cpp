@@ -1,0 +1,199 @@
+//===- VectorizeTiles.cpp - moe-vectorize-tiles ---------------------------===//
+//
+// The register tiling of the matmuls moe-tile made, with upstream machinery:
+// each linalg.matmul carrying `moe.micro_tile = [MR, NR, Kc]` is tiled
+// (scf::tileUsingSCF) into loops k-block / column / row over MR x NR x Kc
+// tiles, those again along k by 1, and the MR x NR x 1 tile is vectorized
+// (linalg::vectorize) into a vector.contract. The accumulator's read and
+// write are then hoisted out of the k loop, so the MR x NR accumulator stays
+// in registers for a whole k-block: after vector lowering each k step is NR /
+// (vector width) weight loads, MR broadcasts and MR x NR / (vector width)
+// FMAs, the classic outer-product micro-kernel.
+//
+// The loop order keeps a Kc x NR weight panel in L1 while it is used by all
+// the row tiles of the block, and walks each expert's weights once per block
+// of rows. The sum over k for every output runs in ascending k, a fixed order
+// whatever the threads.
+//
+// The matmul's rows are static (block_m); moe-tile writes only the first
+// rows of its x tile (the tile's rows rounded up to a multiple of MR), as
+// `insert_slice %rows into %empty[0, 0] [n, In]`. The row loop then stops at
+// n: rows nobody wrote are not computed, every register tile is whole and
+// static, and no masks are needed.
+//
+//===----------------------------------------------------------------------===//
+#include "moe/Transforms/Passes.h"
+#include "moe/Transforms/TileGroupedGemm.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Interfaces/TilingInterface.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Transforms/LoopInvariantCodeMotionUtils.h"
+
+namespace mlir::moe {
+#define GEN_PASS_DEF_MOEVECTORIZETILES
+#include "moe/Transforms/Passes.h.inc"
+} // namespace mlir::moe
+
+using namespace mlir;
+using namespace mlir::moe;
+
+namespace {
+
+/// The rows of the matmul operand `a` that hold data: n when `a` is
+/// `tensor.insert_slice %rows into %empty[0, 0] [n, ...]`, else null (all).
+Value writtenRows(Value a) {
+  auto insert = a.getDefiningOp<tensor::InsertSliceOp>();
+  if (!insert || !insert.getDest().getDefiningOp<tensor::EmptyOp>())
+    return Value();
+  SmallVector<OpFoldResult> offsets = insert.getMixedOffsets();
+  if (!llvm::all_of(offsets, isZeroInteger))
+    return Value();
+  return dyn_cast<Value>(insert.getMixedSizes()[0]);
+}
+
+/// Stops the row loop of a tiled matmul at `rows`: the loop whose induction
+/// variable is the row offset of the tiled op's first operand.
+void boundRowLoop(Operation *tiled, ArrayRef<LoopLikeOpInterface> loops,
+                  Value rows) {
+  auto slice =
+      cast<linalg::LinalgOp>(tiled).getDpsInputOperand(0)->get()
+          .getDefiningOp<tensor::ExtractSliceOp>();
+  if (!slice)
+    return;
+  auto rowOffset = dyn_cast<Value>(slice.getMixedOffsets()[0]);
+  for (LoopLikeOpInterface loop : loops) {
+    auto forOp = dyn_cast<scf::ForOp>(loop.getOperation());
+    if (forOp && rowOffset == forOp.getInductionVar())
+      forOp.getUpperBoundMutable().assign(rows);
+  }
+}
+
+LogicalResult vectorizeMicroTiles(RewriterBase &rewriter, linalg::MatmulOp op,
+                                  ArrayRef<int64_t> microTile) {
+  int64_t rows = microTile[0], columns = microTile[1], depth = microTile[2];
+  rewriter.setInsertionPoint(op);
+  Value filled = writtenRows(op.getDpsInputOperand(0)->get());
+
+  // k-block, then column, then row tiles: interchange (k, n, m).
+  scf::SCFTilingOptions blocks;
+  blocks.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(),
+                                             {rows, columns, depth}));
+  blocks.setInterchange({2, 1, 0});
+  FailureOr<scf::SCFTilingResult> blocked =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(op.getOperation()),
+                        blocks);
+  if (failed(blocked))
+    return op.emitOpError("could not be tiled into ")
+           << rows << "x" << columns << "x" << depth << " blocks";
+  rewriter.replaceOp(op, blocked->replacements);
+
+  Operation *block = blocked->tiledOps.back();
+  if (filled)
+    boundRowLoop(block, blocked->loops, filled);
+  scf::SCFTilingOptions steps;
+  steps.setTileSizes(
+      getAsIndexOpFoldResult(rewriter.getContext(), {0, 0, 1}));
+  FailureOr<scf::SCFTilingResult> stepped =
+      scf::tileUsingSCF(rewriter, cast<TilingInterface>(block), steps);
+  if (failed(stepped))
+    return block->emitOpError("could not be tiled along k");
+  rewriter.replaceOp(block, stepped->replacements);
+
+  Operation *micro = stepped->tiledOps.back();
+  rewriter.setInsertionPoint(micro);
+  FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
+      rewriter, micro, /*inputVectorSizes=*/{rows, columns, 1},
+      // One flag per size: an empty list would make vector types that print
+      // like fixed ones but differ from them.
+      /*inputScalableVecDims=*/{false, false, false},
+      /*vectorizeNDExtract=*/false,
+      /*flatten1DDepthwiseConv=*/false,
+      /*assumeDynamicDimsMatchVecSizes=*/false,
+      /*createNamedContraction=*/true);
+  if (failed(vectorized))
+    return micro->emitOpError("could not be vectorized as a ")
+           << rows << "x" << columns << " register tile";
+  rewriter.replaceOp(micro, vectorized->replacements);
+  return success();
+}
+
+/// Carries each register tile's accumulator across its k loop: the loops
+/// whose body holds a vector.contract read and write their accumulator at
+/// fixed positions, which loop-invariant subset hoisting moves out. The
+/// slices are canonicalized first so reads and writes match.
+LogicalResult hoistAccumulators(Operation *root) {
+  MLIRContext *ctx = root->getContext();
+  RewritePatternSet patterns(ctx);
+  for (Dialect *dialect : ctx->getLoadedDialects())
+    dialect->getCanonicalizationPatterns(patterns);
+  for (RegisteredOperationName op : ctx->getRegisteredOperations())
+    op.getCanonicalizationPatterns(patterns, ctx);
+  if (failed(applyPatternsGreedily(root, std::move(patterns))))
+    return failure();
+  SmallVector<scf::ForOp> loops;
+  root->walk([&](vector::ContractionOp contract) {
+    if (auto loop = dyn_cast<scf::ForOp>(contract->getParentOp()))
+      loops.push_back(loop);
+  });
+  IRRewriter rewriter(ctx);
+  for (scf::ForOp loop : loops)
+    hoistLoopInvariantSubsets(rewriter, loop);
+
+  // Register tiles are read and written a row at a time: 1-D transfers of
+  // NR (or 1) elements, which lower to plain vector loads and stores.
+  RewritePatternSet unroll(ctx);
+  vector::populateVectorUnrollPatterns(
+      unroll,
+      vector::UnrollVectorOptions()
+          .setFilterConstraint([](Operation *op) {
+            return success(isa<vector::TransferReadOp,
+                               vector::TransferWriteOp>(op));
+          })
+          .setNativeShapeFn(
+              [](Operation *op) -> std::optional<SmallVector<int64_t>> {
+                auto transfer = cast<VectorTransferOpInterface>(op);
+                ArrayRef<int64_t> shape = transfer.getVectorType().getShape();
+                if (shape.size() < 2)
+                  return std::nullopt;
+                SmallVector<int64_t> row(shape.size(), 1);
+                row.back() = shape.back();
+                return row;
+              }));
+  return applyPatternsGreedily(root, std::move(unroll));
+}
+
+struct MoeVectorizeTilesPass
+    : public mlir::moe::impl::MoeVectorizeTilesBase<MoeVectorizeTilesPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::MatmulOp> matmuls;
+    getOperation()->walk([&](linalg::MatmulOp op) {
+      if (op->hasAttr(kMicroTileAttrName))
+        matmuls.push_back(op);
+    });
+    IRRewriter rewriter(&getContext());
+    for (linalg::MatmulOp op : matmuls) {
+      auto microTile = op->getAttrOfType<DenseI64ArrayAttr>(kMicroTileAttrName);
+      if (!microTile || microTile.size() != 3 ||
+          llvm::any_of(microTile.asArrayRef(),
+                       [](int64_t size) { return size <= 0; })) {
+        op.emitOpError("'") << kMicroTileAttrName
+                            << "' must be three positive sizes [MR, NR, Kc]";
+        return signalPassFailure();
+      }
+      if (failed(vectorizeMicroTiles(rewriter, op, microTile.asArrayRef())))
+        return signalPassFailure();
+    }
+    if (!matmuls.empty() && failed(hoistAccumulators(getOperation())))
+      return signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,35 @@
+//===- Machine.h - the machine's FMA peak and read bandwidth ----*- C++ -*-===//
+//
+// The two ceilings of moe-bench's roofline, measured at start on the threads
+// the benchmark uses rather than taken from a data sheet: what a VM, a power
+// limit or a shared socket actually allows is what the kernels compete with.
+//
+//===----------------------------------------------------------------------===//
+#ifndef MOE_TOOLS_MOE_BENCH_MACHINE_H
+#define MOE_TOOLS_MOE_BENCH_MACHINE_H
+
+#include <cstdint>
+#include <string>
+
+namespace moe::bench {
+
+struct MachineInfo {
+  int threads = 1;
+  /// f32 GFLOP/s of independent vector FMAs on every thread (an FMA is two
+  /// FLOPs), and the instruction set that reached it.
+  double fmaGflops = 0;
+  std::string fmaIsa;
+  /// GB/s (1e9 bytes) of every thread summing its part of a buffer of
+  /// `bandwidthBytes` in total, the best of a few passes.
+  double bandwidthGbs = 0;
+  int64_t bandwidthBytes = 0;
+  std::string sumIsa;
+};
+
+/// Measures both on `threads` threads (about a second). Throws
+/// std::bad_alloc when the bandwidth buffer cannot be allocated.
+MachineInfo measureMachine(int threads);
+
+} // namespace moe::bench
+
+#endif // MOE_TOOLS_MOE_BENCH_MACHINE_H
