@@ -159,8 +159,11 @@ def Moe_GroupedGemmOp : Moe_Op<"grouped_gemm", [Pure, AttrSizedOperandSegments]>
     - `combine(%rows : [M], %w : [T, K])`: the result is `[T, Out]` with
       `out[t] = Σ_k w[t, k] · y[row holding pair t·K + k]`, in k order.
 
-    `{tile = #moe.tile<...>}` fixes the GPU kernel's tile (else the chip's
-    default).
+    `{tile = #moe.tile<...>}` fixes the kernel's tile (moe-select-tiles
+    chooses it from the target; one in the IR wins). On the CPU a row tile
+    holding at most `small_tile`'s `block_m` rows uses `small_tile`'s register
+    tile, k-block and column tile instead (decode: each expert's weights
+    streamed once); row tiles are cut by `tile`'s `block_m`.
 
     ```mlir
     %h = moe.grouped_gemm %xp, %w1, offsets(%off) activation<silu> gated
@@ -180,7 +183,8 @@ def Moe_GroupedGemmOp : Moe_Op<"grouped_gemm", [Pure, AttrSizedOperandSegments]>
     DefaultValuedAttr<Moe_ActivationAttr, "::mlir::moe::Activation::None">:$activation,
     UnitAttr:$gated,
     DefaultValuedAttr<Moe_WeightLayoutAttr, "::mlir::moe::WeightLayout::ExpertInOut">:$weight_layout,
-    OptionalAttr<Moe_TileAttr>:$tile);
+    OptionalAttr<Moe_TileAttr>:$tile,
+    OptionalAttr<Moe_TileAttr>:$small_tile);
   let results = (outs AnyRankedTensor:$y);
   let assemblyFormat = [{
     $x `,` $w `,` custom<Segments>($segments, $segment_kind)

@@ -242,6 +242,15 @@ LogicalResult DispatchOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult GroupedGemmOp::verify() {
+  if (TileAttr small = getSmallTileAttr()) {
+    TileAttr tile = getTileAttr();
+    if (!tile)
+      return emitOpError("attribute 'small_tile' needs a 'tile'");
+    if (small.getBlockM() > tile.getBlockM())
+      return emitOpError("attribute 'small_tile' block_m = ")
+             << small.getBlockM() << " must be at most the tile's block_m = "
+             << tile.getBlockM();
+  }
   ContractChecker check(*this);
   bool eio = getWeightLayout() == WeightLayout::ExpertInOut;
   bool gather = bool(getGatherRows());

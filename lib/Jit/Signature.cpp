@@ -124,7 +124,7 @@ std::string (::moe::jit::buildManifest)(const CompileResult &result,
   llvm::raw_string_ostream os(text);
   llvm::json::OStream json(os, /*IndentSize=*/1);
   json.object([&] {
-    json.attribute("format", 1);
+    json.attribute("format", 2);
     json.attribute("compiler", compilerVersion());
     json.attribute("target", options.target);
     if (!options.chip.empty())

@@ -12,6 +12,8 @@
 #include <set>
 #include <utility>
 
+extern "C" void _mlir_memref_to_llvm_free(void *pointer);
+
 namespace moe::runtime {
 
 namespace {
@@ -333,7 +335,7 @@ Error invokeEntry(const Artifact &artifact, size_t index,
         if (device)
           device->release(p);
         else
-          std::free(p);
+          _mlir_memref_to_llvm_free(p);
       }
     }
   } freer{toFree, artifact.device()};

@@ -58,7 +58,7 @@ struct Manifest {
 };
 
 /// The manifest format this runtime reads.
-constexpr int64_t kManifestFormat = 1;
+constexpr int64_t kManifestFormat = 2;
 
 /// Parses and validates a manifest. MOE_ERROR_IO on malformed JSON, a
 /// missing or mistyped field, an unknown dtype or contract kind, or another

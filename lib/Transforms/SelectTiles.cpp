@@ -8,9 +8,10 @@
 // accumulators must fit the vector register file with room for the weight
 // vectors and the broadcast x value (AVX2: 16 registers of 8 lanes -> 6 x 16;
 // AVX-512: 32 of 16 -> 8 x 32). The k-block Kc keeps a Kc x NR weight panel
-// within 16 KiB of L1; a column tile BN (at most 256 columns, dividing the
-// width) bounds the weight slice a row tile streams, and a row tile is 8
-// register tiles of rows.
+// within 16 KiB of L1; a column tile BN (at most 1024 columns, dividing the
+// width) bounds the weight slice a row tile streams, and a row tile is
+// 8 register tiles of rows. Row tiles of at most MR rows (decode) use a small
+// tile that streams the weights row by row instead (#moe.tile small_tile).
 //
 //===----------------------------------------------------------------------===//
 #include "moe/Transforms/Passes.h"
@@ -55,32 +56,48 @@ int64_t largestDividingMultiple(int64_t n, int64_t step, int64_t limit) {
   return best;
 }
 
-TileAttr cpuTile(GroupedGemmOp op, TargetAttr target) {
+/// The register tile columns for `width`: two vectors when the width
+/// allows, else one, else the largest divisor of the width below a vector.
+int64_t registerColumns(int64_t width, const VectorUnit &unit) {
+  for (int64_t candidate : {2 * unit.lanes, unit.lanes})
+    if (width % candidate == 0)
+      return candidate;
+  for (int64_t candidate = unit.lanes - 1; candidate > 1; --candidate)
+    if (width % candidate == 0)
+      return candidate;
+  return 1;
+}
+
+/// A grouped GEMM's CPU tiles: the register-blocked tile, and the small
+/// tile for row tiles of few rows (decode), which streams the weights.
+std::pair<TileAttr, TileAttr> cpuTiles(GroupedGemmOp op, TargetAttr target) {
   VectorUnit unit = vectorUnitOf(target);
   int64_t out = op.getGemmOut();
   int64_t width = op.getGated() ? out / 2 : out;
-  // Register tile columns: two vectors when the width allows, else one, else
-  // the largest divisor of the width below a vector.
-  int64_t columns = 1;
-  for (int64_t candidate : {2 * unit.lanes, unit.lanes})
-    if (width % candidate == 0) {
-      columns = candidate;
-      break;
-    }
-  if (columns == 1)
-    for (int64_t candidate = unit.lanes - 1; candidate > 1; --candidate)
-      if (width % candidate == 0) {
-        columns = candidate;
-        break;
-      }
+  int64_t columns = registerColumns(width, unit);
   int64_t vectorsPerRow = (columns + unit.lanes - 1) / unit.lanes;
   // Accumulators, weight vectors and one broadcast value.
   int64_t rows = std::min<int64_t>(
       8, (unit.registers - vectorsPerRow - 2) / vectorsPerRow);
   int64_t depth = std::max<int64_t>(16, 16384 / (columns * 4));
   int64_t blockN = largestDividingMultiple(width, columns, 256);
-  return TileAttr::get(op.getContext(), /*blockM=*/8 * rows, blockN, depth,
-                       rows, columns);
+  MLIRContext *ctx = op.getContext();
+  auto large =
+      TileAttr::get(ctx, /*blockM=*/8 * rows, blockN, depth, rows, columns);
+  // A row tile of at most MR rows: one row at a time, k outermost, so the
+  // weight rows are read once, front to back, at memory bandwidth; the
+  // accumulator row stays in L1.
+  // Wide column tiles: long runs of each weight row.
+  int64_t streamBlockN = largestDividingMultiple(width, columns, 2048);
+  int64_t streamColumns = columns;
+  for (int64_t factor : {4, 2})
+    if (streamBlockN % (columns * factor) == 0) {
+      streamColumns = columns * factor;
+      break;
+    }
+  auto small = TileAttr::get(ctx, /*blockM=*/rows, streamBlockN,
+                             /*blockK=*/1, /*threadM=*/1, streamColumns);
+  return {large, small};
 }
 
 struct MoeSelectTilesPass
@@ -135,7 +152,9 @@ struct MoeSelectTilesPass
         op.emitOpError("needs a static weight width (Out) to choose a tile");
         return WalkResult::interrupt();
       }
-      op.setTileAttr(cpuTile(op, *target));
+      auto [large, small] = cpuTiles(op, *target);
+      op.setTileAttr(large);
+      op.setSmallTileAttr(small);
       return WalkResult::advance();
     });
     if (walk.wasInterrupted())

@@ -84,6 +84,28 @@ Value slice(OpBuilder &b, Location loc, RankedTensorType type, Value source,
                                         strides);
 }
 
+/// A register tile MR x NR and its k-block Kc (moe.micro_tile).
+struct MicroTile {
+  int64_t rows = 0, columns = 0, depth = 0;
+
+  static MicroTile of(TileAttr tile) {
+    return {tile.getThreadM(), tile.getThreadN(), tile.getBlockK()};
+  }
+  /// The same tile for a column tile of `width` columns: NR the largest
+  /// divisor of the width that is at most NR.
+  MicroTile narrowedTo(int64_t width) const {
+    MicroTile narrow = *this;
+    narrow.columns = std::min(columns, width);
+    while (width % narrow.columns)
+      --narrow.columns;
+    return narrow;
+  }
+};
+
+/// Which row tiles a forall runs: all (no small tile), or those of at most
+/// small_tile.block_m rows (the last tile of an expert), or the others.
+enum class RowTiles { All, Small, Large };
+
 /// What the tiled form of one grouped GEMM is built from.
 class GroupedGemmTiler {
 public:
@@ -95,15 +117,27 @@ public:
 private:
   /// The rows [begin, end) of expert `e`, clamped after `previousEnd`.
   std::pair<Value, Value> segment(Value e, Value previousEnd);
-  /// The number of row tiles over all experts.
-  Value countRowTiles();
-  /// The expert, first row and row count of row tile `t`.
-  std::tuple<Value, Value, Value> walk(Value t);
+  /// Expert `e`'s rows from `begin` on and its row tiles of `kind`: the
+  /// number of them, and for tile `t` (counted over all experts, `base`
+  /// being the count before e) whether it is e's, its first row and rows.
+  struct ExpertTiles {
+    Value end, count, inside, firstRow, rows;
+  };
+  ExpertTiles expertTiles(Value e, Value previousEnd, RowTiles kind, Value t,
+                          Value base);
+  /// The number of row tiles of `kind` over all experts.
+  Value countRowTiles(RowTiles kind);
+  /// The expert, first row and row count of row tile `t` of `kind`.
+  std::tuple<Value, Value, Value> walk(Value t, RowTiles kind);
   /// The tile's rows of x (gathered) in a [BM, In] tile, written up to
   /// `paddedRows` (whole MR register tiles).
   Value gatherRows(Value firstRow, Value count, Value paddedRows);
-  /// x-tile · W_e[:, column : +BN] in f32.
-  Value matmul(Value a, Value e, Value column);
+  /// x-tile · W_e[:, column : +columns] in f32.
+  Value matmul(Value a, Value e, Value column, int64_t columns);
+  /// The gate (and up) products of the tile's rows with register tile
+  /// `micro`, in [BM, BN] f32 accumulators.
+  std::pair<Value, Value> products(Value e, Value firstRow, Value count,
+                                   Value column);
   /// A [BN] slice of the bias row of expert `e`.
   Value biasSlice(Value e, Value column);
 
@@ -114,14 +148,19 @@ private:
   IndexMath m;
 
   /// The forall over the column tiles of one width.
-  Value buildColumnTiles(Value y, Value rowTiles, int64_t firstColumn,
-                         int64_t numColumnTiles);
+  Value buildColumnTiles(Value y, RowTiles kind, Value rowTiles,
+                         int64_t firstColumn, int64_t numColumnTiles);
+  /// The foralls of the row tiles of `kind` (register tile `micro`, column
+  /// tile `columns`): whole column tiles, then a narrower last one.
+  Value buildRowTiles(Value y, RowTiles kind, MicroTile micro,
+                      int64_t columns);
 
   bool eio = true, gated = false;
   int64_t numExperts = 0, in = 0, width = 0;
   Value rowsSource, numRows;
-  /// The column tile being built: BN columns in NR-wide register tiles.
-  int64_t blockN = 0, registerColumns = 0;
+  /// The tile being built: at most BM rows, BN columns, register tile.
+  int64_t blockM = 0, blockN = 0;
+  MicroTile micro;
 };
 
 std::pair<Value, Value> GroupedGemmTiler::segment(Value e, Value previousEnd) {
@@ -138,22 +177,54 @@ std::pair<Value, Value> GroupedGemmTiler::segment(Value e, Value previousEnd) {
   return {begin, m.add(begin, count)};
 }
 
-Value GroupedGemmTiler::countRowTiles() {
-  Value blockM = m.c(tile.getBlockM());
+GroupedGemmTiler::ExpertTiles
+GroupedGemmTiler::expertTiles(Value e, Value previousEnd, RowTiles kind,
+                              Value t, Value base) {
+  Value tileRows = m.c(tile.getBlockM());
+  auto [begin, end] = segment(e, previousEnd);
+  Value rows = m.sub(end, begin);
+  Value tiles = m.ceilDiv(rows, tileRows);
+  Value count = tiles;
+  // The last tile's rows; it is small when it has at most small.block_m.
+  Value lastFirst = m.mul(m.max(m.sub(tiles, m.c(1)), m.c(0)), tileRows);
+  Value lastRows = m.sub(rows, lastFirst);
+  Value smallLast;
+  if (kind != RowTiles::All) {
+    TileAttr smallTile = op.getSmallTileAttr();
+    smallLast = arith::AndIOp::create(
+        b, loc, m.cmp(arith::CmpIPredicate::sgt, tiles, m.c(0)),
+        m.cmp(arith::CmpIPredicate::sle, lastRows,
+              m.c(smallTile.getBlockM())));
+    Value smallCount = m.select(smallLast, m.c(1), m.c(0));
+    count = kind == RowTiles::Small ? smallCount : m.sub(tiles, smallCount);
+  }
+  Value next = m.add(base, count);
+  Value inside = arith::AndIOp::create(
+      b, loc, m.cmp(arith::CmpIPredicate::sge, t, base),
+      m.cmp(arith::CmpIPredicate::slt, t, next));
+  if (kind == RowTiles::Small)
+    return {end, count, inside, m.add(begin, lastFirst), lastRows};
+  Value skipped = m.mul(m.select(inside, m.sub(t, base), m.c(0)), tileRows);
+  return {end, count, inside, m.add(begin, skipped),
+          m.min(tileRows, m.sub(rows, skipped))};
+}
+
+Value GroupedGemmTiler::countRowTiles(RowTiles kind) {
+  Value zero = m.c(0);
   auto loop = scf::ForOp::create(
-      b, loc, m.c(0), m.c(numExperts), m.c(1), ValueRange{m.c(0), m.c(0)},
+      b, loc, zero, m.c(numExperts), m.c(1), ValueRange{zero, zero},
       [&](OpBuilder &nested, Location, Value e, ValueRange carried) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(nested.getInsertionBlock());
-        auto [begin, end] = segment(e, carried[0]);
-        Value tiles = m.ceilDiv(m.sub(end, begin), blockM);
-        scf::YieldOp::create(b, loc, ValueRange{end, m.add(carried[1], tiles)});
+        ExpertTiles tiles = expertTiles(e, carried[0], kind, zero, zero);
+        scf::YieldOp::create(
+            b, loc, ValueRange{tiles.end, m.add(carried[1], tiles.count)});
       });
   return loop.getResult(1);
 }
 
-std::tuple<Value, Value, Value> GroupedGemmTiler::walk(Value t) {
-  Value blockM = m.c(tile.getBlockM());
+std::tuple<Value, Value, Value> GroupedGemmTiler::walk(Value t,
+                                                       RowTiles kind) {
   Value zero = m.c(0);
   auto loop = scf::ForOp::create(
       b, loc, zero, m.c(numExperts), m.c(1),
@@ -161,24 +232,14 @@ std::tuple<Value, Value, Value> GroupedGemmTiler::walk(Value t) {
       [&](OpBuilder &nested, Location, Value e, ValueRange carried) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(nested.getInsertionBlock());
-        Value firstTile = carried[1];
-        auto [begin, end] = segment(e, carried[0]);
-        Value rows = m.sub(end, begin);
-        Value tiles = m.ceilDiv(rows, blockM);
-        Value nextTile = m.add(firstTile, tiles);
-        Value inside =
-            arith::AndIOp::create(b, loc,
-                                  m.cmp(arith::CmpIPredicate::sge, t, firstTile),
-                                  m.cmp(arith::CmpIPredicate::slt, t, nextTile));
-        Value skipped = m.mul(m.select(inside, m.sub(t, firstTile), zero),
-                              blockM);
-        Value firstRow = m.add(begin, skipped);
-        Value count = m.min(blockM, m.sub(rows, skipped));
-        scf::YieldOp::create(b, loc,
-                             ValueRange{end, nextTile,
-                                        m.select(inside, e, carried[2]),
-                                        m.select(inside, firstRow, carried[3]),
-                                        m.select(inside, count, carried[4])});
+        ExpertTiles tiles = expertTiles(e, carried[0], kind, t, carried[1]);
+        Value inside = tiles.inside;
+        scf::YieldOp::create(
+            b, loc,
+            ValueRange{tiles.end, m.add(carried[1], tiles.count),
+                       m.select(inside, e, carried[2]),
+                       m.select(inside, tiles.firstRow, carried[3]),
+                       m.select(inside, tiles.rows, carried[4])});
       });
   return {loop.getResult(2), loop.getResult(3), loop.getResult(4)};
 }
@@ -189,7 +250,7 @@ Value GroupedGemmTiler::gatherRows(Value firstRow, Value count,
   Type element = cast<RankedTensorType>(x.getType()).getElementType();
   // A [BM, In] tile of which the first `paddedRows` rows are written: the
   // register tiling computes only those (see moe-vectorize-tiles).
-  auto tileType = RankedTensorType::get({tile.getBlockM(), in}, element);
+  auto tileType = RankedTensorType::get({blockM, in}, element);
   auto type = RankedTensorType::get({ShapedType::kDynamic, in}, element);
   Value full = tensor::EmptyOp::create(b, loc, tileType.getShape(), element);
   SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0)};
@@ -240,32 +301,41 @@ Value GroupedGemmTiler::gatherRows(Value firstRow, Value count,
                                        offsets, sizes, strides);
 }
 
-Value GroupedGemmTiler::matmul(Value a, Value e, Value column) {
+Value GroupedGemmTiler::matmul(Value a, Value e, Value column,
+                               int64_t columns) {
   Value w = op.getW();
   auto wType = cast<RankedTensorType>(w.getType());
   Type element = wType.getElementType();
   Value weights;
   if (eio) {
     // [In, BN] of W_e: rows of the weight are contiguous along Out.
-    auto sliceType = RankedTensorType::get({in, blockN}, element);
+    auto sliceType = RankedTensorType::get({in, columns}, element);
     weights = slice(b, loc, sliceType, w, {e, b.getIndexAttr(0), column},
                     {b.getIndexAttr(1), b.getIndexAttr(in),
-                     b.getIndexAttr(blockN)});
+                     b.getIndexAttr(columns)});
+    // Register-blocked tiles read BN-wide panels of Kc rows; copied once
+    // into a contiguous [In, BN] tile, the weights come from memory in long
+    // runs. A streamed tile (k-block 1) reads the rows in order already.
+    if (micro.depth > 1) {
+      Value packed =
+          tensor::EmptyOp::create(b, loc, sliceType.getShape(), element);
+      weights = linalg::CopyOp::create(b, loc, weights, packed).getResult(0);
+    }
   } else {
     // eoi: W_e is [Out, In]; the [BN, In] slice is packed to [In, BN] once
     // per tile so the register tiles load contiguous weight rows.
-    auto sliceType = RankedTensorType::get({blockN, in}, element);
+    auto sliceType = RankedTensorType::get({columns, in}, element);
     Value rows = slice(b, loc, sliceType, w, {e, column, b.getIndexAttr(0)},
-                       {b.getIndexAttr(1), b.getIndexAttr(blockN),
+                       {b.getIndexAttr(1), b.getIndexAttr(columns),
                         b.getIndexAttr(in)});
-    Value packed = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{in, blockN},
+    Value packed = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{in, columns},
                                            element);
     weights = linalg::TransposeOp::create(b, loc, rows, packed,
                                           ArrayRef<int64_t>{1, 0})
                   .getResult()[0];
   }
   Type f32 = b.getF32Type();
-  auto accType = RankedTensorType::get({tile.getBlockM(), blockN}, f32);
+  auto accType = RankedTensorType::get({blockM, columns}, f32);
   Value init = tensor::EmptyOp::create(b, loc, accType, ValueRange{});
   Value zero = arith::ConstantOp::create(b, loc, f32, b.getF32FloatAttr(0.0));
   Value acc =
@@ -275,8 +345,8 @@ Value GroupedGemmTiler::matmul(Value a, Value e, Value column) {
                                           ValueRange{a, weights},
                                           ValueRange{acc});
   product->setAttr(kMicroTileAttrName,
-                   b.getDenseI64ArrayAttr({tile.getThreadM(), registerColumns,
-                                           tile.getBlockK()}));
+                   b.getDenseI64ArrayAttr(
+                       {micro.rows, micro.columns, micro.depth}));
   return product.getResult(0);
 }
 
@@ -311,27 +381,60 @@ Value GroupedGemmTiler::build() {
   Value y = linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
                 .getResult(0);
 
-  // Whole column tiles, then (when BN does not divide the width) one forall
-  // for the last, narrower tile: each forall's tiles are static.
-  Value rowTiles = countRowTiles();
-  blockN = tile.getBlockN();
-  registerColumns = tile.getThreadN();
-  int64_t wholeTiles = width / blockN;
+  // Large row tiles, then small ones (when the op has a small tile); for
+  // each, whole column tiles, then (when BN does not divide the width) one
+  // forall for the last, narrower tile: every forall's tiles are static.
+  TileAttr smallTile = op.getSmallTileAttr();
+  if (!smallTile)
+    return buildRowTiles(y, RowTiles::All, MicroTile::of(tile),
+                         tile.getBlockN());
+  y = buildRowTiles(y, RowTiles::Large, MicroTile::of(tile), tile.getBlockN());
+  return buildRowTiles(y, RowTiles::Small, MicroTile::of(smallTile),
+                       smallTile.getBlockN());
+}
+
+Value GroupedGemmTiler::buildRowTiles(Value y, RowTiles kind,
+                                      MicroTile registerTile,
+                                      int64_t columns) {
+  blockM = kind == RowTiles::Small ? op.getSmallTileAttr().getBlockM()
+                                   : tile.getBlockM();
+  blockN = columns;
+  micro = registerTile;
+  Value rowTiles = countRowTiles(kind);
+  int64_t wholeTiles = width / columns;
   if (wholeTiles > 0)
-    y = buildColumnTiles(y, rowTiles, 0, wholeTiles);
-  if (int64_t tail = width % blockN) {
-    int64_t columns = std::min(registerColumns, tail);
-    while (tail % columns)
-      --columns;
+    y = buildColumnTiles(y, kind, rowTiles, 0, wholeTiles);
+  if (int64_t tail = width % columns) {
     blockN = tail;
-    registerColumns = columns;
-    y = buildColumnTiles(y, rowTiles, wholeTiles * tile.getBlockN(), 1);
+    micro = registerTile.narrowedTo(tail);
+    y = buildColumnTiles(y, kind, rowTiles, wholeTiles * columns, 1);
   }
   return y;
 }
 
-Value GroupedGemmTiler::buildColumnTiles(Value y, Value rowTiles,
-                                         int64_t firstColumn,
+std::pair<Value, Value> GroupedGemmTiler::products(Value e, Value firstRow,
+                                                   Value count, Value column) {
+  Value registerRows = m.c(micro.rows);
+  Value paddedRows = m.mul(m.ceilDiv(count, registerRows), registerRows);
+  Value a = gatherRows(firstRow, count, paddedRows);
+  if (gated && blockN == width) {
+    // One column tile holds the whole width: gate and up columns together
+    // are whole weight rows, multiplied in one pass over them.
+    Value both = matmul(a, e, column, 2 * width);
+    auto half = RankedTensorType::get({blockM, width}, b.getF32Type());
+    auto halfAt = [&](int64_t first) {
+      return slice(b, loc, half, both, {b.getIndexAttr(0), b.getIndexAttr(first)},
+                   {b.getIndexAttr(blockM), b.getIndexAttr(width)});
+    };
+    return {halfAt(0), halfAt(width)};
+  }
+  Value gate = matmul(a, e, column, blockN);
+  Value up = gated ? matmul(a, e, m.add(column, m.c(width)), blockN) : Value();
+  return {gate, up};
+}
+
+Value GroupedGemmTiler::buildColumnTiles(Value y, RowTiles kind,
+                                         Value rowTiles, int64_t firstColumn,
                                          int64_t numColumnTiles) {
   Type element = cast<RankedTensorType>(y.getType()).getElementType();
   SmallVector<OpFoldResult> upperBounds = {rowTiles,
@@ -344,14 +447,8 @@ Value GroupedGemmTiler::buildColumnTiles(Value y, Value rowTiles,
   Value t = forall.getInductionVar(0);
   Value column = m.add(m.c(firstColumn),
                        m.mul(forall.getInductionVar(1), m.c(blockN)));
-  auto [e, firstRow, count] = walk(t);
-  Value registerRows = m.c(tile.getThreadM());
-  Value paddedRows = m.mul(m.ceilDiv(count, registerRows), registerRows);
-
-  Value a = gatherRows(firstRow, count, paddedRows);
-  Value gate = matmul(a, e, column);
-  Value upColumn = m.add(column, m.c(width));
-  Value up = gated ? matmul(a, e, upColumn) : Value();
+  auto [e, firstRow, count] = walk(t, kind);
+  auto [gate, up] = products(e, firstRow, count, column);
 
   // Epilogue on the tile's real rows, written in place into y's slice.
   Type f32 = b.getF32Type();
@@ -381,7 +478,7 @@ Value GroupedGemmTiler::buildColumnTiles(Value y, Value rowTiles,
     inputs.push_back(biasSlice(e, column));
     maps.push_back(columnOnly);
     if (gated) {
-      inputs.push_back(biasSlice(e, upColumn));
+      inputs.push_back(biasSlice(e, m.add(column, m.c(width))));
       maps.push_back(columnOnly);
     }
   }

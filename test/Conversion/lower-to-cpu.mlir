@@ -12,9 +12,14 @@
 // left, and the public function has a C interface taking the status buffer.
 // CHECK: module attributes {moe.contracts = [{kind = "finite", op = "moe.route"
 // CHECK-NOT: {{^ *(%[^ ]+ = )?moe\.}}
+// Buffers come from the runtime's allocator; the grouped GEMMs' tiles run
+// on OpenMP threads, their register tiles as vector FMAs.
 // CHECK-LABEL: llvm.func @layer(
-// CHECK: llvm.call @malloc
-// CHECK: llvm.call @free
+// CHECK: llvm.call @_mlir_memref_to_llvm_alloc
+// CHECK: omp.parallel
+// CHECK: omp.wsloop
+// CHECK: llvm.intr.fmuladd{{.*}}vector<
+// CHECK: llvm.call @_mlir_memref_to_llvm_free
 // CHECK-LABEL: llvm.func @_mlir_ciface_layer(
 // CHECK-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr {moe.status})
 // CHECK-NOT: tensor.

@@ -458,7 +458,7 @@ TEST(RuntimeArtifactFiles, InvalidFilesAreClearErrors) {
   // A manifest that is not JSON.
   std::string noJson = dir.file("nojson.so");
   std::string bytes = readBytes(MOE_TEST_ARTIFACT);
-  size_t at = bytes.find("{\"format\": 1");
+  size_t at = bytes.find("{\"format\": 2");
   ASSERT_NE(at, std::string::npos);
   bytes[at] = '[';
   writeBytes(noJson, bytes);
@@ -469,7 +469,7 @@ TEST(RuntimeArtifactFiles, InvalidFilesAreClearErrors) {
 
   // Another format version.
   bytes = readBytes(MOE_TEST_ARTIFACT);
-  at = bytes.find("{\"format\": 1");
+  at = bytes.find("{\"format\": 2");
   bytes[at + 11] = '7';
   std::string format7 = dir.file("format7.so");
   writeBytes(format7, bytes);
@@ -477,7 +477,7 @@ TEST(RuntimeArtifactFiles, InvalidFilesAreClearErrors) {
             MOE_ERROR_IO);
   EXPECT_EQ(std::string(moe_last_error()),
             "'" + format7 + "': artifact manifest format 7 is not supported by "
-                            "this runtime (it reads format 1)");
+                            "this runtime (it reads format 2)");
 
   // An entry whose symbol is missing.
   bytes = readBytes(MOE_TEST_ARTIFACT);

@@ -132,7 +132,7 @@ EXPORT int moe_jit_compile(const char *source, int sourceIsLayerSpec,
 
   char manifest[8192];
   snprintf(manifest, sizeof(manifest),
-           "{\"format\": 1, \"compiler\": \"");
+           "{\"format\": 2, \"compiler\": \"");
   appendEscaped(manifest, sizeof(manifest), moe_jit_version());
   snprintf(manifest + strlen(manifest), sizeof(manifest) - strlen(manifest),
            "\", \"target\": \"cpu\", \"checks\": %s, ",

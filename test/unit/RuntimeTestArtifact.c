@@ -57,7 +57,7 @@ EXPORT char moe_test_manifest_slot[8192] = "MOE-FAKE-MANIFEST-SLOT";
 EXPORT const char *moe_artifact_manifest(void) { return moe_test_manifest_slot; }
 #else
 static const char manifest[] =
-    "{\"format\": 1, \"compiler\": \"hand-written test artifact\", "
+    "{\"format\": 2, \"compiler\": \"hand-written test artifact\", "
     "\"target\": \"cpu\", \"checks\": true, \"entries\": ["
     "{\"name\": \"add\", \"symbol\": \"_mlir_ciface_add\", \"status\": true,"
     " \"args\": [{\"name\": \"a\", \"dtype\": \"f32\", \"shape\": [-1, 4]},"
@@ -99,7 +99,12 @@ static void violate(Desc1 *status, int64_t site, int64_t i, int64_t j,
   s[4] = context;
 }
 
-static void *allocate(size_t bytes) { return malloc(bytes ? bytes : 1); }
+/* Results come from the runtime's allocator, as in compiled CPU artifacts
+ * (manifest format 2, docs/abi.md): the runtime frees them with it. */
+void *_mlir_memref_to_llvm_alloc(size_t bytes);
+static void *allocate(size_t bytes) {
+  return _mlir_memref_to_llvm_alloc(bytes ? bytes : 1);
+}
 
 static void fresh2(Desc2 *d, int64_t rows, int64_t cols, size_t elem) {
   d->allocated = allocate((size_t)(rows * cols) * elem);
