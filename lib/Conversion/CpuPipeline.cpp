@@ -56,6 +56,8 @@ void mlir::moe::buildMoeToLoopsPipeline(OpPassManager &pm,
                                         const CpuPipelineOptions &options) {
   pm.addPass(createMoeDecompose());
   pm.addPass(createCanonicalizerPass());
+  if (options.fuse)
+    pm.addPass(createMoeFuse());
   MoeSelectTilesOptions tiles;
   tiles.targetKind = "cpu";
   tiles.chip = options.cpu;

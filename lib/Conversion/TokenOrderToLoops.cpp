@@ -45,8 +45,12 @@ SmallVector<Value> mlir::moe::lowerPermute(PermuteOp op, LoopEmitter &em,
   Value pairs = arith::MulIOp::create(b, loc, em.dim(ids, 0), em.dim(ids, 1));
   Type i32 = b.getI32Type();
   auto xType = cast<MemRefType>(x.getType());
+  // After moe-fuse the grouped GEMM gathers the token rows itself and the
+  // permuted copy is not made (xp is then empty).
+  bool materialize = !op.getXp().use_empty();
   Value xp = em.alloc({ShapedType::kDynamic, xType.getDimSize(1)},
-                      xType.getElementType(), {pairs});
+                      xType.getElementType(),
+                      {materialize ? pairs : em.index(0)});
   Value offsets = em.alloc({numExperts + 1}, i32, {});
   Value rows = em.alloc({ShapedType::kDynamic}, i32, {pairs});
   Value cursor = em.alloc({numExperts}, i32, {});
@@ -76,7 +80,8 @@ SmallVector<Value> mlir::moe::lowerPermute(PermuteOp op, LoopEmitter &em,
       em.store(arith::AddIOp::create(b, loc, row, em.i32(1)), cursor, {e});
       Value r = em.toIndex(row);
       em.store(arith::IndexCastOp::create(b, loc, i32, pair), rows, {r});
-      copyRow(em, x, t, xp, r);
+      if (materialize)
+        copyRow(em, x, t, xp, r);
     });
   });
   // Pairs with an invalid id (a reported violation) leave rows at the end.
@@ -86,8 +91,9 @@ SmallVector<Value> mlir::moe::lowerPermute(PermuteOp op, LoopEmitter &em,
       b.getFloatAttr(xType.getElementType(), 0.0));
   em.forLoop(routed, pairs, [&](Value r) {
     em.store(em.i32(-1), rows, {r});
-    em.forLoop(em.index(0), em.dim(x, 1),
-               [&](Value h) { em.store(zero, xp, {r, h}); });
+    if (materialize)
+      em.forLoop(em.index(0), em.dim(x, 1),
+                 [&](Value h) { em.store(zero, xp, {r, h}); });
   });
   return {em.toTensor(xp), em.toTensor(offsets), em.toTensor(rows)};
 }
@@ -139,9 +145,12 @@ SmallVector<Value> mlir::moe::lowerDispatch(DispatchOp op, LoopEmitter &em,
   Value rows = em.alloc({staticRows}, i32, rowSizes);
   em.fill(counts, em.i32(0));
   em.fill(rows, em.i32(-1));
-  em.fill(xp, arith::ConstantOp::create(
-                  b, loc, xType.getElementType(),
-                  b.getFloatAttr(xType.getElementType(), 0.0)));
+  // Unused after moe-fuse (the GEMM gathers): left unwritten.
+  bool materialize = !op.getXp().use_empty();
+  if (materialize)
+    em.fill(xp, arith::ConstantOp::create(
+                    b, loc, xType.getElementType(),
+                    b.getFloatAttr(xType.getElementType(), 0.0)));
 
   emitIdsCheck(em, checks, "moe.dispatch", ids, numExperts);
   Value experts = em.i32(numExperts);
@@ -156,7 +165,8 @@ SmallVector<Value> mlir::moe::lowerDispatch(DispatchOp op, LoopEmitter &em,
         Value base = arith::MulIOp::create(b, loc, e, capacity);
         Value r = arith::AddIOp::create(b, loc, base, em.toIndex(count));
         em.store(arith::IndexCastOp::create(b, loc, i32, pair), rows, {r});
-        copyRow(em, x, t, xp, r);
+        if (materialize)
+          copyRow(em, x, t, xp, r);
         em.store(arith::AddIOp::create(b, loc, count, em.i32(1)), counts, {e});
       });
     });

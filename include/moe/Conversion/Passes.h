@@ -27,6 +27,10 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
   Option<bool> checks{*this, "checks",
                       llvm::cl::desc("Compile the runtime contract checks in"),
                       llvm::cl::init(true)};
+  Option<bool> fuse{*this, "fuse",
+                    llvm::cl::desc("Fold the permutation into the grouped "
+                                   "GEMMs (moe-fuse)"),
+                    llvm::cl::init(true)};
   Option<std::string> cpu{*this, "cpu",
                           llvm::cl::desc("CPU to compile for (default: the "
                                          "host), e.g. znver4, skylake"),

@@ -19,6 +19,9 @@ namespace mlir::moe {
 #define GEN_PASS_REGISTRATION
 #include "moe/Transforms/Passes.h.inc"
 
+/// The moe-fuse patterns: permute -> gather form, unpermute -> combine form.
+void populateMoeFusePatterns(RewritePatternSet &patterns);
+
 } // namespace mlir::moe
 
 #endif // MOE_TRANSFORMS_PASSES_H

@@ -98,4 +98,16 @@ def MoeSelectTiles : Pass<"moe-select-tiles", "::mlir::ModuleOp"> {
   ];
 }
 
+def MoeFuse : Pass<"moe-fuse"> {
+  let summary = "Fold the token permutation into the grouped GEMMs";
+  let description = [{
+    One rewrite pattern per fusion (DESIGN.md §5): a `moe.grouped_gemm` whose
+    rows are the `xp` of a `moe.permute` or `moe.dispatch` reads the token
+    matrix through `gather(%rows, K)` instead (the permuted copy is then not
+    made); a `moe.unpermute` of a grouped GEMM that has no other use becomes
+    the GEMM's `combine(%rows, %weights)` form. Activation, gate and bias
+    are the GEMM's epilogue already. Results are unchanged.
+  }];
+}
+
 #endif // MOE_TRANSFORMS_PASSES_TD
