@@ -16,6 +16,10 @@
 //===----------------------------------------------------------------------===//
 #include "moe/Transforms/Passes.h"
 #include "moe/MoeOps.h"
+#include "moe/Transforms/TileGroupedGemm.h"
+
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include "mlir/IR/BuiltinOps.h"
 
@@ -100,6 +104,33 @@ std::pair<TileAttr, TileAttr> cpuTiles(GroupedGemmOp op, TargetAttr target) {
   return {large, small};
 }
 
+/// A dense matmul's CPU tile: the grouped GEMM's register tile over
+/// row tiles of four register tiles (T may be 1) and its column tile.
+TileAttr cpuDenseTile(linalg::MatmulOp op, TargetAttr target) {
+  VectorUnit unit = vectorUnitOf(target);
+  auto b = cast<ShapedType>(op.getDpsInputOperand(1)->get().getType());
+  int64_t width = b.getDimSize(1);
+  int64_t columns = registerColumns(width, unit);
+  int64_t vectorsPerRow = (columns + unit.lanes - 1) / unit.lanes;
+  int64_t rows = std::min<int64_t>(
+      8, (unit.registers - vectorsPerRow - 2) / vectorsPerRow);
+  int64_t depth = std::max<int64_t>(16, 16384 / (columns * 4));
+  int64_t blockN = largestDividingMultiple(width, columns, 256);
+  return TileAttr::get(op.getContext(), 4 * rows, blockN, depth, rows,
+                       columns);
+}
+
+/// A plain row-major matmul with static K and N: the ones the layer's dense
+/// parts make.
+bool isTileableDense(linalg::MatmulOp op) {
+  if (op->getParentOfType<scf::ForallOp>() || !op.hasPureTensorSemantics())
+    return false;
+  if (op.getIndexingMapsArray() != op.getDefaultIndexingMaps(op.getContext()))
+    return false;
+  auto b = dyn_cast<ShapedType>(op.getDpsInputOperand(1)->get().getType());
+  return b && b.hasStaticShape();
+}
+
 struct MoeSelectTilesPass
     : public mlir::moe::impl::MoeSelectTilesBase<MoeSelectTilesPass> {
   using MoeSelectTilesBase::MoeSelectTilesBase;
@@ -158,7 +189,11 @@ struct MoeSelectTilesPass
       return WalkResult::advance();
     });
     if (walk.wasInterrupted())
-      signalPassFailure();
+      return signalPassFailure();
+    module.walk([&](linalg::MatmulOp op) {
+      if (!op->hasAttr(kDenseTileAttrName) && isTileableDense(op))
+        op->setAttr(kDenseTileAttrName, cpuDenseTile(op, *target));
+    });
   }
 };
 

@@ -336,7 +336,14 @@ Value GroupedGemmTiler::matmul(Value a, Value e, Value column,
   }
   Type f32 = b.getF32Type();
   auto accType = RankedTensorType::get({blockM, columns}, f32);
-  Value init = tensor::EmptyOp::create(b, loc, accType, ValueRange{});
+  // Accumulator rows one cache line longer than the tile: with weight rows
+  // and accumulator rows both a multiple of 2 KiB apart, loads of one and
+  // stores to the other would alias in the low address bits and stall.
+  Value padded = tensor::EmptyOp::create(
+      b, loc, ArrayRef<int64_t>{blockM, columns + 16}, f32);
+  Value init = slice(b, loc, accType, padded,
+                     {b.getIndexAttr(0), b.getIndexAttr(0)},
+                     {b.getIndexAttr(blockM), b.getIndexAttr(columns)});
   Value zero = arith::ConstantOp::create(b, loc, f32, b.getF32FloatAttr(0.0));
   Value acc =
       linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{init})
@@ -549,6 +556,22 @@ namespace {
 
 struct MoeTilePass : public mlir::moe::impl::MoeTileBase<MoeTilePass> {
   void runOnOperation() override {
+    SmallVector<linalg::MatmulOp> dense;
+    getOperation()->walk([&](linalg::MatmulOp op) {
+      if (op->hasAttr(kDenseTileAttrName))
+        dense.push_back(op);
+    });
+    IRRewriter denseRewriter(&getContext());
+    for (linalg::MatmulOp op : dense) {
+      auto tile = op->getAttrOfType<TileAttr>(kDenseTileAttrName);
+      if (!tile) {
+        op.emitOpError("'") << kDenseTileAttrName << "' must be a #moe.tile";
+        return signalPassFailure();
+      }
+      if (failed(tileDenseMatmul(denseRewriter, op, tile)))
+        return signalPassFailure();
+    }
+
     SmallVector<GroupedGemmOp> gemms;
     getOperation()->walk([&](GroupedGemmOp op) { gemms.push_back(op); });
     IRRewriter rewriter(&getContext());

@@ -4,7 +4,9 @@
 
 #include "moe/MoeOps.h"
 
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/PatternMatch.h"
 
 namespace mlir::moe {
 
@@ -20,6 +22,16 @@ LogicalResult checkTileable(GroupedGemmOp op);
 /// linalg on slices, see moe-tile) at `builder`'s position and returns the
 /// tensor that replaces its result. `op` itself is left in place.
 FailureOr<Value> tileGroupedGemm(OpBuilder &builder, GroupedGemmOp op);
+
+/// The tile moe-select-tiles puts on the dense linalg.matmul ops of a layer
+/// (router, shared expert), as a discardable attribute.
+inline constexpr llvm::StringLiteral kDenseTileAttrName = "moe.tile";
+
+/// Tiles the dense `op` into an scf.forall of `tile`'s BM x BN tiles, each
+/// padded to its static size and tagged with the register tile for
+/// moe-vectorize-tiles.
+LogicalResult tileDenseMatmul(RewriterBase &rewriter, linalg::MatmulOp op,
+                              TileAttr tile);
 
 } // namespace mlir::moe
 
