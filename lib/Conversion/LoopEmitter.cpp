@@ -67,6 +67,15 @@ void LoopEmitter::forLoop(Value lb, Value ub,
   body(loop.getInductionVar());
 }
 
+void LoopEmitter::parallelLoop(Value lb, Value ub,
+                               function_ref<void(Value)> body) {
+  auto loop = scf::ParallelOp::create(b, loc, ValueRange{lb}, ValueRange{ub},
+                                      ValueRange{index(1)});
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(loop.getBody()->getTerminator());
+  body(loop.getInductionVars()[0]);
+}
+
 SmallVector<Value>
 LoopEmitter::forLoop(Value lb, Value ub, ValueRange init,
                      function_ref<SmallVector<Value>(Value, ValueRange)> body) {

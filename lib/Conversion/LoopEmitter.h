@@ -38,6 +38,9 @@ public:
 
   /// for (iv = lb; iv < ub; ++iv) body(iv)
   void forLoop(Value lb, Value ub, function_ref<void(Value)> body);
+  /// An scf.parallel loop: iterations that touch disjoint memory (the CPU
+  /// pipeline runs them on OpenMP threads).
+  void parallelLoop(Value lb, Value ub, function_ref<void(Value)> body);
   /// Loop carrying `init`; `body(iv, carried)` returns the next carried values.
   SmallVector<Value>
   forLoop(Value lb, Value ub, ValueRange init,

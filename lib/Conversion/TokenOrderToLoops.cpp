@@ -214,8 +214,10 @@ Value mlir::moe::emitCombine(LoopEmitter &em, ContractRecorder &checks,
                          sizes.append(hiddenSizes);
                          return sizes;
                        }());
-  Value acc = em.alloc({staticHidden}, b.getF32Type(), hiddenSizes);
-  em.forLoop(em.index(0), tokens, [&](Value t) {
+  // Tokens are independent: each sums its own pairs in k order into its own
+  // output row, so they run in parallel with the same bits.
+  em.parallelLoop(em.index(0), tokens, [&](Value t) {
+    Value acc = em.alloc({staticHidden}, b.getF32Type(), hiddenSizes);
     em.fill(acc, em.f32(0.0));
     em.forLoop(em.index(0), k, [&](Value slot) {
       Value base = arith::MulIOp::create(b, loc, t, k);
