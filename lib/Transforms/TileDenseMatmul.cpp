@@ -53,6 +53,7 @@ LogicalResult mlir::moe::tileDenseMatmul(RewriterBase &rewriter,
     return tileOp->emitOpError("could not be padded to a ")
            << tile.getBlockM() << "x" << tile.getBlockN() << " tile";
   rewriter.replaceOp(tileOp, replacements);
+  padded->removeAttr(kDenseTileAttrName);
   padded->setAttr(kMicroTileAttrName,
                   rewriter.getDenseI64ArrayAttr({tile.getThreadM(),
                                                  tile.getThreadN(),

@@ -1,0 +1,62 @@
+// RUN: moe-opt %s -split-input-file --moe-select-tiles="target=nvptx chip=sm_90" --verify-each | FileCheck %s
+
+// AVX2 (16 registers of 8 f32): 6 x 16 register tiles (12 accumulators), a
+// 256-deep k-block (a 16 KiB weight panel), row tiles of 8 register tiles;
+// row tiles of at most 3 rows stream the weights (k-block 1) across the
+// whole width. The dense router matmul gets a tile too.
+// CHECK-LABEL: func @avx2
+// CHECK: moe.grouped_gemm
+// CHECK-SAME: small_tile = #moe.tile<block_m = 3, block_n = 48, block_k = 1, thread_m = 1, thread_n = 16>
+// CHECK-SAME: tile = #moe.tile<block_m = 48, block_n = 48, block_k = 256, thread_m = 6, thread_n = 16>
+// CHECK: linalg.matmul {moe.tile = #moe.tile<block_m = 32, block_n = 8, block_k = 512, thread_m = 8, thread_n = 8>}
+module attributes {moe.target = #moe.target<kind = "cpu", chip = "haswell", features = "+avx,+avx2,+fma">} {
+func.func @avx2(%x: tensor<?x64xf32>, %w: tensor<8x64x96xf32>, %off: tensor<9xi32>, %r: tensor<64x8xf32>, %l: tensor<?x8xf32>) -> (tensor<?x48xf32>, tensor<?x8xf32>) {
+  %y = moe.grouped_gemm %x, %w, offsets(%off) activation<silu> gated : tensor<?x64xf32>, tensor<8x64x96xf32>, tensor<9xi32>
+  %m = linalg.matmul ins(%x, %r : tensor<?x64xf32>, tensor<64x8xf32>) outs(%l : tensor<?x8xf32>) -> tensor<?x8xf32>
+  return %y, %m : tensor<?x48xf32>, tensor<?x8xf32>
+}
+}
+
+// -----
+
+// AVX-512 (32 registers of 16 f32): 8-row register tiles; the width 2048
+// takes two-vector (32-column) register tiles and 256-column tiles.
+// CHECK-LABEL: func @avx512
+// CHECK: moe.grouped_gemm
+// CHECK-SAME: small_tile = #moe.tile<block_m = 4, block_n = 2048, block_k = 1, thread_m = 1, thread_n = 128>
+// CHECK-SAME: tile = #moe.tile<block_m = 64, block_n = 256, block_k = 128, thread_m = 8, thread_n = 32>
+module attributes {moe.target = #moe.target<kind = "cpu", chip = "znver4", features = "+avx2,+avx512f,+fma">} {
+func.func @avx512(%x: tensor<?x768xbf16>, %w: tensor<4x768x2048xbf16>, %off: tensor<5xi32>) -> tensor<?x2048xbf16> {
+  %y = moe.grouped_gemm %x, %w, offsets(%off) : tensor<?x768xbf16>, tensor<4x768x2048xbf16>, tensor<5xi32>
+  return %y : tensor<?x2048xbf16>
+}
+}
+
+// -----
+
+// A width that no vector divides: the register tile is its largest divisor
+// below a vector, and a tile already on the op is kept.
+// CHECK-LABEL: func @odd_width
+// CHECK: moe.grouped_gemm
+// CHECK-SAME: tile = #moe.tile<block_m = 64, block_n = 17, block_k = 4096, thread_m = 8, thread_n = 1>
+// CHECK: moe.grouped_gemm
+// CHECK-SAME: {tile = #moe.tile<block_m = 4, block_n = 4, block_k = 4, thread_m = 2, thread_n = 2>}
+module attributes {moe.target = #moe.target<kind = "cpu", chip = "haswell", features = "+avx2,+fma">} {
+func.func @odd_width(%x: tensor<?x8xf32>, %w: tensor<2x8x17xf32>, %off: tensor<3xi32>) -> (tensor<?x17xf32>, tensor<?x17xf32>) {
+  %y = moe.grouped_gemm %x, %w, offsets(%off) : tensor<?x8xf32>, tensor<2x8x17xf32>, tensor<3xi32>
+  %z = moe.grouped_gemm %x, %w, offsets(%off) {tile = #moe.tile<block_m = 4, block_n = 4, block_k = 4, thread_m = 2, thread_n = 2>} : tensor<?x8xf32>, tensor<2x8x17xf32>, tensor<3xi32>
+  return %y, %z : tensor<?x17xf32>, tensor<?x17xf32>
+}
+}
+
+// -----
+
+// Without a moe.target the pass options make one and record it; GPU targets
+// keep the GPU lowering's chip tiles for now (no tile is added).
+// CHECK: module attributes {moe.target = #moe.target<kind = "nvptx", chip = "sm_90">}
+// CHECK-LABEL: func @gpu
+// CHECK-NOT: tile
+func.func @gpu(%x: tensor<?x8xf32>, %w: tensor<2x8x16xf32>, %off: tensor<3xi32>) -> tensor<?x16xf32> {
+  %y = moe.grouped_gemm %x, %w, offsets(%off) : tensor<?x8xf32>, tensor<2x8x16xf32>, tensor<3xi32>
+  return %y : tensor<?x16xf32>
+}

@@ -1,0 +1,43 @@
+// RUN: moe-opt %s -split-input-file --moe-vectorize-tiles --canonicalize --cse --verify-each | FileCheck %s
+
+// A 6 x 16 register tile over 32-deep k-blocks: loops k-block, column, row
+// (the row loop stops at the n rows the x tile holds), then k by 1 around a
+// 6x1 . 1x16 vector.contract whose 6x16 accumulator is a loop-carried
+// vector; the accumulator is read and written once per k-block, a row (16
+// lanes) at a time.
+// CHECK-LABEL: func.func @register_tile(
+// CHECK-SAME: %{{.*}}: tensor<?x64xf32>, %[[W:.*]]: tensor<64x32xf32>, %[[N:.*]]: index)
+// CHECK: %[[A:.*]] = tensor.insert_slice
+// CHECK: scf.for %[[KB:.*]] = %c0 to %c64 step %c32
+// CHECK: scf.for %[[NB:.*]] = %c0 to %c32 step %c16
+// CHECK: scf.for %[[MB:.*]] = %c0 to %[[N]] step %c6
+// CHECK: %[[AT:.*]] = tensor.extract_slice %[[A]][%[[MB]], %[[KB]]] [6, 32]
+// CHECK: %[[CT:.*]] = tensor.extract_slice %{{.*}}[%[[MB]], %[[NB]]] [6, 16]
+// CHECK-COUNT-6: vector.transfer_read %[[CT]]{{.*}} : tensor<6x16xf32>, vector<1x16xf32>
+// CHECK: %[[ACC:.*]] = scf.for %{{.*}} = %c0 to %c32 step %c1 iter_args(%[[CARRIED:.*]] = %{{.*}}) -> (vector<6x16xf32>)
+// CHECK: vector.contract {{.*}} %{{.*}}, %{{.*}}, %[[CARRIED]] : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
+// CHECK: scf.yield
+// CHECK-COUNT-6: vector.transfer_write {{.*}} : vector<1x16xf32>, tensor<6x16xf32>
+func.func @register_tile(%x: tensor<?x64xf32>, %w: tensor<64x32xf32>, %n: index) -> tensor<24x32xf32> {
+  %empty = tensor.empty() : tensor<24x64xf32>
+  %s = tensor.extract_slice %x[0, 0] [%n, 64] [1, 1] : tensor<?x64xf32> to tensor<?x64xf32>
+  %a = tensor.insert_slice %s into %empty[0, 0] [%n, 64] [1, 1] : tensor<?x64xf32> into tensor<24x64xf32>
+  %zero = arith.constant 0.0 : f32
+  %c0 = tensor.empty() : tensor<24x32xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%c0 : tensor<24x32xf32>) -> tensor<24x32xf32>
+  %r = linalg.matmul {moe.micro_tile = array<i64: 6, 16, 32>} ins(%a, %w : tensor<24x64xf32>, tensor<64x32xf32>) outs(%c : tensor<24x32xf32>) -> tensor<24x32xf32>
+  return %r : tensor<24x32xf32>
+}
+
+// -----
+
+// bf16 operands accumulate in f32: the contract widens them.
+// CHECK-LABEL: func.func @bf16(
+// CHECK: vector.contract {{.*}} : vector<2x1xbf16>, vector<1x8xbf16> into vector<2x8xf32>
+func.func @bf16(%a: tensor<4x16xbf16>, %w: tensor<16x8xbf16>) -> tensor<4x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = tensor.empty() : tensor<4x8xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%c0 : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %r = linalg.matmul {moe.micro_tile = array<i64: 2, 8, 16>} ins(%a, %w : tensor<4x16xbf16>, tensor<16x8xbf16>) outs(%c : tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %r : tensor<4x8xf32>
+}
