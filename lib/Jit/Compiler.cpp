@@ -120,6 +120,13 @@ llvm::Expected<CompileResult> (::moe::jit::compile)(const std::string &mlirText,
   CompileResult result;
   mlir::moe::CpuPipelineOptions pipelineOptions;
   pipelineOptions.checks = options.checks;
+  // The target is set once here: the CPU and its features (the host's when
+  // no --cpu), read by moe-select-tiles from the module's moe.target.
+  auto cpu = resolveCpu(options.cpu);
+  if (!cpu)
+    return cpu.takeError();
+  pipelineOptions.cpu = cpu->first;
+  pipelineOptions.features = cpu->second;
   PassManager toLoops(&context);
   mlir::moe::buildMoeToLoopsPipeline(toLoops, pipelineOptions);
   if (failed(toLoops.run(*module)))
@@ -139,7 +146,7 @@ llvm::Expected<CompileResult> (::moe::jit::compile)(const std::string &mlirText,
     return diagnostics.error("lowering to the LLVM dialect failed");
 
   auto bytes = emitHostModule(*module, options.emit, result.manifest,
-                              diagnostics);
+                              diagnostics, options.cpu);
   if (!bytes)
     return bytes.takeError();
   result.bytes = std::move(*bytes);

@@ -8,6 +8,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/LegacyPassManager.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -21,23 +22,33 @@ using namespace ::moe::jit;
 
 namespace {
 
-llvm::Expected<std::unique_ptr<llvm::TargetMachine>> hostTargetMachine() {
-  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+llvm::Expected<const llvm::Target *> hostTarget(const llvm::Triple &triple) {
   std::string error;
   const llvm::Target *target =
       llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return llvm::createStringError("no LLVM target for " + triple.str() +
                                    ": " + error);
-  llvm::SubtargetFeatures features;
-  for (const auto &[feature, enabled] : llvm::sys::getHostCPUFeatures())
-    features.AddFeature(feature, enabled);
+  return target;
+}
+
+/// A target machine for `cpu` (empty: the host CPU with all its features).
+llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
+hostTargetMachine(const std::string &cpu) {
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  auto target = hostTarget(triple);
+  if (!target)
+    return target.takeError();
+  auto resolved = resolveCpu(cpu);
+  if (!resolved)
+    return resolved.takeError();
+  llvm::SubtargetFeatures features(resolved->second);
   llvm::TargetOptions options;
   // Constructors (a GPU artifact loads its kernels in one) go to
   // .init_array, which the dynamic loader runs; .ctors needs crt files.
   options.UseInitArray = true;
-  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
-      triple, llvm::sys::getHostCPUName(), features.getString(), options,
+  std::unique_ptr<llvm::TargetMachine> machine((*target)->createTargetMachine(
+      triple, resolved->first, features.getString(), options,
       llvm::Reloc::PIC_, std::nullopt,
       llvm::CodeGenOptLevel::Aggressive));
   if (!machine)
@@ -146,9 +157,44 @@ llvm::Expected<std::vector<char>> linkShared(const std::vector<char> &object,
 
 } // namespace
 
+llvm::Expected<std::pair<std::string, std::string>>(::moe::jit::resolveCpu)(
+    const std::string &cpu) {
+  if (cpu.empty()) {
+    llvm::SubtargetFeatures features;
+    for (const auto &[feature, enabled] : llvm::sys::getHostCPUFeatures())
+      features.AddFeature(feature, enabled);
+    return std::make_pair(llvm::sys::getHostCPUName().str(),
+                          features.getString());
+  }
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  auto target = hostTarget(triple);
+  if (!target)
+    return target.takeError();
+  // Checked against the generic CPU's table first: LLVM warns on stderr
+  // when it makes subtarget info for a CPU it does not know.
+  std::unique_ptr<llvm::MCSubtargetInfo> generic(
+      (*target)->createMCSubtargetInfo(triple, "", ""));
+  std::unique_ptr<llvm::MCSubtargetInfo> info;
+  if (generic && generic->isCPUStringValid(cpu))
+    info.reset((*target)->createMCSubtargetInfo(triple, cpu, ""));
+  if (!info)
+    return llvm::createStringError("unknown CPU '" + cpu + "' for " +
+                                   triple.str() +
+                                   " (an LLVM CPU name: haswell, skylake-avx512, "
+                                   "znver4, ...)");
+  // The vector features the tile selector and code generator use.
+  llvm::SubtargetFeatures features;
+  for (const char *feature : {"sse4.2", "avx", "avx2", "fma", "f16c",
+                              "avx512f", "avx512bw", "avx512vl", "avx512dq",
+                              "avx512bf16"})
+    if (info->checkFeatures(std::string("+") + feature))
+      features.AddFeature(feature);
+  return std::make_pair(cpu, features.getString());
+}
+
 llvm::Expected<std::vector<char>>(::moe::jit::emitHostModule)(
     ModuleOp module, Emit emit, const std::string &manifest,
-    const DiagnosticCollector &diagnostics) {
+    const DiagnosticCollector &diagnostics, const std::string &cpu) {
   if (emit == Emit::Mlir) {
     std::string text;
     llvm::raw_string_ostream os(text);
@@ -161,7 +207,7 @@ llvm::Expected<std::vector<char>>(::moe::jit::emitHostModule)(
       translateModuleToLLVMIR(module, llvmContext, "moe");
   if (!llvmModule)
     return diagnostics.error("translation to LLVM IR failed");
-  auto machine = hostTargetMachine();
+  auto machine = hostTargetMachine(cpu);
   if (!machine)
     return machine.takeError();
   llvmModule->setTargetTriple((*machine)->getTargetTriple());

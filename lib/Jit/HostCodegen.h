@@ -12,12 +12,18 @@
 
 namespace moe::jit {
 
+/// The x86 CPU `cpu` names (empty: the host) and its LLVM features
+/// ("+avx2,+fma,..."); an error for a CPU LLVM does not know.
+llvm::Expected<std::pair<std::string, std::string>>
+resolveCpu(const std::string &cpu);
+
 /// Writes a host module in the LLVM dialect as `emit` (mlir, llvm, asm, obj,
-/// so), optimized for the host CPU; a non-empty `manifest` is exported as
-/// moe_artifact_manifest (docs/abi.md). `so` links with ld.lld.
+/// so), optimized for `cpu` (empty: the host); a non-empty `manifest` is
+/// exported as moe_artifact_manifest (docs/abi.md). `so` links with ld.lld.
 llvm::Expected<std::vector<char>>
 emitHostModule(mlir::ModuleOp module, Emit emit, const std::string &manifest,
-               const DiagnosticCollector &diagnostics);
+               const DiagnosticCollector &diagnostics,
+               const std::string &cpu = "");
 
 } // namespace moe::jit
 

@@ -129,6 +129,8 @@ std::string (::moe::jit::buildManifest)(const CompileResult &result,
     json.attribute("target", options.target);
     if (!options.chip.empty())
       json.attribute("chip", options.chip);
+    if (!options.cpu.empty())
+      json.attribute("cpu", options.cpu);
     json.attribute("checks", options.checks);
     if (!layerSpec.empty())
       json.attribute("layer_spec", layerSpec);

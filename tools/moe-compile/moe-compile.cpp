@@ -39,6 +39,11 @@ static cl::opt<std::string>
                   "gfx942 (default) for rocdl"),
          cl::init(""), cl::cat(category));
 static cl::opt<std::string>
+    cpu("cpu",
+        cl::desc("CPU target: the LLVM CPU to compile for (haswell, "
+                 "skylake-avx512, znver4, ...); default: this machine's"),
+        cl::init(""), cl::cat(category));
+static cl::opt<std::string>
     cudaPath("cuda-path",
              cl::desc("CUDA toolkit (ptxas, libdevice); default $CUDA_HOME, "
                       "else /usr/local/cuda"),
@@ -100,12 +105,15 @@ int main(int argc, char **argv) {
       (!chip.empty() || !cudaPath.empty() || !rocmPath.empty()))
     return fail("--chip, --cuda-path and --rocm-path apply to GPU targets "
                 "(--target nvptx or rocdl) only");
+  if (target != "cpu" && !cpu.empty())
+    return fail("--cpu applies to the cpu target only");
   if (layerSpec.empty() == inputFile.empty())
     return fail("give exactly one of an input .mlir file or --layer SPEC");
 
   CompileOptions options;
   options.target = target;
   options.chip = chip;
+  options.cpu = cpu;
   options.cudaPath = cudaPath;
   options.rocmPath = rocmPath;
   options.checks = !noChecks;

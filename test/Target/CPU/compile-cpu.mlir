@@ -1,0 +1,21 @@
+// The CPU is set once by the driver (--cpu, else the host) and recorded as
+// the module's moe.target; the tiles and the code follow it.
+// RUN: moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --cpu haswell --emit mlir -o - | FileCheck %s --check-prefix=TARGET
+// RUN: moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --cpu haswell --emit asm -o - | FileCheck %s --check-prefix=AVX2
+// RUN: moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --cpu skylake-avx512 --emit asm -o - | FileCheck %s --check-prefix=AVX512
+// RUN: not moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --cpu nonsense -o %t.so 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: not moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --target nvptx --cpu haswell -o %t.ptx 2>&1 | FileCheck %s --check-prefix=GPU
+
+// TARGET: moe.target = #moe.target<kind = "cpu", chip = "haswell", features = "+sse4.2,+avx,+avx2,+fma,+f16c">
+// TARGET: omp.parallel
+
+// Haswell's register tiles are 6 x 16: FMAs on 256-bit registers only.
+// AVX2: vfmadd{{.*}}ymm
+// AVX2-NOT: zmm
+
+// AVX512: vfmadd{{.*}}zmm
+
+// BAD: moe-compile: error: unknown CPU 'nonsense' for {{.*}} (an LLVM CPU name: haswell, skylake-avx512, znver4, ...)
+// BAD-NOT: not a recognized processor
+
+// GPU: --cpu applies to the cpu target only
