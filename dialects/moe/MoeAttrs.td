@@ -91,7 +91,7 @@ def Moe_TargetAttr : AttrDef<Moe_Dialect, "Target"> {
     ```
   }];
   let parameters = (ins StringRefParameter<"target kind">:$kind,
-                        StringRefParameter<"chip">:$chip,
+                        StringRefParameter<"chip", "\"\"">:$chip,
                         StringRefParameter<"target features", "\"\"">:$features);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;

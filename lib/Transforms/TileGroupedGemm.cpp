@@ -313,14 +313,6 @@ Value GroupedGemmTiler::matmul(Value a, Value e, Value column,
     weights = slice(b, loc, sliceType, w, {e, b.getIndexAttr(0), column},
                     {b.getIndexAttr(1), b.getIndexAttr(in),
                      b.getIndexAttr(columns)});
-    // Register-blocked tiles read BN-wide panels of Kc rows; copied once
-    // into a contiguous [In, BN] tile, the weights come from memory in long
-    // runs. A streamed tile (k-block 1) reads the rows in order already.
-    if (micro.depth > 1) {
-      Value packed =
-          tensor::EmptyOp::create(b, loc, sliceType.getShape(), element);
-      weights = linalg::CopyOp::create(b, loc, weights, packed).getResult(0);
-    }
   } else {
     // eoi: W_e is [Out, In]; the [BN, In] slice is packed to [In, BN] once
     // per tile so the register tiles load contiguous weight rows.

@@ -993,3 +993,46 @@ func.func @balance_result(%l: tensor<4x8xf32>, %ids: tensor<4x2xi32>) {
   %0 = "moe.balance_loss"(%l, %ids) : (tensor<4x8xf32>, tensor<4x2xi32>) -> tensor<1xf32>
   return
 }
+
+//===----------------------------------------------------------------------===//
+// moe.grouped_gemm: small_tile
+//===----------------------------------------------------------------------===//
+
+// -----
+
+func.func @gemm_small_tile_without_tile(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: tensor<5xi32>) {
+  // expected-error @+1 {{'moe.grouped_gemm' op attribute 'small_tile' needs a 'tile'}}
+  %y = moe.grouped_gemm %x, %w, offsets(%o) {small_tile = #moe.tile<block_m = 4, block_n = 16, block_k = 8, thread_m = 4, thread_n = 4>} : tensor<?x8xf32>, tensor<4x8x16xf32>, tensor<5xi32>
+  return
+}
+
+// -----
+
+func.func @gemm_small_tile_rows(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: tensor<5xi32>) {
+  // expected-error @+1 {{'moe.grouped_gemm' op attribute 'small_tile' block_m = 32 must be at most the tile's block_m = 16}}
+  %y = moe.grouped_gemm %x, %w, offsets(%o) {tile = #moe.tile<block_m = 16, block_n = 16, block_k = 8, thread_m = 4, thread_n = 4>, small_tile = #moe.tile<block_m = 32, block_n = 16, block_k = 8, thread_m = 4, thread_n = 4>} : tensor<?x8xf32>, tensor<4x8x16xf32>, tensor<5xi32>
+  return
+}
+
+//===----------------------------------------------------------------------===//
+// #moe.target
+//===----------------------------------------------------------------------===//
+
+// -----
+
+// The attribute's verifier reports at the attribute.
+// expected-error @+1 {{target kind must be cpu, nvptx, rocdl or emu, got 'cuda'}}
+module attributes {moe.target = #moe.target<kind = "cuda", chip = "sm_90">} {
+}
+
+// -----
+
+// expected-error @+1 {{a nvptx target needs a chip}}
+module attributes {moe.target = #moe.target<kind = "nvptx", chip = "">} {
+}
+
+// -----
+
+// expected-error @+1 {{a rocdl target needs a chip}}
+module attributes {moe.target = #moe.target<kind = "rocdl", chip = "", features = "">} {
+}

@@ -183,3 +183,47 @@ func.func @generic_attributes(%logits: tensor<4x8xf32>) -> (tensor<4x2xi32>, ten
   %0:2 = "moe.route"(%logits) <{k = 2 : i64, scoring = #moe.scoring<sigmoid>, renormalize}> : (tensor<4x8xf32>) -> (tensor<4x2xi32>, tensor<4x2xf32>)
   return %0#0, %0#1 : tensor<4x2xi32>, tensor<4x2xf32>
 }
+
+// CHECK-LABEL: func @grouped_gemm_tile_and_small_tile
+func.func @grouped_gemm_tile_and_small_tile(%x: tensor<?x64xf32>, %w: tensor<8x64x32xf32>, %offsets: tensor<9xi32>) -> tensor<?x32xf32> {
+  // Both tiles survive, each with its own parameters (printed in name order).
+  // CHECK: moe.grouped_gemm %{{.*}}, %{{.*}}, offsets(%{{.*}}) {small_tile = #moe.tile<block_m = 4, block_n = 32, block_k = 64, thread_m = 4, thread_n = 8>, tile = #moe.tile<block_m = 32, block_n = 64, block_k = 16, thread_m = 2, thread_n = 4>} : tensor<?x64xf32>, tensor<8x64x32xf32>, tensor<9xi32>
+  %y = moe.grouped_gemm %x, %w, offsets(%offsets) {tile = #moe.tile<block_m = 32, block_n = 64, block_k = 16, thread_m = 2, thread_n = 4>, small_tile = #moe.tile<block_m = 4, block_n = 32, block_k = 64, thread_m = 4, thread_n = 8>} : tensor<?x64xf32>, tensor<8x64x32xf32>, tensor<9xi32>
+  return %y : tensor<?x32xf32>
+}
+
+// CHECK-LABEL: func @grouped_gemm_small_tile_equal_block_m
+func.func @grouped_gemm_small_tile_equal_block_m(%x: tensor<?x64xbf16>, %w: tensor<8x64x256xbf16>, %offsets: tensor<9xi32>) -> tensor<?x128xbf16> {
+  // small_tile's block_m may equal the tile's.
+  // CHECK: moe.grouped_gemm %{{.*}}, %{{.*}}, offsets(%{{.*}}) activation<silu> gated {small_tile = #moe.tile<block_m = 16, block_n = 16, block_k = 32, thread_m = 16, thread_n = 1>, tile = #moe.tile<block_m = 16, block_n = 64, block_k = 16, thread_m = 4, thread_n = 4>} : tensor<?x64xbf16>, tensor<8x64x256xbf16>, tensor<9xi32>
+  %y = moe.grouped_gemm %x, %w, offsets(%offsets) activation<silu> gated {tile = #moe.tile<block_m = 16, block_n = 64, block_k = 16, thread_m = 4, thread_n = 4>, small_tile = #moe.tile<block_m = 16, block_n = 16, block_k = 32, thread_m = 16, thread_n = 1>} : tensor<?x64xbf16>, tensor<8x64x256xbf16>, tensor<9xi32>
+  return %y : tensor<?x128xbf16>
+}
+
+// The target a module is compiled for, as its moe.target attribute.
+// CHECK-LABEL: module @target_cpu
+// CHECK-SAME: attributes {moe.target = #moe.target<kind = "cpu", chip = "znver4", features = "+avx2,+fma">}
+module @target_cpu attributes {moe.target = #moe.target<kind = "cpu", chip = "znver4", features = "+avx2,+fma">} {
+}
+
+// A GPU target has no features; the empty default is elided.
+// CHECK-LABEL: module @target_nvptx
+// CHECK-SAME: attributes {moe.target = #moe.target<kind = "nvptx", chip = "sm_90">}
+module @target_nvptx attributes {moe.target = #moe.target<kind = "nvptx", chip = "sm_90">} {
+}
+
+// CHECK-LABEL: module @target_nvptx_empty_features
+// CHECK-SAME: attributes {moe.target = #moe.target<kind = "nvptx", chip = "sm_90">}
+module @target_nvptx_empty_features attributes {moe.target = #moe.target<kind = "nvptx", chip = "sm_90", features = "">} {
+}
+
+// CHECK-LABEL: module @target_rocdl
+// CHECK-SAME: attributes {moe.target = #moe.target<kind = "rocdl", chip = "gfx942">}
+module @target_rocdl attributes {moe.target = #moe.target<kind = "rocdl", chip = "gfx942">} {
+}
+
+// The emulator and the CPU need no chip.
+// CHECK-LABEL: module @target_emu
+// CHECK-SAME: attributes {moe.target = #moe.target<kind = "emu">}
+module @target_emu attributes {moe.target = #moe.target<kind = "emu">} {
+}
