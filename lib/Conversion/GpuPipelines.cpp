@@ -2,20 +2,37 @@
 //
 // Both GPU pipelines share every stage up to the outlined gpu.module with its
 // kernels in gpu/scf/memref form (buildMoeToGpuKernelsPipeline); the vendor
-// split is the one string below per vendor: attach the target, convert the
-// kernels, serialize. The host half is the same for both.
+// split is one builder per vendor: attach the target, convert the kernels,
+// serialize. The host half is the same for both.
 //
 //===----------------------------------------------------------------------===//
 #include "GpuKernels.h"
 #include "moe/Conversion/Passes.h"
 #include "moe/Transforms/Passes.h"
 
+#include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
+#include "mlir/Conversion/GPUCommon/GPUCommonPass.h"
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Conversion/GPUToROCDL/GPUToROCDLPass.h"
+#include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MathToLibm/MathToLibm.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Conversion/SCFToGPU/SCFToGPUPass.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
-
-#include "llvm/ADT/StringSwitch.h"
-#include "llvm/Support/FormatVariadic.h"
 
 #include <cstdlib>
 
@@ -24,55 +41,54 @@ using namespace mlir::moe;
 
 namespace {
 
+/// The PTX ISA a chip needs: sm_90 needs 7.8; 8.0 serves both (CUDA 12.0).
+std::string ptxFeatures(StringRef chip) { return "+ptx80"; }
+
 /// Tensors to buffers; the linalg ops moe-decompose leaves (router matmul,
 /// shared expert) become 16 x 16 thread tiles of parallel loops mapped to
 /// gpu.launch, so no buffer is touched on the host; then every gpu.launch
 /// into a gpu.module kernel.
-constexpr const char *kOutlinePipeline =
-    "one-shot-bufferize{bufferize-function-boundaries "
-    "function-boundary-type-conversion=identity-layout-map},"
-    "convert-linalg-to-parallel-loops,"
-    "moe-promote-loop-accumulators,"
-    "scf-parallel-loop-tiling{parallel-loop-tile-sizes=16,16 "
-    "no-min-max-bounds=true},"
-    "func.func(gpu-map-parallel-loops{mapping-policy=innermost-first}),"
-    "convert-parallel-loops-to-gpu,"
-    "canonicalize,"
-    "moe-free-host-buffers,"
-    "moe-host-buffers-to-gpu,"
-    "moe-name-gpu-kernels,"
-    "gpu-launch-sink-index-computations,"
-    "gpu-kernel-outlining,"
-    "func.func(gpu-async-region),"
-    "gpu.module(lower-affine),"
-    "convert-scf-to-cf,"
-    "expand-strided-metadata,"
-    "gpu.module(lower-affine)";
+void addKernelOutlining(OpPassManager &pm) {
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  pm.addPass(createConvertLinalgToParallelLoopsPass());
+  pm.addPass(createMoePromoteLoopAccumulators());
+  pm.addPass(createParallelLoopTilingPass({16, 16}, /*noMinMaxBounds=*/true));
+  // Thread x along the innermost (contiguous) dimension: coalesced loads.
+  GpuMapParallelLoopsPassOptions mapping;
+  mapping.mappingPolicyStr = "innermost-first";
+  pm.addNestedPass<func::FuncOp>(createGpuMapParallelLoopsPass(mapping));
+  pm.addPass(createConvertParallelLoopToGpuPass());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createMoeFreeHostBuffers());
+  pm.addPass(createMoeHostBuffersToGpu());
+  pm.addPass(createMoeNameGpuKernels());
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createLowerAffinePass());
+}
 
-/// The host side after the kernels are converted: launches become calls of
-/// the mgpu* ABI (MLIR22-NOTES.md), everything else the LLVM dialect. Host
-/// affine maps (launch grids) live until here so the kernel table can print
-/// them as formulas.
-constexpr const char *kHostPipeline =
-    "lower-affine,"
-    "convert-math-to-llvm,"
-    "convert-math-to-libm,"
-    "arith-expand{include-bf16=true},"
-    "gpu-to-llvm,"
-    "convert-index-to-llvm,"
-    "finalize-memref-to-llvm,"
-    "convert-arith-to-llvm,"
-    "convert-cf-to-llvm,"
-    "convert-func-to-llvm,"
-    "reconcile-unrealized-casts";
+/// A vendor's kernel conversion, run in each gpu.module.
+void addKernelCleanup(OpPassManager &pm) {
+  OpPassManager &kernels = pm.nest<gpu::GPUModuleOp>();
+  kernels.addPass(createCanonicalizerPass());
+  kernels.addPass(createCSEPass());
+  kernels.addPass(createReconcileUnrealizedCastsPass());
+}
 
-/// The PTX ISA a chip needs: sm_90 needs 7.8; 8.0 serves both (CUDA 12.0).
-std::string ptxFeatures(StringRef chip) { return "+ptx80"; }
-
-void addPipeline(OpPassManager &pm, StringRef text, StringRef what) {
-  if (failed(parsePassPipeline(text, pm, llvm::errs())))
-    llvm::report_fatal_error(llvm::Twine("moe-mlir: bad ") + what +
-                             " pipeline: " + text);
+/// gpu-module-to-binary in `format` (isa, bin, offload) with `toolkit`.
+void addSerialization(OpPassManager &pm, StringRef format, StringRef toolkit) {
+  GpuModuleToBinaryPassOptions binary;
+  binary.compilationTarget = format.str();
+  binary.toolkitPath = toolkit.str();
+  pm.addPass(createGpuModuleToBinaryPass(binary));
 }
 
 } // namespace
@@ -108,7 +124,7 @@ void mlir::moe::buildMoeToGpuKernelsPipeline(OpPassManager &pm,
   pm.addPass(createMoeLowerToGpu(gpu));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  addPipeline(pm, kOutlinePipeline, "kernel outlining");
+  addKernelOutlining(pm);
 }
 
 void mlir::moe::buildNvvmPipeline(OpPassManager &pm,
@@ -126,23 +142,19 @@ void mlir::moe::buildRocdlPipeline(OpPassManager &pm,
 void mlir::moe::buildNvvmFromKernelsPipeline(
     OpPassManager &pm, const GpuPipelineOptions &options) {
   std::string chip = options.chip.empty() ? "sm_90" : options.chip.getValue();
-  addPipeline(pm,
-              llvm::formatv("nvvm-attach-target{{chip={0} features={1} O=3},"
-                            "gpu.module(convert-gpu-to-nvvm,canonicalize,cse,"
-                            "reconcile-unrealized-casts)",
-                            chip, ptxFeatures(chip))
-                  .str(),
-              "NVVM kernel");
+  GpuNVVMAttachTargetOptions target;
+  target.chip = chip;
+  target.features = ptxFeatures(chip);
+  target.optLevel = 3;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps());
+  addKernelCleanup(pm);
   buildGpuHostPipeline(pm);
   // The toolkit gives ptxas (cubin) and libdevice (math); without one the
   // PTX keeps unresolved __nv_* calls (MLIR22-NOTES.md).
   std::string toolkit = options.cudaPath.empty() ? defaultCudaToolkit()
                                                  : options.cudaPath.getValue();
-  addPipeline(pm,
-              llvm::formatv("gpu-module-to-binary{{format={0} toolkit={1}}",
-                            options.format.getValue(), toolkit)
-                  .str(),
-              "NVVM serialization");
+  addSerialization(pm, options.format, toolkit);
 }
 
 void mlir::moe::buildRocdlFromKernelsPipeline(
@@ -150,19 +162,16 @@ void mlir::moe::buildRocdlFromKernelsPipeline(
   std::string chip = options.chip.empty() ? "gfx942" : options.chip.getValue();
   std::string toolkit = options.rocmPath.empty() ? defaultRocmToolkit()
                                                  : options.rocmPath.getValue();
-  addPipeline(pm,
-              llvm::formatv("rocdl-attach-target{{chip={0} O=3},"
-                            "gpu.module(convert-gpu-to-rocdl{{chipset={0}},"
-                            "canonicalize,cse,reconcile-unrealized-casts)",
-                            chip)
-                  .str(),
-              "ROCDL kernel");
+  GpuROCDLAttachTargetOptions target;
+  target.chip = chip;
+  target.optLevel = 3;
+  pm.addPass(createGpuROCDLAttachTarget(target));
+  ConvertGpuOpsToROCDLOpsOptions rocdl;
+  rocdl.chipset = chip;
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToROCDLOps(rocdl));
+  addKernelCleanup(pm);
   buildGpuHostPipeline(pm);
-  addPipeline(pm,
-              llvm::formatv("gpu-module-to-binary{{format={0} toolkit={1}}",
-                            options.format.getValue(), toolkit)
-                  .str(),
-              "ROCDL serialization");
+  addSerialization(pm, options.format, toolkit);
 }
 
 void mlir::moe::buildEmuDevicePipeline(OpPassManager &pm,
@@ -182,7 +191,22 @@ void mlir::moe::buildEmuDeviceFromKernelsPipeline(OpPassManager &pm) {
 
 void mlir::moe::buildGpuHostPipeline(OpPassManager &pm) {
   addExportEntryPoints(pm);
-  addPipeline(pm, kHostPipeline, "host");
+  // Host affine maps (launch grids) live until here so the kernel table can
+  // print them as formulas.
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  arith::ArithExpandOpsPassOptions expand;
+  expand.includeBf16 = true;
+  pm.addPass(arith::createArithExpandOpsPass(expand));
+  // Launches become calls of the mgpu* ABI (MLIR22-NOTES.md).
+  pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
 }
 
 void mlir::moe::registerMoeGpuPipelines() {
