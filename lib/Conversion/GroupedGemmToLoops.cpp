@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "LowerOps.h"
 #include "moe/MoeActivation.h"
+#include "moe/Transforms/TileGroupedGemm.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 
@@ -50,20 +51,6 @@ void checkOffsets(LoopEmitter &em, ContractRecorder &checks, Value offsets,
                                         em.toI64(end), em.toI64(numRows));
   checks.check(em, pastEnd, {op, "offsets_end", "offsets", 1}, last, Value(),
                end, numRows);
-}
-
-/// A copy of the combine-form `op` without its combine: the [M, width]
-/// grouped GEMM whose rows the combine sums.
-Value tiledGemmWithoutCombine(GroupedGemmOp op, OpBuilder &b) {
-  auto plain = cast<GroupedGemmOp>(b.clone(*op));
-  plain.getCombineRowsMutable().clear();
-  plain.getCombineWeightsMutable().clear();
-  auto yType = cast<RankedTensorType>(op.getY().getType());
-  auto rowsType = cast<RankedTensorType>(
-      (op.getGatherRows() ? op.getGatherRows() : op.getX()).getType());
-  plain.getY().setType(RankedTensorType::get(
-      {rowsType.getDimSize(0), yType.getDimSize(1)}, yType.getElementType()));
-  return plain.getY();
 }
 
 } // namespace
@@ -168,7 +155,7 @@ SmallVector<Value> mlir::moe::lowerGroupedGemm(GroupedGemmOp op,
       return {op.getY()};
     Value combineRows = em.toBuffer(op.getCombineRows());
     Value combineWeights = em.toBuffer(op.getCombineWeights());
-    Value y = em.toBuffer(tiledGemmWithoutCombine(op, b));
+    Value y = em.toBuffer(cloneWithoutCombine(b, op).getY());
     return {em.toTensor(emitCombine(em, checks, opName, "combine rows", y,
                                     combineRows, combineWeights,
                                     g.element))};

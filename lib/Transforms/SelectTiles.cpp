@@ -72,18 +72,28 @@ int64_t registerColumns(int64_t width, const VectorUnit &unit) {
   return 1;
 }
 
+/// The register tile for a result `width`: NR columns, MR rows (as many as
+/// the accumulators, weight vectors and one broadcast value leave room for,
+/// at most 8) and the k-block Kc of a 16 KiB Kc x NR weight panel.
+struct RegisterTile {
+  int64_t rows, columns, depth;
+};
+
+RegisterTile registerTile(int64_t width, const VectorUnit &unit) {
+  int64_t columns = registerColumns(width, unit);
+  int64_t vectorsPerRow = (columns + unit.lanes - 1) / unit.lanes;
+  int64_t rows = std::min<int64_t>(
+      8, (unit.registers - vectorsPerRow - 2) / vectorsPerRow);
+  return {rows, columns, std::max<int64_t>(16, 16384 / (columns * 4))};
+}
+
 /// A grouped GEMM's CPU tiles: the register-blocked tile, and the small
 /// tile for row tiles of few rows (decode), which streams the weights.
 std::pair<TileAttr, TileAttr> cpuTiles(GroupedGemmOp op, TargetAttr target) {
   VectorUnit unit = vectorUnitOf(target);
   int64_t out = op.getGemmOut();
   int64_t width = op.getGated() ? out / 2 : out;
-  int64_t columns = registerColumns(width, unit);
-  int64_t vectorsPerRow = (columns + unit.lanes - 1) / unit.lanes;
-  // Accumulators, weight vectors and one broadcast value.
-  int64_t rows = std::min<int64_t>(
-      8, (unit.registers - vectorsPerRow - 2) / vectorsPerRow);
-  int64_t depth = std::max<int64_t>(16, 16384 / (columns * 4));
+  auto [rows, columns, depth] = registerTile(width, unit);
   int64_t blockN = largestDividingMultiple(width, columns, 256);
   MLIRContext *ctx = op.getContext();
   auto large =
@@ -113,11 +123,7 @@ TileAttr cpuDenseTile(linalg::MatmulOp op, TargetAttr target) {
   VectorUnit unit = vectorUnitOf(target);
   auto b = cast<ShapedType>(op.getDpsInputOperand(1)->get().getType());
   int64_t width = b.getDimSize(1);
-  int64_t columns = registerColumns(width, unit);
-  int64_t vectorsPerRow = (columns + unit.lanes - 1) / unit.lanes;
-  int64_t rows = std::min<int64_t>(
-      8, (unit.registers - vectorsPerRow - 2) / vectorsPerRow);
-  int64_t depth = std::max<int64_t>(16, 16384 / (columns * 4));
+  auto [rows, columns, depth] = registerTile(width, unit);
   int64_t blockN = largestDividingMultiple(width, columns, 256);
   return TileAttr::get(op.getContext(), 4 * rows, blockN, depth, rows,
                        columns);

@@ -536,6 +536,19 @@ LogicalResult mlir::moe::checkTileable(GroupedGemmOp op) {
   return success();
 }
 
+GroupedGemmOp mlir::moe::cloneWithoutCombine(OpBuilder &builder,
+                                             GroupedGemmOp op) {
+  auto plain = cast<GroupedGemmOp>(builder.clone(*op));
+  plain.getCombineRowsMutable().clear();
+  plain.getCombineWeightsMutable().clear();
+  auto yType = cast<RankedTensorType>(op.getY().getType());
+  auto rowsType = cast<RankedTensorType>(
+      (op.getGatherRows() ? op.getGatherRows() : op.getX()).getType());
+  plain.getY().setType(RankedTensorType::get(
+      {rowsType.getDimSize(0), yType.getDimSize(1)}, yType.getElementType()));
+  return plain;
+}
+
 FailureOr<Value> mlir::moe::tileGroupedGemm(OpBuilder &builder,
                                            GroupedGemmOp op) {
   if (failed(checkTileable(op)))
@@ -578,21 +591,14 @@ struct MoeTilePass : public mlir::moe::impl::MoeTileBase<MoeTilePass> {
       }
       // The combine form: the tiled GEMM, then the combine as moe.unpermute
       // (the same sum, in k order).
-      auto plain = cast<GroupedGemmOp>(rewriter.clone(*op));
-      plain.getCombineRowsMutable().clear();
-      plain.getCombineWeightsMutable().clear();
-      auto yType = cast<RankedTensorType>(op.getY().getType());
-      auto rowsType = cast<RankedTensorType>(
-          (op.getGatherRows() ? op.getGatherRows() : op.getX()).getType());
-      plain.getY().setType(RankedTensorType::get(
-          {rowsType.getDimSize(0), yType.getDimSize(1)},
-          yType.getElementType()));
+      GroupedGemmOp plain = cloneWithoutCombine(rewriter, op);
       rewriter.setInsertionPoint(plain);
       FailureOr<Value> tiled = tileGroupedGemm(rewriter, plain);
       if (failed(tiled))
         return signalPassFailure();
       rewriter.eraseOp(plain);
-      Value combined = UnpermuteOp::create(rewriter, op.getLoc(), yType,
+      Value combined = UnpermuteOp::create(rewriter, op.getLoc(),
+                                           op.getY().getType(),
                                            *tiled, op.getCombineRows(),
                                            op.getCombineWeights());
       rewriter.replaceOp(op, combined);

@@ -18,6 +18,10 @@ inline constexpr llvm::StringLiteral kMicroTileAttrName = "moe.micro_tile";
 /// form. Emits the reason on `op`.
 LogicalResult checkTileable(GroupedGemmOp op);
 
+/// A copy of the combine-form `op` at `builder`'s position without its
+/// combine: the [M, width] grouped GEMM whose rows the combine sums.
+GroupedGemmOp cloneWithoutCombine(OpBuilder &builder, GroupedGemmOp op);
+
 /// Builds the tiled form of `op` (scf.forall over row and column tiles of
 /// linalg on slices, see moe-tile) at `builder`'s position and returns the
 /// tensor that replaces its result. `op` itself is left in place.
