@@ -24,6 +24,13 @@
 // element is computed by one forall iteration in a fixed order: the result
 // bits do not depend on the thread count.
 //
+// With a `small_tile`, the row tiles of at most its block_m rows (an
+// expert's last tile) get a forall of their own with the small tile's
+// register tile and column tile; when that column tile is the whole width,
+// gate and up are one matmul over whole weight rows. A width BN does not
+// divide gets one more forall for the narrower last column tile. The dense
+// linalg.matmul ops tagged `moe.tile` are tiled too (TileDenseMatmul.cpp).
+//
 //===----------------------------------------------------------------------===//
 #include "moe/Transforms/Passes.h"
 #include "moe/Transforms/TileGroupedGemm.h"
