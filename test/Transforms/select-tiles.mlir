@@ -2,11 +2,11 @@
 
 // AVX2 (16 registers of 8 f32): 6 x 16 register tiles (12 accumulators), a
 // 256-deep k-block (a 16 KiB weight panel), row tiles of 8 register tiles;
-// row tiles of at most 3 rows stream the weights (k-block 1) across the
-// whole width. The dense router matmul gets a tile too.
+// row tiles of at most 12 rows stream whole weight rows (k-block 8, a
+// 1 x 16 register tile) across the whole width. The dense router matmul gets a tile too.
 // CHECK-LABEL: func @avx2
 // CHECK: moe.grouped_gemm
-// CHECK-SAME: small_tile = #moe.tile<block_m = 3, block_n = 48, block_k = 1, thread_m = 1, thread_n = 16>
+// CHECK-SAME: small_tile = #moe.tile<block_m = 12, block_n = 48, block_k = 8, thread_m = 1, thread_n = 16>
 // CHECK-SAME: tile = #moe.tile<block_m = 48, block_n = 48, block_k = 256, thread_m = 6, thread_n = 16>
 // CHECK: linalg.matmul {moe.tile = #moe.tile<block_m = 32, block_n = 8, block_k = 512, thread_m = 8, thread_n = 8>}
 module attributes {moe.target = #moe.target<kind = "cpu", chip = "haswell", features = "+avx,+avx2,+fma">} {
@@ -23,7 +23,7 @@ func.func @avx2(%x: tensor<?x64xf32>, %w: tensor<8x64x96xf32>, %off: tensor<9xi3
 // takes two-vector (32-column) register tiles and 256-column tiles.
 // CHECK-LABEL: func @avx512
 // CHECK: moe.grouped_gemm
-// CHECK-SAME: small_tile = #moe.tile<block_m = 4, block_n = 2048, block_k = 1, thread_m = 1, thread_n = 128>
+// CHECK-SAME: small_tile = #moe.tile<block_m = 16, block_n = 2048, block_k = 8, thread_m = 1, thread_n = 128>
 // CHECK-SAME: tile = #moe.tile<block_m = 64, block_n = 256, block_k = 128, thread_m = 8, thread_n = 32>
 module attributes {moe.target = #moe.target<kind = "cpu", chip = "znver4", features = "+avx2,+avx512f,+fma">} {
 func.func @avx512(%x: tensor<?x768xbf16>, %w: tensor<4x768x2048xbf16>, %off: tensor<5xi32>) -> tensor<?x2048xbf16> {
