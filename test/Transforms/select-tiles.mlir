@@ -20,10 +20,11 @@ func.func @avx2(%x: tensor<?x64xf32>, %w: tensor<8x64x96xf32>, %off: tensor<9xi3
 // -----
 
 // AVX-512 (32 registers of 16 f32): 8-row register tiles; the width 2048
-// takes two-vector (32-column) register tiles and 256-column tiles.
+// takes two-vector (32-column) register tiles and 256-column tiles. bf16
+// weights: small tiles of k-block 1 up to 4 rows.
 // CHECK-LABEL: func @avx512
 // CHECK: moe.grouped_gemm
-// CHECK-SAME: small_tile = #moe.tile<block_m = 16, block_n = 2048, block_k = 8, thread_m = 1, thread_n = 128>
+// CHECK-SAME: small_tile = #moe.tile<block_m = 4, block_n = 2048, block_k = 1, thread_m = 1, thread_n = 128>
 // CHECK-SAME: tile = #moe.tile<block_m = 64, block_n = 256, block_k = 128, thread_m = 8, thread_n = 32>
 module attributes {moe.target = #moe.target<kind = "cpu", chip = "znver4", features = "+avx2,+avx512f,+fma">} {
 func.func @avx512(%x: tensor<?x768xbf16>, %w: tensor<4x768x2048xbf16>, %off: tensor<5xi32>) -> tensor<?x2048xbf16> {
