@@ -77,11 +77,7 @@ void mlir::moe::buildMoeToLoopsPipeline(OpPassManager &pm,
 }
 
 void mlir::moe::buildLoopsToLLVMPipeline(OpPassManager &pm) {
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  addBufferization(pm);
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(createMoeCopiesToLinalg());
   // Tiles run in parallel on OpenMP threads (libomp, docs/decisions.md).
@@ -91,6 +87,14 @@ void mlir::moe::buildLoopsToLLVMPipeline(OpPassManager &pm) {
   // alloca), which the control-flow lowering could not keep in one block.
   pm.addPass(createCanonicalizerPass());
   buildBuffersToLLVMPipeline(pm);
+}
+
+void mlir::moe::addBufferization(OpPassManager &pm) {
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
 }
 
 void mlir::moe::addExportEntryPoints(OpPassManager &pm) {

@@ -49,11 +49,7 @@ std::string ptxFeatures(StringRef chip) { return "+ptx80"; }
 /// gpu.launch, so no buffer is touched on the host; then every gpu.launch
 /// into a gpu.module kernel.
 void addKernelOutlining(OpPassManager &pm) {
-  bufferization::OneShotBufferizePassOptions bufferize;
-  bufferize.bufferizeFunctionBoundaries = true;
-  bufferize.functionBoundaryTypeConversion =
-      bufferization::LayoutMapOption::IdentityLayoutMap;
-  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  addBufferization(pm);
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createMoePromoteLoopAccumulators());
   pm.addPass(createParallelLoopTilingPass({16, 16}, /*noMinMaxBounds=*/true));

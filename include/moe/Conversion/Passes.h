@@ -105,6 +105,9 @@ void buildEmuDeviceFromKernelsPipeline(OpPassManager &pm);
 /// The host half of every GPU target, from the outlined form: C interfaces
 /// for the entry points, launches as mgpu* calls, the LLVM dialect.
 void buildGpuHostPipeline(OpPassManager &pm);
+/// One-shot bufferization of whole modules with identity-layout function
+/// boundaries (the artifact ABI's contiguous buffers, docs/abi.md).
+void addBufferization(OpPassManager &pm);
 /// Marks public functions for C interfaces (`_mlir_ciface_`).
 void addExportEntryPoints(OpPassManager &pm);
 /// $CUDA_HOME, else /usr/local/cuda.
