@@ -330,4 +330,31 @@ def Moe_BalanceLossOp : Moe_Op<"balance_loss", [Pure]> {
   let hasVerifier = 1;
 }
 
+//===----------------------------------------------------------------------===//
+// moe.shape_violation
+//===----------------------------------------------------------------------===//
+
+def Moe_ShapeViolationOp : Moe_Op<"shape_violation",
+    [MemoryEffects<[MemWrite]>]> {
+  let summary = "records a violated shape contract in the status buffer";
+  let description = [{
+    Made by `moe-check-shapes` where a shape relation of a moe op
+    (`MoeShapeContracts.h`) holds only at run time and did not: `size` is the
+    subject's size, `bound` the size it was held against. The lowering that
+    owns the function's status buffer records it as the function's first
+    violation (docs/abi.md), naming `origin` (the op), `contract`, `subject`
+    and, when the bound is a size rather than a number, `bound_name`.
+
+    ```mlir
+    moe.shape_violation %tx, %tids {origin = "moe.permute",
+        contract = "ids dim 0 == x dim 0", subject = "ids dim 0",
+        bound_name = "x dim 0"}
+    ```
+  }];
+  let arguments = (ins Index:$size, Index:$bound, StrAttr:$origin,
+                       StrAttr:$contract, StrAttr:$subject,
+                       StrAttr:$bound_name);
+  let assemblyFormat = [{ $size `,` $bound attr-dict }];
+}
+
 #endif // MOE_OPS_TD

@@ -72,6 +72,11 @@ RankedTensorType mlir::moe::inferGroupedGemmType(
   return RankedTensorType::get({rows, out}, x.getElementType());
 }
 
+bool mlir::moe::hasStaticWeightShape(Type weight) {
+  auto type = dyn_cast<RankedTensorType>(weight);
+  return type && type.hasStaticShape();
+}
+
 RankedTensorType mlir::moe::inferUnpermuteType(RankedTensorType y,
                                                RankedTensorType weights) {
   return RankedTensorType::get({weights.getDimSize(0), y.getDimSize(1)},

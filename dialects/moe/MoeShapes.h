@@ -54,6 +54,10 @@ RankedTensorType inferGroupedGemmType(RankedTensorType x, RankedTensorType w,
                                       RankedTensorType combineWeights,
                                       bool gated, WeightLayout layout);
 
+/// Whether an expert weight's E, In and Out are all static: the tiled
+/// (structured) grouped GEMM needs them; the loop kernel serves the others.
+bool hasStaticWeightShape(Type weight);
+
 /// moe.unpermute: [T, H] of y's element type.
 RankedTensorType inferUnpermuteType(RankedTensorType y,
                                     RankedTensorType weights);

@@ -1,11 +1,19 @@
 //===- ContractChecks.cpp - runtime contract checks in lowered code -------===//
 #include "ContractChecks.h"
+#include "LowerOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/IR/SymbolTable.h"
 
 using namespace mlir;
 using namespace mlir::moe;
+
+Value mlir::moe::findStatusArgument(func::FuncOp func) {
+  for (unsigned i = 0, e = func.getNumArguments(); i < e; ++i)
+    if (func.getArgAttr(i, "moe.status"))
+      return func.getArgument(i);
+  return {};
+}
 
 FailureOr<Value> mlir::moe::addStatusArgument(ModuleOp module,
                                               func::FuncOp func) {
@@ -14,7 +22,8 @@ FailureOr<Value> mlir::moe::addStatusArgument(ModuleOp module,
   if (!SymbolTable::symbolKnownUseEmpty(func, module))
     return func.emitOpError(
         "holds moe ops with runtime contract checks and is called inside "
-        "the module; checks need an entry function (or checks=false)");
+        "the module; checks need an entry function (or checks=false and "
+        "static shapes)");
   Builder b(module.getContext());
   unsigned index = func.getNumArguments();
   if (failed(func.insertArgument(
@@ -29,13 +38,18 @@ void mlir::moe::setContractSites(ModuleOp module,
                                  ArrayRef<ContractSite> sites) {
   Builder b(module.getContext());
   SmallVector<Attribute> attrs;
-  for (const ContractSite &site : sites)
-    attrs.push_back(b.getDictionaryAttr({
+  for (const ContractSite &site : sites) {
+    SmallVector<NamedAttribute> fields = {
         b.getNamedAttr("op", b.getStringAttr(site.op)),
         b.getNamedAttr("kind", b.getStringAttr(site.kind)),
         b.getNamedAttr("tensor", b.getStringAttr(site.tensor)),
-        b.getNamedAttr("rank", b.getI64IntegerAttr(site.rank)),
-    }));
+        b.getNamedAttr("rank", b.getI64IntegerAttr(site.rank))};
+    if (!site.contract.empty()) {
+      fields.push_back(b.getNamedAttr("contract", b.getStringAttr(site.contract)));
+      fields.push_back(b.getNamedAttr("bound", b.getStringAttr(site.bound)));
+    }
+    attrs.push_back(b.getDictionaryAttr(fields));
+  }
   module->setAttr("moe.contracts", b.getArrayAttr(attrs));
 }
 
@@ -70,4 +84,20 @@ void ContractRecorder::check(LoopEmitter &em, Value violated,
       storeViolation(em, status, siteNumber, i, j, value, context);
     });
   });
+}
+
+ContractSite mlir::moe::shapeViolationSite(Operation *op) {
+  auto violation = cast<ShapeViolationOp>(op);
+  return {violation.getOrigin().str(), "shape", violation.getSubject().str(),
+          0, violation.getContract().str(), violation.getBoundName().str()};
+}
+
+SmallVector<Value> mlir::moe::recordShapeViolation(ShapeViolationOp op,
+                                                   LoopEmitter &em,
+                                                   ContractRecorder &checks) {
+  Value always =
+      arith::ConstantIntOp::create(em.b, em.loc, em.b.getI1Type(), 1);
+  checks.check(em, always, shapeViolationSite(op), Value(), Value(),
+               op.getSize(), op.getBound());
+  return {};
 }

@@ -23,7 +23,14 @@ struct ContractSite {
   std::string kind;   // docs/abi.md: ids_range, offsets_start, ...
   std::string tensor; // the operand named in the message
   int64_t rank;       // 2: [i, j], 1: [i], 0: no position
+  // Kind "shape" (moe.shape_violation): the relation and the bound's name
+  // (empty for a number); `tensor` is the subject ("ids dim 0").
+  std::string contract = {};
+  std::string bound = {};
 };
+
+/// The function's status buffer argument (`moe.status`), or null.
+Value findStatusArgument(func::FuncOp func);
 
 /// Adds the status buffer (memref<6xi64>, `moe.status`) as `func`'s new
 /// last argument; an error on `func` when it is called inside `module`
@@ -38,6 +45,9 @@ void setContractSites(ModuleOp module, ArrayRef<ContractSite> sites);
 /// bits) and the context (0 when null).
 void storeViolation(LoopEmitter &em, Value status, int64_t siteNumber,
                     Value i, Value j, Value value, Value context);
+
+/// The contract site of a moe.shape_violation (kind "shape").
+ContractSite shapeViolationSite(Operation *shapeViolation);
 
 class ContractRecorder {
 public:

@@ -54,6 +54,7 @@ struct ExportEntryPointsPass
 
 void mlir::moe::buildMoeToLoopsPipeline(OpPassManager &pm,
                                         const CpuPipelineOptions &options) {
+  pm.addPass(createMoeCheckShapes());
   pm.addPass(createMoeDecompose());
   pm.addPass(createCanonicalizerPass());
   if (options.fuse)

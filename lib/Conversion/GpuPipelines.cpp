@@ -107,6 +107,7 @@ std::string mlir::moe::defaultCudaToolkit() {
 
 void mlir::moe::buildMoeToGpuKernelsPipeline(OpPassManager &pm,
                                              const GpuPipelineOptions &options) {
+  pm.addPass(createMoeCheckShapes());
   pm.addPass(createMoeDecompose());
   pm.addPass(createCanonicalizerPass());
   MoeLowerToGpuOptions gpu;

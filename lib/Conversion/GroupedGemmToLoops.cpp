@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "LowerOps.h"
+#include "moe/MoeShapes.h"
 #include "moe/MoeActivation.h"
 #include "moe/Transforms/TileGroupedGemm.h"
 
@@ -112,7 +113,8 @@ SmallVector<Value> mlir::moe::lowerGroupedGemm(GroupedGemmOp op,
   Value numExperts = g.numExperts, in = g.in, out = g.out, width = g.width,
         numRows = g.numRows;
   int64_t staticOut = g.staticOut;
-  bool tiled = static_cast<bool>(op.getTileAttr());
+  // The tiled kernel needs static weight dims; a tile on others is ignored.
+  bool tiled = op.getTileAttr() && hasStaticWeightShape(op.getW().getType());
 
   // The pairs a gathered row may name: [0, T·K); -1 is an empty padded row.
   Value gatherPairs, gatherK;

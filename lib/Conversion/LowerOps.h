@@ -24,6 +24,8 @@ SmallVector<Value> lowerUnpermute(UnpermuteOp op, LoopEmitter &em,
                                   ContractRecorder &checks);
 SmallVector<Value> lowerGroupedGemm(GroupedGemmOp op, LoopEmitter &em,
                                     ContractRecorder &checks);
+SmallVector<Value> recordShapeViolation(ShapeViolationOp op, LoopEmitter &em,
+                                        ContractRecorder &checks);
 
 /// The moe ops under `root` in walk order; an moe.layer (not decomposed) is
 /// an error on that op.

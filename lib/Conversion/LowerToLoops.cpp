@@ -36,8 +36,12 @@ LogicalResult mlir::moe::lowerMoeFunctions(ModuleOp module, bool checks,
       return failure();
     if (ops.empty() || func.isExternal())
       continue;
-    Value status;
-    if (checks) {
+    // Shape violations (moe-check-shapes) are recorded with or without the
+    // value checks.
+    bool recordsShapes = llvm::any_of(
+        ops, [](Operation *op) { return isa<ShapeViolationOp>(op); });
+    Value status = findStatusArgument(func);
+    if (!status && (checks || recordsShapes)) {
       FailureOr<Value> added = addStatusArgument(module, func);
       if (failed(added))
         return failure();
@@ -46,19 +50,21 @@ LogicalResult mlir::moe::lowerMoeFunctions(ModuleOp module, bool checks,
     for (Operation *op : ops) {
       OpBuilder builder(op);
       LoopEmitter em(builder, op->getLoc());
+      Value opStatus = checks || isa<ShapeViolationOp>(op) ? status : Value();
       FailureOr<SmallVector<Value>> replacements =
-          lower(op, em, status, sites);
+          lower(op, em, opStatus, sites);
       if (failed(replacements))
         return failure();
       // An op may keep itself for a later pass (a tiled grouped GEMM: its
       // checks are emitted here, its kernel by moe-tile).
-      if (llvm::equal(*replacements, op->getResults()))
+      if (op->getNumResults() != 0 &&
+          llvm::equal(*replacements, op->getResults()))
         continue;
       op->replaceAllUsesWith(*replacements);
       op->erase();
     }
   }
-  if (checks)
+  if (!sites.empty() || checks)
     setContractSites(module, sites);
   return success();
 }
@@ -79,6 +85,8 @@ SmallVector<Value> lowerOp(Operation *op, LoopEmitter &em,
     return lowerUnpermute(unpermute, em, checks);
   if (auto loss = dyn_cast<BalanceLossOp>(op))
     return lowerBalanceLoss(loss, em, checks);
+  if (auto violation = dyn_cast<ShapeViolationOp>(op))
+    return recordShapeViolation(violation, em, checks);
   return {};
 }
 

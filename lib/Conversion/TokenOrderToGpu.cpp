@@ -233,8 +233,11 @@ mlir::moe::lowerPermuteToGpu(PermuteOp op, LoopEmitter &em,
                       [&] { kernel.store(kernel.i32(-1), rows, {pair}); });
       });
 
+  SmallVector<Value> xpSizes{pairs};
+  if (xType.isDynamicDim(1))
+    xpSizes.push_back(em.dim(x, 1));
   Value xp = em.alloc({ShapedType::kDynamic, xType.getDimSize(1)},
-                      xType.getElementType(), {pairs});
+                      xType.getElementType(), xpSizes);
   gatherRows(em, "permute", x, rows, k, xp);
   return SmallVector<Value>{em.toTensor(xp), em.toTensor(offsets),
                             em.toTensor(rows)};
@@ -309,8 +312,11 @@ mlir::moe::lowerDispatchToGpu(DispatchOp op, LoopEmitter &em,
                  });
                });
 
+  SmallVector<Value> xpSizes(rowSizes);
+  if (xType.isDynamicDim(1))
+    xpSizes.push_back(em.dim(x, 1));
   Value xp = em.alloc({staticRows, xType.getDimSize(1)},
-                      xType.getElementType(), rowSizes);
+                      xType.getElementType(), xpSizes);
   gatherRows(em, "dispatch", x, rows, k, xp);
   return SmallVector<Value>{em.toTensor(xp), em.toTensor(counts),
                             em.toTensor(rows)};

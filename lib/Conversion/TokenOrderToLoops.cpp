@@ -48,9 +48,11 @@ SmallVector<Value> mlir::moe::lowerPermute(PermuteOp op, LoopEmitter &em,
   // After moe-fuse the grouped GEMM gathers the token rows itself and the
   // permuted copy is not made (xp is then empty).
   bool materialize = !op.getXp().use_empty();
+  SmallVector<Value> xpSizes{materialize ? pairs : em.index(0)};
+  if (xType.isDynamicDim(1))
+    xpSizes.push_back(em.dim(x, 1));
   Value xp = em.alloc({ShapedType::kDynamic, xType.getDimSize(1)},
-                      xType.getElementType(),
-                      {materialize ? pairs : em.index(0)});
+                      xType.getElementType(), xpSizes);
   Value offsets = em.alloc({numExperts + 1}, i32, {});
   Value rows = em.alloc({ShapedType::kDynamic}, i32, {pairs});
   Value cursor = em.alloc({numExperts}, i32, {});
@@ -139,8 +141,11 @@ SmallVector<Value> mlir::moe::lowerDispatch(DispatchOp op, LoopEmitter &em,
   Value capacity = rowsOf.capacity;
   int64_t staticRows = rowsOf.staticRows;
   ArrayRef<Value> rowSizes = rowsOf.rowSizes;
+  SmallVector<Value> xpSizes(rowSizes);
+  if (xType.isDynamicDim(1))
+    xpSizes.push_back(em.dim(x, 1));
   Value xp = em.alloc({staticRows, xType.getDimSize(1)},
-                      xType.getElementType(), rowSizes);
+                      xType.getElementType(), xpSizes);
   Value counts = em.alloc({numExperts}, i32, {});
   Value rows = em.alloc({staticRows}, i32, rowSizes);
   em.fill(counts, em.i32(0));

@@ -89,6 +89,11 @@ llvm::Expected<std::vector<EntrySignature>>
   return entries;
 }
 
+static std::string optionalText(DictionaryAttr dict, StringRef key) {
+  auto text = dict.getAs<StringAttr>(key);
+  return text ? text.str() : std::string();
+}
+
 std::vector<ContractSiteInfo> (::moe::jit::readContracts)(ModuleOp module) {
   std::vector<ContractSiteInfo> sites;
   auto attr = module->getAttrOfType<ArrayAttr>("moe.contracts");
@@ -98,7 +103,9 @@ std::vector<ContractSiteInfo> (::moe::jit::readContracts)(ModuleOp module) {
     sites.push_back({site.getAs<StringAttr>("op").str(),
                      site.getAs<StringAttr>("kind").str(),
                      site.getAs<StringAttr>("tensor").str(),
-                     site.getAs<IntegerAttr>("rank").getInt()});
+                     site.getAs<IntegerAttr>("rank").getInt(),
+                     optionalText(site, "contract"),
+                     optionalText(site, "bound")});
   return sites;
 }
 
@@ -168,6 +175,10 @@ std::string (::moe::jit::buildManifest)(const CompileResult &result,
           json.attribute("kind", site.kind);
           json.attribute("tensor", site.tensor);
           json.attribute("rank", site.rank);
+          if (!site.contract.empty()) {
+            json.attribute("contract", site.contract);
+            json.attribute("bound", site.bound);
+          }
         });
     });
   });

@@ -117,6 +117,8 @@ const char *toString(ContractKind kind) {
     return "capacity";
   case ContractKind::RowsRange:
     return "rows_range";
+  case ContractKind::Shape:
+    return "shape";
   }
   return "unknown";
 }
@@ -126,7 +128,7 @@ std::optional<ContractKind> parseContractKind(std::string_view name) {
        {ContractKind::IdsRange, ContractKind::OffsetsStart,
         ContractKind::OffsetsMonotone, ContractKind::OffsetsEnd,
         ContractKind::CountsRange, ContractKind::Finite,
-        ContractKind::Capacity, ContractKind::RowsRange})
+        ContractKind::Capacity, ContractKind::RowsRange, ContractKind::Shape})
     if (name == toString(kind))
       return kind;
   return std::nullopt;
@@ -163,10 +165,22 @@ std::string formatViolation(std::string_view op, ContractKind kind,
     return violation(op, t + " >= 1", where, number);
   case ContractKind::RowsRange:
     return violation(op, "-1 <= " + t + " < N", where, number, "N = " + ctx);
+  case ContractKind::Shape:
+    return formatShapeViolation(op, t + " (shape)", t, "", value, context);
   }
   return violation(op, "(unknown contract)", where, number);
 }
 
+std::string formatShapeViolation(std::string_view op, std::string_view contract,
+                                 std::string_view subject,
+                                 std::string_view bound, int64_t size,
+                                 int64_t boundSize) {
+  std::string context;
+  if (!bound.empty())
+    context = std::string(bound) + " = " + std::to_string(boundSize);
+  return violation(op, contract, std::string(subject), std::to_string(size),
+                   context);
+}
 
 std::string checkIds(std::string_view op, const IndexTensor &ids,
                      int64_t numExperts) {

@@ -355,6 +355,11 @@ Error invokeEntry(const Artifact &artifact, size_t index,
                            std::to_string(manifest.contracts.size()) +
                            " contracts) does not list");
     const ContractSite &contract = manifest.contracts[static_cast<size_t>(site)];
+    if (contract.kind == ref::ContractKind::Shape)
+      return makeError(MOE_ERROR_CONTRACT,
+                       ref::formatShapeViolation(
+                           contract.op, contract.contract, contract.tensor,
+                           contract.bound, status[3], status[4]));
     return makeError(MOE_ERROR_CONTRACT,
                      ref::formatViolation(contract.op, contract.kind,
                                           contract.tensor, status[1], status[2],

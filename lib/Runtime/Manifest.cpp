@@ -111,6 +111,18 @@ Error parseContract(const json &value, size_t index, ContractSite &site) {
   if (!parsed)
     return bad(where + " has unknown kind '" + kind->get<std::string>() + "'");
   site.kind = *parsed;
+  for (auto [key, field] : {std::pair<const char *, std::string *>{
+                                 "contract", &site.contract},
+                             {"bound", &site.bound}}) {
+    auto text = value.find(key);
+    if (text == value.end())
+      continue;
+    if (!text->is_string())
+      return bad(where + " has a \"" + key + "\" that is not a string");
+    *field = text->get<std::string>();
+  }
+  if (site.kind == ref::ContractKind::Shape && site.contract.empty())
+    return bad(where + " is a shape contract without its \"contract\" text");
   auto rank = value.find("rank");
   if (rank != value.end()) {
     if (!rank->is_number_integer())

@@ -43,6 +43,10 @@ struct ContractSite {
   ref::ContractKind kind = ref::ContractKind::IdsRange;
   std::string tensor;
   int64_t rank = 0;
+  // Kind shape: the relation ("ids dim 0 == x dim 0") and the bound's name
+  // (empty when it is a number); `tensor` is the subject ("ids dim 0").
+  std::string contract;
+  std::string bound;
 };
 
 struct Manifest {

@@ -14,6 +14,7 @@
 // small tile that streams whole weight rows instead (#moe.tile small_tile).
 //
 //===----------------------------------------------------------------------===//
+#include "moe/MoeShapes.h"
 #include "moe/Transforms/Passes.h"
 #include "moe/MoeOps.h"
 #include "moe/Transforms/TileGroupedGemm.h"
@@ -194,10 +195,9 @@ struct MoeSelectTilesPass
     WalkResult walk = module.walk([&](GroupedGemmOp op) {
       if (op.getTileAttr())
         return WalkResult::advance();
-      if (ShapedType::isDynamic(op.getGemmOut())) {
-        op.emitOpError("needs a static weight width (Out) to choose a tile");
-        return WalkResult::interrupt();
-      }
+      // Dynamic E, In or Out: no tile, the loop kernel serves the op.
+      if (!hasStaticWeightShape(op.getW().getType()))
+        return WalkResult::advance();
       auto [large, small] = cpuTiles(op, *target);
       op.setTileAttr(large);
       op.setSmallTileAttr(small);

@@ -61,3 +61,17 @@ func.func @gpu(%x: tensor<?x8xf32>, %w: tensor<2x8x16xf32>, %off: tensor<3xi32>)
   %y = moe.grouped_gemm %x, %w, offsets(%off) : tensor<?x8xf32>, tensor<2x8x16xf32>, tensor<3xi32>
   return %y : tensor<?x16xf32>
 }
+
+// -----
+
+// A dynamic weight dim (here Out): no tile, the loop kernel serves the op.
+// CHECK-LABEL: func @dynamic_width
+// CHECK: moe.grouped_gemm
+// CHECK-NOT: tile =
+// CHECK: return
+module attributes {moe.target = #moe.target<kind = "cpu", chip = "haswell", features = "+avx2">} {
+func.func @dynamic_width(%x: tensor<?x8xf32>, %w: tensor<2x8x?xf32>, %off: tensor<3xi32>) -> tensor<?x?xf32> {
+  %y = moe.grouped_gemm %x, %w, offsets(%off) : tensor<?x8xf32>, tensor<2x8x?xf32>, tensor<3xi32>
+  return %y : tensor<?x?xf32>
+}
+}

@@ -48,6 +48,7 @@ struct EntrySignature {
 struct ContractSiteInfo {
   std::string op, kind, tensor;
   int64_t rank;
+  std::string contract, bound; // kind "shape" (docs/abi.md)
 };
 
 /// One device kernel launch of a GPU entry point, in launch order.

@@ -377,6 +377,7 @@ enum class ContractKind {
   Finite,          ///< finite:           logits finite
   Capacity,        ///< capacity:         capacity >= 1
   RowsRange,       ///< rows_range:       -1 <= rows < N
+  Shape,           ///< shape:            a shape relation (moe-check-shapes)
 };
 
 /// The manifest spelling of `kind` ("ids_range", ...).
@@ -400,6 +401,16 @@ std::optional<ContractKind> parseContractKind(std::string_view name);
 std::string formatViolation(std::string_view op, ContractKind kind,
                             std::string_view tensor, int64_t i, int64_t j,
                             int64_t value, int64_t context);
+
+/// The message of a violated shape relation, e.g.
+///   moe.permute: runtime contract ids dim 0 == x dim 0 violated:
+///   ids dim 0 = 4 (x dim 0 = 3)
+/// `bound` names the size the subject was held against, or is empty when
+/// that is a number (then the contract text already shows it).
+std::string formatShapeViolation(std::string_view op, std::string_view contract,
+                                 std::string_view subject,
+                                 std::string_view bound, int64_t size,
+                                 int64_t boundSize);
 
 /// 0 <= ids < numExperts, for moe.permute and moe.dispatch.
 std::string checkIds(std::string_view op, const IndexTensor &ids,

@@ -98,6 +98,25 @@ def MoeSelectTiles : Pass<"moe-select-tiles", "::mlir::ModuleOp"> {
   ];
 }
 
+def MoeCheckShapes : Pass<"moe-check-shapes", "::mlir::ModuleOp"> {
+  let summary = "Check at run time the shape relations a verifier could not";
+  let description = [{
+    For every moe op, each shape relation of `MoeShapeContracts.h` with a
+    dynamic side (a `?` dim, a capacity operand) is tested before the op
+    runs. When one fails, the `moe.shape_violation` ops record it and the
+    rest of the block is skipped: it moves into the else branch of an
+    `scf.if`, whose then branch yields empty results (dynamic dims 0). So
+    no op ever runs on operands whose shapes disagree, with or without the
+    value checks, and the runtime reports the contract, both sizes and the
+    op. Relations that hold statically emit nothing.
+  }];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 def MoeFuse : Pass<"moe-fuse"> {
   let summary = "Fold the token permutation into the grouped GEMMs";
   let description = [{

@@ -45,7 +45,7 @@ func.func @route_bias_element(%l: tensor<4x8xf32>, %b: tensor<8xf16>) {
 // -----
 
 func.func @route_bias_length(%l: tensor<4x8xf32>, %b: tensor<6xf32>) {
-  // expected-error @+1 {{operand 'bias' dim 0 is 6 but must be 8 (E, logits dim 1)}}
+  // expected-error @+1 {{operand 'bias' dim 0 (E) is 6 but must be 8 (logits dim 1)}}
   %ids, %w = moe.route %l bias(%b : tensor<6xf32>) top_k(2) : tensor<4x8xf32>
   return
 }
@@ -61,7 +61,7 @@ func.func @route_k_zero(%l: tensor<4x8xf32>) {
 // -----
 
 func.func @route_k_above_experts(%l: tensor<?x8xf32>) {
-  // expected-error @+1 {{attribute 'k' = 9 must not exceed the number of experts E = 8 (logits dim 1)}}
+  // expected-error @+1 {{operand 'logits' dim 1 (E) must be at least 9 (k), got 8}}
   %ids, %w = moe.route %l top_k(9) : tensor<?x8xf32>
   return
 }
@@ -77,7 +77,7 @@ func.func @route_groups_zero(%l: tensor<4x8xf32>) {
 // -----
 
 func.func @route_groups_divide(%l: tensor<4x8xf32>) {
-  // expected-error @+1 {{attribute 'groups' = 3 must divide the number of experts E = 8 (logits dim 1)}}
+  // expected-error @+1 {{operand 'logits' dim 1 (E) is 8 but must be a multiple of 3 (groups)}}
   %ids, %w = moe.route %l top_k(2) groups(3, 1) : tensor<4x8xf32>
   return
 }
@@ -101,7 +101,7 @@ func.func @route_group_topk_zero(%l: tensor<4x8xf32>) {
 // -----
 
 func.func @route_k_above_selectable(%l: tensor<4x256xf32>) {
-  // expected-error @+1 {{attribute 'k' = 8 must not exceed group_topk * E / groups = 1 * 256 / 64 = 4, the experts left after group selection}}
+  // expected-error @+1 {{operand 'logits' dim 1 (E) must be at least 512 (groups * ceil(k / group_topk)), got 256}}
   %ids, %w = moe.route %l top_k(8) groups(64, 1) : tensor<4x256xf32>
   return
 }
@@ -177,7 +177,7 @@ func.func @permute_ids_element(%x: tensor<4x8xf32>, %ids: tensor<4x2xi64>) {
 // -----
 
 func.func @permute_tokens_mismatch(%x: tensor<4x8xf32>, %ids: tensor<5x2xi32>) {
-  // expected-error @+1 {{operand 'ids' dim 0 is 5 but must be 4 (T, x dim 0)}}
+  // expected-error @+1 {{operand 'ids' dim 0 (T) is 5 but must be 4 (x dim 0)}}
   %xp, %o, %r = moe.permute %x, %ids experts(4) : tensor<4x8xf32>, tensor<5x2xi32>
   return
 }
@@ -237,7 +237,7 @@ func.func @dispatch_x_rank(%x: tensor<8xf32>, %ids: tensor<4x2xi32>) {
 // -----
 
 func.func @dispatch_tokens_mismatch(%x: tensor<4x8xf32>, %ids: tensor<3x2xi32>) {
-  // expected-error @+1 {{operand 'ids' dim 0 is 3 but must be 4 (T, x dim 0)}}
+  // expected-error @+1 {{operand 'ids' dim 0 (T) is 3 but must be 4 (x dim 0)}}
   %xp, %c, %r = moe.dispatch %x, %ids experts(4) capacity(2) : tensor<4x8xf32>, tensor<3x2xi32>
   return
 }
@@ -385,7 +385,7 @@ func.func @gemm_no_experts(%x: tensor<?x8xf32>, %w: tensor<0x8x16xf32>, %o: tens
 // -----
 
 func.func @gemm_in_mismatch(%x: tensor<?x8xf32>, %w: tensor<4x16x8xf32>, %o: tensor<5xi32>) {
-  // expected-error @+1 {{operand 'w' dim 1 is 16 but must be 8 (In, x dim 1)}}
+  // expected-error @+1 {{operand 'w' dim 1 (In) is 16 but must be 8 (x dim 1)}}
   %y = moe.grouped_gemm %x, %w, offsets(%o) : tensor<?x8xf32>, tensor<4x16x8xf32>, tensor<5xi32>
   return
 }
@@ -393,7 +393,7 @@ func.func @gemm_in_mismatch(%x: tensor<?x8xf32>, %w: tensor<4x16x8xf32>, %o: ten
 // -----
 
 func.func @gemm_in_mismatch_eoi(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: tensor<5xi32>) {
-  // expected-error @+1 {{operand 'w' dim 2 is 16 but must be 8 (In, x dim 1)}}
+  // expected-error @+1 {{operand 'w' dim 2 (In) is 16 but must be 8 (x dim 1)}}
   %y = moe.grouped_gemm %x, %w, offsets(%o) layout<eoi> : tensor<?x8xf32>, tensor<4x8x16xf32>, tensor<5xi32>
   return
 }
@@ -425,7 +425,7 @@ func.func @gemm_segments_element(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o
 // -----
 
 func.func @gemm_offsets_length(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: tensor<4xi32>) {
-  // expected-error @+1 {{operand 'offsets' dim 0 is 4 but must be 5 (E + 1, w dim 0 plus one)}}
+  // expected-error @+1 {{operand 'offsets' dim 0 (E + 1) is 4 but must be 5 (w dim 0 + 1)}}
   %y = moe.grouped_gemm %x, %w, offsets(%o) : tensor<?x8xf32>, tensor<4x8x16xf32>, tensor<4xi32>
   return
 }
@@ -433,7 +433,7 @@ func.func @gemm_offsets_length(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: 
 // -----
 
 func.func @gemm_counts_length(%x: tensor<8x8xf32>, %w: tensor<4x8x16xf32>, %c: tensor<5xi32>) {
-  // expected-error @+1 {{operand 'counts' dim 0 is 5 but must be 4 (E, w dim 0)}}
+  // expected-error @+1 {{operand 'counts' dim 0 (E) is 5 but must be 4 (w dim 0)}}
   %y = moe.grouped_gemm %x, %w, counts(%c) : tensor<8x8xf32>, tensor<4x8x16xf32>, tensor<5xi32>
   return
 }
@@ -441,7 +441,7 @@ func.func @gemm_counts_length(%x: tensor<8x8xf32>, %w: tensor<4x8x16xf32>, %c: t
 // -----
 
 func.func @gemm_gated_odd(%x: tensor<?x8xf32>, %w: tensor<4x8x15xf32>, %o: tensor<5xi32>) {
-  // expected-error @+1 {{attribute 'gated' needs an even Out to split into [gate | up], but w dim 2 is 15}}
+  // expected-error @+1 {{operand 'w' dim 2 (Out) is 15 but must be a multiple of 2}}
   %y = moe.grouped_gemm %x, %w, offsets(%o) gated : tensor<?x8xf32>, tensor<4x8x15xf32>, tensor<5xi32>
   return
 }
@@ -465,7 +465,7 @@ func.func @gemm_bias_element(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: te
 // -----
 
 func.func @gemm_bias_experts(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: tensor<5xi32>, %b: tensor<3x16xf32>) {
-  // expected-error @+1 {{operand 'bias' dim 0 is 3 but must be 4 (E, w dim 0)}}
+  // expected-error @+1 {{operand 'bias' dim 0 (E) is 3 but must be 4 (w dim 0)}}
   %y = moe.grouped_gemm %x, %w, offsets(%o) bias(%b : tensor<3x16xf32>) : tensor<?x8xf32>, tensor<4x8x16xf32>, tensor<5xi32>
   return
 }
@@ -473,7 +473,7 @@ func.func @gemm_bias_experts(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: te
 // -----
 
 func.func @gemm_bias_out(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: tensor<5xi32>, %b: tensor<4x8xf32>) {
-  // expected-error @+1 {{operand 'bias' dim 1 is 8 but must be 16 (Out of w)}}
+  // expected-error @+1 {{operand 'bias' dim 1 (Out) is 8 but must be 16 (w dim 2)}}
   %y = moe.grouped_gemm %x, %w, offsets(%o) bias(%b : tensor<4x8xf32>) gated : tensor<?x8xf32>, tensor<4x8x16xf32>, tensor<5xi32>
   return
 }
@@ -529,7 +529,7 @@ func.func @gemm_gather_k_without_rows(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32
 // -----
 
 func.func @gemm_counts_not_multiple(%x: tensor<10x8xf32>, %w: tensor<4x8x16xf32>, %c: tensor<4xi32>) {
-  // expected-error @+1 {{operand 'x' dim 0 is 10 but the counts (padded [E, C]) layout needs a multiple of E = 4}}
+  // expected-error @+1 {{operand 'x' dim 0 (M) is 10 but must be a multiple of 4 (w dim 0)}}
   %y = moe.grouped_gemm %x, %w, counts(%c) : tensor<10x8xf32>, tensor<4x8x16xf32>, tensor<4xi32>
   return
 }
@@ -537,7 +537,7 @@ func.func @gemm_counts_not_multiple(%x: tensor<10x8xf32>, %w: tensor<4x8x16xf32>
 // -----
 
 func.func @gemm_counts_gather_not_multiple(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %c: tensor<4xi32>, %r: tensor<10xi32>) {
-  // expected-error @+1 {{operand 'gather rows' dim 0 is 10 but the counts (padded [E, C]) layout needs a multiple of E = 4}}
+  // expected-error @+1 {{operand 'gather rows' dim 0 (M) is 10 but must be a multiple of 4 (w dim 0)}}
   %y = moe.grouped_gemm %x, %w, counts(%c) gather(%r : tensor<10xi32>, k = 2) : tensor<?x8xf32>, tensor<4x8x16xf32>, tensor<4xi32>
   return
 }
@@ -569,7 +569,7 @@ func.func @gemm_combine_rows_element(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>
 // -----
 
 func.func @gemm_combine_rows_length(%x: tensor<6x8xf32>, %w: tensor<4x8x16xf32>, %o: tensor<5xi32>, %r: tensor<7xi32>, %rw: tensor<3x2xf32>) {
-  // expected-error @+1 {{operand 'combine rows' dim 0 is 7 but must be 6 (M, x dim 0)}}
+  // expected-error @+1 {{operand 'combine rows' dim 0 (M) is 7 but must be 6 (x dim 0)}}
   %y = moe.grouped_gemm %x, %w, offsets(%o) combine(%r : tensor<7xi32>, %rw : tensor<3x2xf32>) : tensor<6x8xf32>, tensor<4x8x16xf32>, tensor<5xi32>
   return
 }
@@ -601,7 +601,7 @@ func.func @gemm_combine_weights_element(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf
 // -----
 
 func.func @gemm_gather_combine_tokens(%x: tensor<5x8xf32>, %w: tensor<4x8x16xf32>, %o: tensor<5xi32>, %r: tensor<?xi32>, %rw: tensor<6x2xf32>) {
-  // expected-error @+1 {{operand 'x' dim 0 is 5 but must be 6 (T, combine weights dim 0)}}
+  // expected-error @+1 {{operand 'x' dim 0 (T) is 5 but must be 6 (combine weights dim 0)}}
   %y = moe.grouped_gemm %x, %w, offsets(%o) gather(%r : tensor<?xi32>, k = 2) combine(%r : tensor<?xi32>, %rw : tensor<6x2xf32>) : tensor<5x8xf32>, tensor<4x8x16xf32>, tensor<5xi32>
   return
 }
@@ -609,7 +609,7 @@ func.func @gemm_gather_combine_tokens(%x: tensor<5x8xf32>, %w: tensor<4x8x16xf32
 // -----
 
 func.func @gemm_gather_combine_k(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: tensor<5xi32>, %r: tensor<?xi32>, %rw: tensor<?x3xf32>) {
-  // expected-error @+1 {{attribute 'gather_k' = 2 must equal K = 3 (combine weights dim 1)}}
+  // expected-error @+1 {{operand 'combine weights' dim 1 (K) is 3 but must be 2 (gather_k)}}
   %y = moe.grouped_gemm %x, %w, offsets(%o) gather(%r : tensor<?xi32>, k = 2) combine(%r : tensor<?xi32>, %rw : tensor<?x3xf32>) : tensor<?x8xf32>, tensor<4x8x16xf32>, tensor<5xi32>
   return
 }
@@ -669,7 +669,7 @@ func.func @unpermute_rows_element(%y: tensor<8x4xf32>, %r: tensor<8xi16>, %w: te
 // -----
 
 func.func @unpermute_rows_length(%y: tensor<8x4xf32>, %r: tensor<6xi32>, %w: tensor<4x2xf32>) {
-  // expected-error @+1 {{operand 'rows' dim 0 is 6 but must be 8 (M, y dim 0)}}
+  // expected-error @+1 {{operand 'rows' dim 0 (M) is 6 but must be 8 (y dim 0)}}
   %out = moe.unpermute %y, %r, %w : tensor<8x4xf32>, tensor<6xi32>, tensor<4x2xf32>
   return
 }
@@ -737,7 +737,7 @@ func.func @layer_router_element(%x: tensor<?x64xf32>, %r: tensor<64x8xi32>, %w1:
 // -----
 
 func.func @layer_router_hidden(%x: tensor<?x64xf32>, %r: tensor<32x8xf32>, %w1: tensor<8x64x32xf32>, %w2: tensor<8x16x64xf32>) {
-  // expected-error @+1 {{operand 'router_w' dim 0 is 32 but must be 64 (H, x dim 1)}}
+  // expected-error @+1 {{operand 'router_w' dim 0 (H) is 32 but must be 64 (x dim 1)}}
   %out = moe.layer %x, %r, %w1, %w2 top_k(2) gated : tensor<?x64xf32>, tensor<32x8xf32>, tensor<8x64x32xf32>, tensor<8x16x64xf32>
   return
 }
@@ -761,7 +761,7 @@ func.func @layer_router_bias_element(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>,
 // -----
 
 func.func @layer_router_bias_length(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>, %b: tensor<7xf32>, %w1: tensor<8x64x32xf32>, %w2: tensor<8x16x64xf32>) {
-  // expected-error @+1 {{operand 'router_bias' dim 0 is 7 but must be 8 (E, router_w dim 1)}}
+  // expected-error @+1 {{operand 'router_bias' dim 0 (E) is 7 but must be 8 (router_w dim 1)}}
   %out = moe.layer %x, %r, %w1, %w2 bias(%b : tensor<7xf32>) top_k(2) gated : tensor<?x64xf32>, tensor<64x8xf32>, tensor<8x64x32xf32>, tensor<8x16x64xf32>
   return
 }
@@ -769,7 +769,7 @@ func.func @layer_router_bias_length(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>, 
 // -----
 
 func.func @layer_k_above_experts(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>, %w1: tensor<8x64x32xf32>, %w2: tensor<8x16x64xf32>) {
-  // expected-error @+1 {{attribute 'k' = 9 must not exceed the number of experts E = 8 (router_w dim 1)}}
+  // expected-error @+1 {{operand 'router_w' dim 1 (E) must be at least 9 (k), got 8}}
   %out = moe.layer %x, %r, %w1, %w2 top_k(9) gated : tensor<?x64xf32>, tensor<64x8xf32>, tensor<8x64x32xf32>, tensor<8x16x64xf32>
   return
 }
@@ -793,7 +793,7 @@ func.func @layer_down_element(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>, %w1: t
 // -----
 
 func.func @layer_down_experts(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>, %w1: tensor<8x64x32xf32>, %w2: tensor<4x16x64xf32>) {
-  // expected-error @+1 {{operand 'w_down' dim 0 is 4 but must be 8 (E, router_w dim 1)}}
+  // expected-error @+1 {{operand 'w_down' dim 0 (E) is 4 but must be 8 (router_w dim 1)}}
   %out = moe.layer %x, %r, %w1, %w2 top_k(2) gated : tensor<?x64xf32>, tensor<64x8xf32>, tensor<8x64x32xf32>, tensor<4x16x64xf32>
   return
 }
@@ -801,7 +801,7 @@ func.func @layer_down_experts(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>, %w1: t
 // -----
 
 func.func @layer_down_hidden(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>, %w1: tensor<8x32x64xf32>, %w2: tensor<8x16x16xf32>) {
-  // expected-error @+1 {{operand 'w_down' dim 1 is 16 but must be 64 (H, x dim 1)}}
+  // expected-error @+1 {{operand 'w_down' dim 1 (H) is 16 but must be 64 (x dim 1)}}
   %out = moe.layer %x, %r, %w1, %w2 top_k(2) gated layout<eoi> : tensor<?x64xf32>, tensor<64x8xf32>, tensor<8x32x64xf32>, tensor<8x16x16xf32>
   return
 }
@@ -825,7 +825,7 @@ func.func @layer_gate_up_element(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>, %w1
 // -----
 
 func.func @layer_gate_up_experts(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>, %w1: tensor<7x64x32xf32>, %w2: tensor<8x16x64xf32>) {
-  // expected-error @+1 {{operand 'w_gate_up' dim 0 is 7 but must be 8 (E, router_w dim 1)}}
+  // expected-error @+1 {{operand 'w_gate_up' dim 0 (E) is 7 but must be 8 (router_w dim 1)}}
   %out = moe.layer %x, %r, %w1, %w2 top_k(2) gated : tensor<?x64xf32>, tensor<64x8xf32>, tensor<7x64x32xf32>, tensor<8x16x64xf32>
   return
 }
@@ -833,7 +833,7 @@ func.func @layer_gate_up_experts(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>, %w1
 // -----
 
 func.func @layer_gate_up_hidden(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>, %w1: tensor<8x32x32xf32>, %w2: tensor<8x16x64xf32>) {
-  // expected-error @+1 {{operand 'w_gate_up' dim 1 is 32 but must be 64 (H, x dim 1)}}
+  // expected-error @+1 {{operand 'w_gate_up' dim 1 (H) is 32 but must be 64 (x dim 1)}}
   %out = moe.layer %x, %r, %w1, %w2 top_k(2) gated : tensor<?x64xf32>, tensor<64x8xf32>, tensor<8x32x32xf32>, tensor<8x16x64xf32>
   return
 }
@@ -841,7 +841,7 @@ func.func @layer_gate_up_hidden(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>, %w1:
 // -----
 
 func.func @layer_gate_up_width_gated(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>, %w1: tensor<8x64x16xf32>, %w2: tensor<8x16x64xf32>) {
-  // expected-error @+1 {{operand 'w_gate_up' dim 2 is 16 but must be 32 (2 * I, twice the I of w_down)}}
+  // expected-error @+1 {{operand 'w_gate_up' dim 2 (2 * I) is 16 but must be 32 (2 * w_down dim 1)}}
   %out = moe.layer %x, %r, %w1, %w2 top_k(2) gated : tensor<?x64xf32>, tensor<64x8xf32>, tensor<8x64x16xf32>, tensor<8x16x64xf32>
   return
 }
@@ -849,7 +849,7 @@ func.func @layer_gate_up_width_gated(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>,
 // -----
 
 func.func @layer_gate_up_width(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>, %w1: tensor<8x64x32xf32>, %w2: tensor<8x16x64xf32>) {
-  // expected-error @+1 {{operand 'w_gate_up' dim 2 is 32 but must be 16 (I, the I of w_down)}}
+  // expected-error @+1 {{operand 'w_gate_up' dim 2 (I) is 32 but must be 16 (w_down dim 1)}}
   %out = moe.layer %x, %r, %w1, %w2 top_k(2) activation<gelu> : tensor<?x64xf32>, tensor<64x8xf32>, tensor<8x64x32xf32>, tensor<8x16x64xf32>
   return
 }
@@ -881,7 +881,7 @@ func.func @layer_shared_down_element(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>,
 // -----
 
 func.func @layer_shared_down_hidden(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>, %w1: tensor<8x64x32xf32>, %w2: tensor<8x16x64xf32>, %s1: tensor<64x32xf32>, %s2: tensor<16x32xf32>) {
-  // expected-error @+1 {{operand 'shared_down' dim 1 is 32 but must be 64 (H, x dim 1)}}
+  // expected-error @+1 {{operand 'shared_down' dim 1 (H) is 32 but must be 64 (x dim 1)}}
   %out = moe.layer %x, %r, %w1, %w2 shared(%s1, %s2 : tensor<64x32xf32>, tensor<16x32xf32>) top_k(2) gated : tensor<?x64xf32>, tensor<64x8xf32>, tensor<8x64x32xf32>, tensor<8x16x64xf32>
   return
 }
@@ -905,7 +905,7 @@ func.func @layer_shared_gate_up_element(%x: tensor<?x64xf32>, %r: tensor<64x8xf3
 // -----
 
 func.func @layer_shared_gate_up_hidden(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>, %w1: tensor<8x64x32xf32>, %w2: tensor<8x16x64xf32>, %s1: tensor<32x32xf32>, %s2: tensor<16x64xf32>) {
-  // expected-error @+1 {{operand 'shared_gate_up' dim 0 is 32 but must be 64 (H, x dim 1)}}
+  // expected-error @+1 {{operand 'shared_gate_up' dim 0 (H) is 32 but must be 64 (x dim 1)}}
   %out = moe.layer %x, %r, %w1, %w2 shared(%s1, %s2 : tensor<32x32xf32>, tensor<16x64xf32>) top_k(2) gated : tensor<?x64xf32>, tensor<64x8xf32>, tensor<8x64x32xf32>, tensor<8x16x64xf32>
   return
 }
@@ -913,7 +913,7 @@ func.func @layer_shared_gate_up_hidden(%x: tensor<?x64xf32>, %r: tensor<64x8xf32
 // -----
 
 func.func @layer_shared_gate_up_width(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>, %w1: tensor<8x64x32xf32>, %w2: tensor<8x16x64xf32>, %s1: tensor<64x48xf32>, %s2: tensor<16x64xf32>) {
-  // expected-error @+1 {{operand 'shared_gate_up' dim 1 is 48 but must be 32 (2 * SI, twice the SI of shared_down)}}
+  // expected-error @+1 {{operand 'shared_gate_up' dim 1 (2 * SI) is 48 but must be 32 (2 * shared_down dim 0)}}
   %out = moe.layer %x, %r, %w1, %w2 shared(%s1, %s2 : tensor<64x48xf32>, tensor<16x64xf32>) top_k(2) gated : tensor<?x64xf32>, tensor<64x8xf32>, tensor<8x64x32xf32>, tensor<8x16x64xf32>
   return
 }
@@ -921,7 +921,7 @@ func.func @layer_shared_gate_up_width(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>
 // -----
 
 func.func @layer_shared_up_width(%x: tensor<?x64xf32>, %r: tensor<64x8xf32>, %w1: tensor<8x16x64xf32>, %w2: tensor<8x64x16xf32>, %s1: tensor<32x64xf32>, %s2: tensor<64x16xf32>) {
-  // expected-error @+1 {{operand 'shared_gate_up' dim 0 is 32 but must be 16 (SI, the SI of shared_down)}}
+  // expected-error @+1 {{operand 'shared_gate_up' dim 0 (SI) is 32 but must be 16 (shared_down dim 1)}}
   %out = moe.layer %x, %r, %w1, %w2 shared(%s1, %s2 : tensor<32x64xf32>, tensor<64x16xf32>) top_k(2) activation<relu> layout<eoi> : tensor<?x64xf32>, tensor<64x8xf32>, tensor<8x16x64xf32>, tensor<8x64x16xf32>
   return
 }
@@ -981,7 +981,7 @@ func.func @balance_ids_element(%l: tensor<4x8xf32>, %ids: tensor<4x2xi8>) {
 // -----
 
 func.func @balance_tokens(%l: tensor<4x8xf32>, %ids: tensor<3x2xi32>) {
-  // expected-error @+1 {{operand 'ids' dim 0 is 3 but must be 4 (T, logits dim 0)}}
+  // expected-error @+1 {{operand 'ids' dim 0 (T) is 3 but must be 4 (logits dim 0)}}
   %0 = moe.balance_loss %l, %ids : tensor<4x8xf32>, tensor<3x2xi32>
   return
 }

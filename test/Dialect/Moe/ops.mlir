@@ -227,3 +227,10 @@ module @target_rocdl attributes {moe.target = #moe.target<kind = "rocdl", chip =
 // CHECK-SAME: attributes {moe.target = #moe.target<kind = "emu">}
 module @target_emu attributes {moe.target = #moe.target<kind = "emu">} {
 }
+
+// CHECK-LABEL: func @shape_violation
+// CHECK: moe.shape_violation %{{.*}}, %{{.*}} {bound_name = "x dim 0", contract = "ids dim 0 == x dim 0", origin = "moe.permute", subject = "ids dim 0"}
+func.func @shape_violation(%a: index, %b: index) {
+  moe.shape_violation %a, %b {origin = "moe.permute", contract = "ids dim 0 == x dim 0", subject = "ids dim 0", bound_name = "x dim 0"}
+  return
+}
