@@ -17,6 +17,7 @@
 #include "JitLoader.h"
 
 #include "moe/Spec/LayerSpec.h"
+#include "moe/Support/CheckedMath.h"
 
 #include <algorithm>
 #include <chrono>
@@ -540,10 +541,9 @@ moe_status_t moe_run_alloc(moe_module_t module, const char *entry,
             result.dtype = view.signature->dtype;
             result.shape = view.shape;
             int64_t rank = static_cast<int64_t>(view.shape.size());
-            size_t size = dtypeSize(result.dtype);
-            result.bytes.resize(
-                static_cast<size_t>(elementCount(view.shape.data(), rank)) *
-                size);
+            // invokeEntry checked that this fits.
+            result.bytes.resize(static_cast<size_t>(
+                byteSize(view.shape.data(), rank, result.dtype)));
             std::vector<int64_t> strides =
                 rowMajorStrides(view.shape.data(), rank);
             if (Error error = copyResult(view, result.bytes.data(),
@@ -593,6 +593,10 @@ void moe_results_release(moe_results_t results) { delete results; }
 
 namespace {
 
+/// The largest buffer moe_device_alloc accepts: what an int64 byte offset
+/// (descriptors, moe_buffer_t shapes) can address.
+constexpr size_t kMaxAllocation = static_cast<size_t>(INT64_MAX);
+
 /// The device of `context`'s backend; nullptr for cpu (host memory).
 GpuDevice *contextDevice(moe_context_t context) {
   return gpuDeviceForBackend(moe_backend_name(context->backend));
@@ -606,11 +610,18 @@ moe_status_t moe_device_alloc(moe_context_t context, size_t bytes,
     return report(nullArgument(!context ? "context" : "pointer"));
   return guarded([&]() -> Error {
     *pointer = nullptr;
+    // Host blocks are whole 64-byte lines; a size whose round-up wraps
+    // would give a tiny block for a huge request.
+    size_t rounded;
+    if (!moe::checkedRoundUp(bytes, 64, rounded) || rounded > kMaxAllocation)
+      return makeError(MOE_ERROR_INVALID_ARGUMENT,
+                       "moe_device_alloc: " + std::to_string(bytes) +
+                           " bytes is more than any buffer can hold (at most " +
+                           std::to_string(kMaxAllocation) + ")");
     std::string error;
     GpuDevice *device = contextDevice(context);
     void *memory = device ? device->allocate(bytes, error)
-                          : std::aligned_alloc(
-                                64, std::max<size_t>(64, (bytes + 63) / 64 * 64));
+                          : std::aligned_alloc(64, std::max<size_t>(64, rounded));
     if (!memory)
       return makeError(MOE_ERROR_INTERNAL,
                        "allocating " + std::to_string(bytes) +

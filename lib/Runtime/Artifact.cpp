@@ -2,6 +2,7 @@
 
 #include "Artifact.h"
 
+#include "Elf.h"
 #include "Files.h"
 
 #include <cerrno>
@@ -58,6 +59,14 @@ Error Artifact::load(const std::string &bytes, const std::string &origin,
     return makeError(MOE_ERROR_IO,
                      "cannot load " + name + ": not a shared object (" +
                          std::to_string(bytes.size()) + " bytes, no ELF header)");
+  // A cut-off object crashes inside dlopen(): refuse it before.
+  std::string reason;
+  if (!checkSharedObject(bytes.data(), bytes.size(), reason))
+    return makeError(MOE_ERROR_IO,
+                     (origin.empty() ? std::string("the artifact")
+                                     : "artifact " + quoted(origin)) +
+                         " is truncated or not a valid shared object: " +
+                         reason);
   // A GPU artifact loads its kernels in a constructor (mgpuModuleLoad).
   ActiveGpuDevice active(device);
   takeGpuError();

@@ -2,6 +2,8 @@
 
 #include "Buffers.h"
 
+#include "moe/Support/CheckedMath.h"
+
 #include <cstring>
 
 namespace moe::runtime {
@@ -38,21 +40,37 @@ std::vector<int64_t> rowMajorStrides(const int64_t *shape, int64_t rank) {
   int64_t stride = 1;
   for (int64_t d = rank; d-- > 0;) {
     strides[d] = stride;
-    stride *= shape[d] > 0 ? shape[d] : 1;
+    // Saturates: only an empty tensor (checkBuffer bounds the rest) can get
+    // here with extents whose product overflows, and its strides are unused.
+    if (!checkedMul(stride, shape[d] > 0 ? shape[d] : int64_t(1), stride))
+      stride = INT64_MAX;
   }
   return strides;
 }
 
 int64_t elementCount(const int64_t *shape, int64_t rank) {
   int64_t count = 1;
-  for (int64_t d = 0; d < rank; ++d) {
-    if (shape[d] < 0)
-      return -1;
-    if (shape[d] != 0 && count > INT64_MAX / shape[d])
-      return -1;
-    count *= shape[d];
-  }
+  if (rank < 0 ||
+      !checkedElementCount(shape, static_cast<size_t>(rank), count))
+    return -1;
   return count;
+}
+
+int64_t byteSize(const int64_t *shape, int64_t rank, moe_dtype_t dtype) {
+  int64_t count = elementCount(shape, rank), bytes;
+  if (count < 0 ||
+      !checkedMul(count, static_cast<int64_t>(dtypeSize(dtype)), bytes))
+    return -1;
+  return bytes;
+}
+
+int64_t rowMajorSpan(const int64_t *shape, int64_t rank, moe_dtype_t dtype) {
+  int64_t span = static_cast<int64_t>(dtypeSize(dtype));
+  for (int64_t d = 0; d < rank; ++d)
+    if (shape[d] < 0 ||
+        !checkedMul(span, shape[d] > 0 ? shape[d] : int64_t(1), span))
+      return -1;
+  return span;
 }
 
 Error checkBuffer(const moe_buffer_t &buffer, const TensorSignature &signature,
@@ -95,8 +113,17 @@ Error checkBuffer(const moe_buffer_t &buffer, const TensorSignature &signature,
     }
   }
   int64_t count = elementCount(buffer.shape, buffer.rank);
-  if (count < 0)
-    return invalid(what + " has too many elements");
+  // The byte size and the row-major strides (of the non-empty extents, which
+  // an empty tensor's descriptor still carries) must fit in int64.
+  if (count < 0 || byteSize(buffer.shape, buffer.rank, buffer.dtype) < 0 ||
+      rowMajorSpan(buffer.shape, buffer.rank, buffer.dtype) < 0) {
+    std::string shape = "[";
+    for (int32_t e = 0; e < buffer.rank; ++e)
+      shape += (e ? ", " : "") + std::to_string(buffer.shape[e]);
+    return invalid(what + " has shape " + shape + "], whose size in bytes (" +
+                   moe_dtype_name(buffer.dtype) +
+                   ") overflows a 64-bit integer");
+  }
   if (count > 0 && !buffer.data)
     return invalid(what + " has " + std::to_string(count) +
                    " elements but no data (NULL)");

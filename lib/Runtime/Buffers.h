@@ -24,9 +24,17 @@ std::vector<int64_t> rowMajorStrides(const int64_t *shape, int64_t rank);
 /// negative or the product overflows int64.
 int64_t elementCount(const int64_t *shape, int64_t rank);
 
+/// elementCount times the dtype's size; -1 when that overflows int64.
+int64_t byteSize(const int64_t *shape, int64_t rank, moe_dtype_t dtype);
+
+/// The bytes a row-major layout of `shape` spans when every extent counts as
+/// at least 1 (what its strides reach); -1 on overflow or a negative extent.
+int64_t rowMajorSpan(const int64_t *shape, int64_t rank, moe_dtype_t dtype);
+
 /// Checks one caller buffer against its signature: a valid dtype equal to
 /// the signature's, the rank, a shape pointer, non-negative extents equal to
-/// every static extent, data for a non-empty tensor. `role` is "argument" or
+/// every static extent, a size in bytes that fits in int64, data for a
+/// non-empty tensor. `role` is "argument" or
 /// "output"; messages read e.g.
 ///   argument 'x' (#0) has dtype f16 but the module expects bf16
 Error checkBuffer(const moe_buffer_t &buffer, const TensorSignature &signature,

@@ -13,13 +13,17 @@
 #include <pwd.h>
 #include <sstream>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace moe::runtime {
 
 namespace {
 
-constexpr const char *kMetaHeader = "moe-mlir cache entry 1";
+// Format 2 adds the key: entries of format 1 are rebuilt.
+constexpr const char *kMetaHeader = "moe-mlir cache entry 2";
+/// A .meta is a few lines; a larger file is not one.
+constexpr uint64_t kMaxMetaBytes = 64 * 1024;
 
 bool debugEnabled() {
   const char *value = getenv("MOE_CACHE_DEBUG");
@@ -36,9 +40,18 @@ void debug(const std::string &text) {
 class KeyLock {
 public:
   explicit KeyLock(const std::string &path) {
-    fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    // O_NONBLOCK and a regular file only: a FIFO or device planted there
+    // must not block us (then there is no lock, and nothing is stored).
+    fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
     if (fd < 0) {
       debug("cannot open lock file " + path + ": " + systemError(errno));
+      return;
+    }
+    struct stat info;
+    if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+      debug("lock file " + path + " is not a regular file");
+      close(fd);
+      fd = -1;
       return;
     }
     while (flock(fd, LOCK_EX) != 0) {
@@ -63,6 +76,9 @@ private:
 };
 
 struct Meta {
+  /// cacheKeyDigest() of the request the entry was built for: an entry
+  /// copied or renamed over another key is not that key's module.
+  std::string key;
   uint64_t size = 0;
   std::string sha256;
   std::string compiler; ///< informational: the manifest says it too
@@ -74,7 +90,8 @@ struct Meta {
 
 std::string formatMeta(const Meta &meta) {
   std::ostringstream out;
-  out << kMetaHeader << "\nsize " << meta.size << "\nsha256 " << meta.sha256
+  out << kMetaHeader << "\nkey " << meta.key << "\nsize " << meta.size
+      << "\nsha256 " << meta.sha256
       << "\ncompiler " << meta.compiler << "\n";
   if (!meta.jit.empty())
     out << "jit " << meta.jit << "\n";
@@ -99,19 +116,27 @@ bool parseMeta(const std::string &text, Meta &meta) {
   std::string line;
   if (!std::getline(in, line) || line != kMetaHeader)
     return false;
-  bool haveSize = false, haveHash = false;
+  bool haveKey = false, haveSize = false, haveHash = false;
+  auto isHex64 = [](const std::string &text) {
+    return text.size() == 64 &&
+           text.find_first_not_of("0123456789abcdef") == std::string::npos;
+  };
   while (std::getline(in, line)) {
-    if (line.rfind("size ", 0) == 0) {
+    if (line.rfind("key ", 0) == 0) {
+      meta.key = line.substr(4);
+      if (!isHex64(meta.key))
+        return false;
+      haveKey = true;
+    } else if (line.rfind("size ", 0) == 0) {
       const std::string digits = line.substr(5);
-      if (digits.empty() ||
+      if (digits.empty() || digits.size() > 19 ||
           digits.find_first_not_of("0123456789") != std::string::npos)
         return false;
       meta.size = std::strtoull(digits.c_str(), nullptr, 10);
       haveSize = true;
     } else if (line.rfind("sha256 ", 0) == 0) {
       meta.sha256 = line.substr(7);
-      if (meta.sha256.size() != 64 ||
-          meta.sha256.find_first_not_of("0123456789abcdef") != std::string::npos)
+      if (!isHex64(meta.sha256))
         return false;
       haveHash = true;
     } else if (line.rfind("compiler ", 0) == 0) {
@@ -120,7 +145,7 @@ bool parseMeta(const std::string &text, Meta &meta) {
       meta.jit = line.substr(4);
     }
   }
-  return haveSize && haveHash;
+  return haveKey && haveSize && haveHash;
 }
 
 /// Whether `manifest` is what `request` asks for.
@@ -142,12 +167,20 @@ bool matches(const Manifest &manifest, const CompileRequest &request,
   return true;
 }
 
-/// Loads the disk entry `base`.so/.meta when it is valid and current.
-bool loadEntry(const std::string &base, const CompileRequest &request,
-               bool lockHeld, std::shared_ptr<const Artifact> &artifact) {
+/// Loads the disk entry `base`.so/.meta when it is valid, current and built
+/// for the key whose full digest is `keyDigest`. Only regular files are
+/// read (a FIFO would hang the lookup), the .so at most the size its .meta
+/// vouches for.
+bool loadEntry(const std::string &base, const std::string &keyDigest,
+               const CompileRequest &request, bool lockHeld,
+               std::shared_ptr<const Artifact> &artifact) {
   std::string metaText, bytes;
-  if (Error error = readFile(base + ".meta", metaText)) {
-    debug("miss: " + error.message);
+  if (access((base + ".meta").c_str(), F_OK) != 0) {
+    debug("miss: no " + base + ".meta");
+    return false;
+  }
+  if (Error error = readRegularFile(base + ".meta", metaText, kMaxMetaBytes)) {
+    debug("rebuild " + base + ": " + error.message);
     return false;
   }
   Meta meta;
@@ -155,7 +188,12 @@ bool loadEntry(const std::string &base, const CompileRequest &request,
     debug("rebuild " + base + ": the .meta file is malformed");
     return false;
   }
-  if (Error error = readFile(base + ".so", bytes)) {
+  if (meta.key != keyDigest) {
+    debug("rebuild " + base + ": the entry was built for another key (" +
+          meta.key.substr(0, 32) + ")");
+    return false;
+  }
+  if (Error error = readRegularFile(base + ".so", bytes, meta.size)) {
     debug("rebuild " + base + ": " + error.message);
     return false;
   }
@@ -241,8 +279,9 @@ Error compileWithDisk(const CompileRequest &request, const std::string &key,
                       moe_cache_state_t &state) {
   const std::string &dir = request.cacheDirectory;
   std::string base = dir + "/" + key;
+  std::string keyDigest = cacheKeyDigest(request);
   KeyLock lock(base + ".lock");
-  if (loadEntry(base, request, lock.held(), artifact)) {
+  if (loadEntry(base, keyDigest, request, lock.held(), artifact)) {
     state = MOE_CACHE_DISK;
     return Error::ok();
   }
@@ -270,6 +309,7 @@ Error compileWithDisk(const CompileRequest &request, const std::string &key,
     return Error::ok();
   }
   Meta meta;
+  meta.key = keyDigest;
   meta.size = bytes.size();
   meta.sha256 = sha256Hex(bytes);
   meta.compiler = artifact->manifest().compiler;
@@ -295,14 +335,18 @@ Error compileWithoutDisk(const CompileRequest &request,
 
 } // namespace
 
-std::string cacheKey(const CompileRequest &request) {
+std::string cacheKeyDigest(const CompileRequest &request) {
   Sha256 hash;
   hash.update("moe-mlir cache key 1\n");
   hash.update(request.isLayerSpec ? "layer\n" : "mlir\n");
   hash.update("target=" + request.target + "\n");
   hash.update(request.checks ? "checks=1\n" : "checks=0\n");
   hash.update(request.source);
-  return hash.hexDigest().substr(0, 32);
+  return hash.hexDigest();
+}
+
+std::string cacheKey(const CompileRequest &request) {
+  return cacheKeyDigest(request).substr(0, 32);
 }
 
 std::string defaultCacheDirectory() {

@@ -15,13 +15,16 @@
 //
 // Memory: per context, key -> loaded artifact.
 //
-// Disk: <dir>/<key>.so (the artifact) and <dir>/<key>.meta (its size and
-// SHA-256, the compiler version and library identity). Both are written to unique temporary names and rename()d into
+// Disk: <dir>/<key>.so (the artifact) and <dir>/<key>.meta (the full key
+// digest, the .so's size and SHA-256, the compiler version and library
+// identity). Only regular files are read (a FIFO or device is a damaged
+// entry). Both are written to unique temporary names and rename()d into
 // place, the .so first; a reader that finds a missing, truncated or corrupt
-// entry (size or hash mismatch, not loadable, no or bad manifest, a manifest
-// for another target, checks setting or layer spec) rebuilds it and never
-// runs it. <dir>/<key>.lock is flock()ed around lookup and rebuild, so
-// threads and processes compile one key once; the lock files stay.
+// entry (another key's, size or hash mismatch, not loadable, no or bad
+// manifest, a manifest for another target, checks setting or layer spec)
+// rebuilds it and never runs it. <dir>/<key>.lock is flock()ed around lookup
+// and rebuild, so threads and processes compile one key once; the lock
+// files stay.
 // MOE_CACHE_DEBUG=1 prints why an entry was rebuilt to stderr.
 //
 //===----------------------------------------------------------------------===//
@@ -48,6 +51,11 @@ struct CompileRequest {
 
 /// The cache key of a request (32 hex digits).
 std::string cacheKey(const CompileRequest &request);
+
+/// The whole SHA-256 (64 hex digits) the key is the start of; a disk
+/// entry's .meta records it, and a lookup trusts only an entry whose .meta
+/// names the digest of the request being looked up.
+std::string cacheKeyDigest(const CompileRequest &request);
 
 /// $MOE_CACHE_DIR, else $XDG_CACHE_HOME/moe-mlir, else
 /// $HOME/.cache/moe-mlir; empty when none can be determined.

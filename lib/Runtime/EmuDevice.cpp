@@ -5,8 +5,11 @@
 // runs once per emulated thread. Device memory is host memory from malloc.
 //
 //===----------------------------------------------------------------------===//
+#include "Elf.h"
 #include "Files.h"
 #include "GpuDevice.h"
+
+#include "moe/Support/CheckedMath.h"
 
 #include "moe/Runtime/moe_emu.h"
 
@@ -19,6 +22,9 @@ namespace moe::runtime {
 
 namespace {
 
+/// moe_emu_launch's limit (a CUDA block's).
+constexpr int64_t kMaxEmuThreadsPerBlock = 1024;
+
 class EmuDevice final : public GpuDevice {
 public:
   const char *name() const override { return "emu"; }
@@ -28,6 +34,12 @@ public:
     if (assembly || size < 4 || std::memcmp(data, "\x7f" "ELF", 4) != 0) {
       error = "an emu device binary is a host shared object (this one is "
               "not: compiled for another target?)";
+      return nullptr;
+    }
+    std::string reason;
+    if (!checkSharedObject(data, size, reason)) {
+      error = "the emu device binary is truncated or not a valid shared "
+              "object: " + reason;
       return nullptr;
     }
     std::string path =
@@ -60,7 +72,23 @@ public:
 
   bool launch(void *function, const int64_t grid[3], const int64_t block[3],
               int32_t /*sharedBytes*/, void **params,
-              std::string & /*error*/) override {
+              std::string &error) override {
+    // moe_emu_launch cannot return an error (it aborts): refuse here what
+    // it cannot run, with the block named.
+    int64_t threads = 1;
+    for (int d = 0; d < 3; ++d) {
+      if (block[d] <= 0)
+        return true; // an empty block launches nothing
+      if (!checkedMul(threads, block[d], threads))
+        threads = INT64_MAX;
+    }
+    if (threads > kMaxEmuThreadsPerBlock) {
+      error = "a block of " + std::to_string(block[0]) + " x " +
+              std::to_string(block[1]) + " x " + std::to_string(block[2]) +
+              " threads exceeds the emulator's " +
+              std::to_string(kMaxEmuThreadsPerBlock) + " threads per block";
+      return false;
+    }
     moe_emu_launch(reinterpret_cast<void (*)(void **)>(function), params,
                    grid[0], grid[1], grid[2], block[0], block[1], block[2]);
     return true;

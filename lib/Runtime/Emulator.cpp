@@ -108,9 +108,12 @@ extern "C" void moe_emu_launch(void (*kernel)(void **), void **params,
     launch.grid[d] = grid[d];
     launch.block[d] = block[d];
   }
-  size_t threads = size_t(blockX * blockY * blockZ);
-  if (threads > 1024)
+  // Checked: a wrapped product would pass the limit and launch nothing.
+  int64_t product;
+  if (__builtin_mul_overflow(blockX, blockY, &product) ||
+      __builtin_mul_overflow(product, blockZ, &product) || product > 1024)
     fail("more than 1024 threads per block");
+  size_t threads = size_t(product);
   launch.fibers.resize(threads);
   launch.stacks.reset(new char[threads * kStackBytes]);
   current = &launch;

@@ -68,6 +68,62 @@ Error readFile(const std::string &path, std::string &bytes) {
   return error;
 }
 
+namespace {
+
+/// "a FIFO", "a directory", ...: what a non-regular file is, for messages.
+const char *fileKind(mode_t mode) {
+  if (S_ISDIR(mode))
+    return "a directory";
+  if (S_ISFIFO(mode))
+    return "a FIFO";
+  if (S_ISCHR(mode))
+    return "a character device";
+  if (S_ISBLK(mode))
+    return "a block device";
+  if (S_ISSOCK(mode))
+    return "a socket";
+  return "not a regular file";
+}
+
+} // namespace
+
+Error readRegularFile(const std::string &path, std::string &bytes,
+                      uint64_t maxBytes) {
+  // O_NONBLOCK: opening a FIFO without a writer would wait for one.
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    return makeError(MOE_ERROR_IO,
+                     "cannot open " + quoted(path) + ": " + systemError(errno));
+  struct stat info;
+  if (fstat(fd, &info) != 0) {
+    int saved = errno;
+    close(fd);
+    return makeError(MOE_ERROR_IO,
+                     "cannot stat " + quoted(path) + ": " + systemError(saved));
+  }
+  if (!S_ISREG(info.st_mode)) {
+    close(fd);
+    return makeError(MOE_ERROR_IO, "cannot read " + quoted(path) + ": it is " +
+                                       fileKind(info.st_mode) +
+                                       ", not a regular file");
+  }
+  if (static_cast<uint64_t>(info.st_size) > maxBytes) {
+    close(fd);
+    return makeError(MOE_ERROR_IO,
+                     "cannot read " + quoted(path) + ": it has " +
+                         std::to_string(info.st_size) +
+                         " bytes, more than the " + std::to_string(maxBytes) +
+                         " expected");
+  }
+  Error error = readFd(fd, path, bytes);
+  close(fd);
+  if (!error && bytes.size() > maxBytes) // it grew while being read
+    return makeError(MOE_ERROR_IO, "cannot read " + quoted(path) +
+                                       ": it grew past " +
+                                       std::to_string(maxBytes) + " bytes");
+  return error;
+}
+
 Error writeNewFile(const std::string &path, const std::string &bytes,
                    int mode) {
   int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);

@@ -4,6 +4,7 @@
 
 #include "Errors.h"
 
+#include <cstdint>
 #include <string>
 
 namespace moe::runtime {
@@ -11,6 +12,14 @@ namespace moe::runtime {
 /// Reads the whole file at `path` into `bytes` (MOE_ERROR_IO naming the path
 /// and the system's reason on failure).
 Error readFile(const std::string &path, std::string &bytes);
+
+/// Reads the file at `path` only when it is a regular file of at most
+/// `maxBytes` bytes: for files the runtime finds rather than is given (the
+/// compile cache), where a FIFO would block the open or the read forever and
+/// a device (/dev/zero) would never end. MOE_ERROR_IO naming the path and
+/// what it is otherwise.
+Error readRegularFile(const std::string &path, std::string &bytes,
+                      uint64_t maxBytes);
 
 /// Reads the whole of the open file `fd` from its start.
 Error readFd(int fd, const std::string &path, std::string &bytes);

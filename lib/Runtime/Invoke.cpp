@@ -4,6 +4,8 @@
 
 #include "Buffers.h"
 
+#include "moe/Support/CheckedMath.h"
+
 #include <algorithm>
 #include <array>
 #include <cstdlib>
@@ -67,7 +69,9 @@ void *allocateStaging(size_t bytes, GpuDevice *device) {
     std::string ignored;
     return device->allocate(bytes, ignored);
   }
-  size_t rounded = (bytes + 63) / 64 * 64;
+  size_t rounded;
+  if (!checkedRoundUp(bytes, 64, rounded))
+    return nullptr; // reported by the caller as out of memory
   return std::aligned_alloc(64, rounded ? rounded : 64);
 }
 
@@ -85,15 +89,23 @@ Error copyResult(const ResultView &view, void *destination,
                 view.shape.data(), rank, size);
     return Error::ok();
   }
-  // The elements the result's descriptor spans, from its first.
-  int64_t span = 1;
+  // The elements the result's descriptor spans, from its first; the
+  // descriptor comes from compiled code, so its arithmetic is checked too.
+  int64_t span = 1, spanBytes = 0;
   for (int64_t d = 0; d < rank; ++d) {
-    if (view.strides[d] < 0)
+    int64_t reach;
+    if (view.strides[d] < 0 ||
+        !checkedMul(view.shape[d] - 1, view.strides[d], reach) ||
+        !checkedAdd(span, reach, span))
       return makeError(MOE_ERROR_INTERNAL,
                        "result " + quoted(view.signature->name) +
-                           " has a negative stride");
-    span += (view.shape[d] - 1) * view.strides[d];
+                           " has a negative or overflowing stride");
   }
+  if (!checkedMul(span, static_cast<int64_t>(size), spanBytes))
+    return makeError(MOE_ERROR_INTERNAL,
+                     "result " + quoted(view.signature->name) + " spans " +
+                         std::to_string(span) +
+                         " elements, more bytes than fit in int64");
   std::vector<int64_t> rowMajor = rowMajorStrides(view.shape.data(), rank);
   bool denseResult = view.strides == rowMajor;
   bool denseDestination =
@@ -117,10 +129,10 @@ Error copyResult(const ResultView &view, void *destination,
   std::vector<char> host;
   void *target = destination;
   if (!denseResult || !denseDestination) {
-    host.resize(static_cast<size_t>(span) * size);
+    host.resize(static_cast<size_t>(spanBytes));
     target = host.data();
   }
-  if (!view.device->copy(target, view.data, static_cast<size_t>(span) * size,
+  if (!view.device->copy(target, view.data, static_cast<size_t>(spanBytes),
                          error))
     return makeError(MOE_ERROR_INTERNAL, "reading result " +
                                              quoted(view.signature->name) +
@@ -210,8 +222,9 @@ Error invokeEntry(const Artifact &artifact, size_t index,
                            " device memory; device buffers must be "
                            "contiguous row-major");
     if (!onDevice && (!isContiguous(input) || device)) {
-      int64_t count = elementCount(input.shape, input.rank);
-      size_t bytes = static_cast<size_t>(count) * dtypeSize(input.dtype);
+      // checkBuffer bounded this.
+      size_t bytes =
+          static_cast<size_t>(byteSize(input.shape, input.rank, input.dtype));
       // A strided input is packed on the host first.
       Staging packed;
       const void *contiguous = input.data;
@@ -367,9 +380,11 @@ Error invokeEntry(const Artifact &artifact, size_t index,
   }
 
   for (ResultView &view : views) {
-    int64_t count = elementCount(view.shape.data(),
-                                 static_cast<int64_t>(view.shape.size()));
-    if (count < 0 || (count > 0 && !view.data))
+    int64_t rank = static_cast<int64_t>(view.shape.size());
+    int64_t count = elementCount(view.shape.data(), rank);
+    if (count < 0 ||
+        byteSize(view.shape.data(), rank, view.signature->dtype) < 0 ||
+        (count > 0 && !view.data))
       return makeError(MOE_ERROR_INTERNAL,
                        "entry " + quoted(entry.name) + " returned an invalid " +
                            "descriptor for result " +

@@ -2,6 +2,7 @@
 
 #include "JitLoader.h"
 
+#include "Elf.h"
 #include "Files.h"
 
 #include <cstdlib>
@@ -41,6 +42,12 @@ const Jit *tryLoad(const std::string &path, std::string &error) {
   auto found = jits.find(path);
   if (found != jits.end())
     return found->second.get();
+  // A truncated library crashes inside dlopen(): refuse it before.
+  std::string reason;
+  if (!checkSharedObjectFile(path, reason)) {
+    error = path + " is truncated or not a valid shared object: " + reason;
+    return nullptr;
+  }
   void *handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!handle) {
     const char *text = dlerror();

@@ -1,6 +1,8 @@
 //===- LayerSpec.cpp - the `--layer` specification of a MoE block ---------===//
 #include "moe/Spec/LayerSpec.h"
 
+#include "moe/Support/CheckedMath.h"
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -36,22 +38,29 @@ std::optional<bool> parseBool(std::string_view text) {
   return std::nullopt;
 }
 
-/// Shortest text that reads back as the same float.
+/// Shortest text that reads back as the same float, both directly (strtof:
+/// parse) and through a double (MLIR parses a literal as a double, then
+/// rounds it to f32). Nine significant digits always do.
 std::string floatText(float value) {
   char buffer[32];
   for (int precision = 1; precision <= 9; ++precision) {
     std::snprintf(buffer, sizeof buffer, "%.*g", precision, value);
-    if (std::strtof(buffer, nullptr) == value)
+    if (std::strtof(buffer, nullptr) == value &&
+        static_cast<float>(std::strtod(buffer, nullptr)) == value)
       break;
   }
   return buffer;
 }
 
-/// A float literal MLIR reads as a float: "1" becomes "1.0".
+/// A float literal MLIR reads as a float. Its lexer wants digits, a '.' and
+/// digits before any exponent: "1" becomes "1.0" and "1e+05" (what %g
+/// prints for 1e5) "1.0e+05"; "1e+05" alone lexes as the integer 1.
 std::string mlirFloat(float value) {
   std::string text = floatText(value);
-  if (text.find_first_of(".eE") == std::string::npos)
-    text += ".0";
+  if (text.find('.') == std::string::npos) {
+    size_t exponent = text.find_first_of("eE");
+    text.insert(exponent == std::string::npos ? text.size() : exponent, ".0");
+  }
   return text;
 }
 
@@ -72,6 +81,51 @@ std::string tensorType(const LayerSpec::Tensor &tensor) {
   for (int64_t dim : tensor.shape)
     text += (dim < 0 ? std::string("?") : std::to_string(dim)) + "x";
   return text + mlirType(tensor.dtype) + ">";
+}
+
+/// Bytes per element (f16 and bf16 take 2).
+size_t bytesOf(ref::DType dtype) {
+  return dtype == ref::DType::F32 ? 4 : 2;
+}
+
+/// Whether every size computed from `spec` fits in int64; else `error` names
+/// the tensor and its shape.
+bool checkSizes(const LayerSpec &spec, std::string &error) {
+  // The gated widths first: arguments() computes them.
+  const std::pair<const char *, int64_t> widths[] = {
+      {"inter", spec.inter}, {"shared_inter", spec.sharedInter}};
+  for (const auto &[key, value] : widths) {
+    int64_t widened;
+    if (spec.gated && !checkedMul<int64_t>(2, value, widened)) {
+      error = std::string("layer spec: ") + key + " = " +
+              std::to_string(value) + " is too large: the gated width 2 * " +
+              key + " overflows a 64-bit integer";
+      return false;
+    }
+  }
+  // Every weight's byte size, and one token's row of every activation (the
+  // token count is dynamic), and their sum, must fit in int64: the compiler,
+  // the runtime and moe-run all compute them.
+  int64_t total = 0;
+  for (const LayerSpec::Tensor &tensor : spec.arguments()) {
+    std::vector<int64_t> shape = tensor.shape;
+    for (int64_t &extent : shape)
+      extent = extent < 0 ? 1 : extent;
+    int64_t bytes = 0;
+    bool fits = checkedByteSize(shape, bytesOf(tensor.dtype), bytes);
+    if (!fits || !checkedAdd(total, bytes, total)) {
+      std::string dims;
+      for (int64_t extent : tensor.shape)
+        dims += (dims.empty() ? "" : ", ") +
+                (extent < 0 ? std::string("T") : std::to_string(extent));
+      error = "layer spec: the sizes are too large: " + tensor.name + " [" +
+              dims + "] of " + ref::toString(tensor.dtype) +
+              (fits ? " (with the tensors before it)" : "") +
+              " has more bytes than fit in a 64-bit integer";
+      return false;
+    }
+  }
+  return true;
 }
 
 } // namespace
@@ -227,8 +281,11 @@ std::optional<LayerSpec> LayerSpec::parse(std::string_view text,
             std::to_string(spec.groupTopk * (spec.experts / spec.groups));
     return std::nullopt;
   }
+  if (!checkSizes(spec, error))
+    return std::nullopt;
   return spec;
 }
+
 
 std::string LayerSpec::str() const {
   std::ostringstream out;

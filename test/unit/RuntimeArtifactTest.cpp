@@ -15,6 +15,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <sys/wait.h>
 #include <thread>
 
 using namespace moe::runtime::test;
@@ -315,6 +316,37 @@ TEST_F(RuntimeArtifact, SignatureMismatchesNameTheArgument) {
   EXPECT_STREQ(moe_last_error(), "module is NULL");
 }
 
+TEST_F(RuntimeArtifact, ShapesWhoseByteSizeOverflowsAreRefused) {
+  // Extents that each fit, but whose element count or size in bytes
+  // overflows int64: a wrapped size would stage a tiny copy of a huge
+  // tensor. No data is touched, so none is allocated.
+  std::vector<float> a(12), sum(12);
+  std::vector<int64_t> shape{3, 4};
+  moe_buffer_t good = buffer(a.data(), MOE_DTYPE_F32, shape);
+  moe_buffer_t out = buffer(sum.data(), MOE_DTYPE_F32, shape);
+  // 2^63 elements; 2^62 elements (2^64 bytes); 2^61 elements (2^63 bytes,
+  // one more than INT64_MAX).
+  for (int64_t rows : {int64_t(1) << 61, int64_t(1) << 60, int64_t(1) << 59}) {
+    std::vector<int64_t> hugeShape{rows, 4};
+    moe_buffer_t inputs[2] = {buffer(a.data(), MOE_DTYPE_F32, hugeShape),
+                              good};
+    EXPECT_EQ(moe_run(module, "add", inputs, 2, &out, 1),
+              MOE_ERROR_INVALID_ARGUMENT);
+    EXPECT_EQ(std::string(moe_last_error()),
+              "argument 'a' (#0) has shape [" + std::to_string(rows) +
+                  ", 4], whose size in bytes (f32) overflows a 64-bit integer");
+  }
+  // An output too, before the call.
+  std::vector<int64_t> hugeRows{int64_t(1) << 62, 4};
+  moe_buffer_t inputs[2] = {good, good};
+  moe_buffer_t hugeOut = buffer(sum.data(), MOE_DTYPE_F32, hugeRows);
+  EXPECT_EQ(moe_run(module, "add", inputs, 2, &hugeOut, 1),
+            MOE_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(moe_last_error()),
+            "output 'sum' (#0) has shape [4611686018427387904, 4], whose size "
+            "in bytes (f32) overflows a 64-bit integer");
+}
+
 TEST_F(RuntimeArtifact, ReturnedShapeMustMatchTheOutput) {
   std::vector<float> x(8, 1.0f);
   std::vector<float> y(8, 42.0f);
@@ -443,7 +475,10 @@ TEST(RuntimeArtifactFiles, InvalidFilesAreClearErrors) {
   writeBytes(truncated, readBytes(MOE_TEST_ARTIFACT).substr(0, 200));
   EXPECT_EQ(moe_load_artifact(context, truncated.c_str(), module.out()),
             MOE_ERROR_IO);
-  EXPECT_EQ(std::string(moe_last_error()).rfind("cannot load '" + truncated, 0),
+  EXPECT_EQ(std::string(moe_last_error())
+                .rfind("artifact '" + truncated +
+                           "' is truncated or not a valid shared object: ",
+                       0),
             0u)
       << moe_last_error();
 
@@ -491,6 +526,47 @@ TEST(RuntimeArtifactFiles, InvalidFilesAreClearErrors) {
   EXPECT_EQ(std::string(moe_last_error()),
             "'" + noSymbol + "' is not a valid artifact: entry 'views' has "
                              "no symbol '_mlir_ciface_vieww'");
+}
+
+TEST(RuntimeArtifactFiles, TruncatedArtifactsAreRefusedBeforeDlopen) {
+  // Cut at any point, an artifact is refused with a message, never mapped:
+  // dlopen() of one cut at half its size died of SIGSEGV. Each cut runs in a
+  // child, so a crash fails the test instead of ending the run.
+  TempDir dir;
+  std::string whole = readBytes(MOE_TEST_ARTIFACT);
+  for (size_t size : {whole.size() / 2, whole.size() - 1, size_t(64),
+                      whole.size() * 3 / 4, size_t(4096)}) {
+    SCOPED_TRACE(size);
+    std::string path = dir.file("cut-" + std::to_string(size) + ".so");
+    writeBytes(path, whole.substr(0, size));
+    pid_t pid = fork();
+    if (pid == 0) {
+      Context context;
+      Module module;
+      moe_status_t status =
+          moe_load_artifact(context, path.c_str(), module.out());
+      std::string expected = "artifact '" + path +
+                             "' is truncated or not a valid shared object: ";
+      _exit(status == MOE_ERROR_IO &&
+                    std::string(moe_last_error()).rfind(expected, 0) == 0
+                ? 0
+                : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(pid, &status, 0), pid);
+    ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status);
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+  }
+  // The message says where the file ends too.
+  Context context;
+  Module module;
+  std::string half = dir.file("cut-" + std::to_string(whole.size() / 2) + ".so");
+  EXPECT_EQ(moe_load_artifact(context, half.c_str(), module.out()),
+            MOE_ERROR_IO);
+  EXPECT_NE(std::string(moe_last_error())
+                .find("but the file has " + std::to_string(whole.size() / 2)),
+            std::string::npos)
+      << moe_last_error();
 }
 
 TEST(RuntimeArtifactFiles, TargetMustMatchTheBackend) {

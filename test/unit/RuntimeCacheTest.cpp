@@ -164,6 +164,16 @@ TEST_F(RuntimeCache, LayerSpecsAreValidatedAndKeyedByTheirCanonicalForm) {
   EXPECT_EQ(dir.withSuffix(".so").size(), 1u);
 }
 
+/// The value of the line "NAME VALUE" of the .meta at `path`, as the line.
+std::string metaLine(const std::string &path, const std::string &name) {
+  std::string text = readBytes(path);
+  size_t at = text.find("\n" + name + " ");
+  EXPECT_NE(at, std::string::npos) << text;
+  if (at == std::string::npos)
+    return {};
+  return text.substr(at + 1, text.find('\n', at + 1) - at - 1);
+}
+
 /// Ways to damage a cache entry; each must make the next lookup rebuild.
 struct Damage {
   const char *name;
@@ -176,6 +186,8 @@ class RuntimeCacheDamage : public RuntimeCache,
                            public ::testing::WithParamInterface<Damage> {};
 
 TEST_P(RuntimeCacheDamage, DamagedEntryIsRebuiltNeverTrusted) {
+  // A lookup that blocks (a FIFO) fails the test instead of hanging it.
+  alarm(60);
   {
     Context context;
     Module module;
@@ -200,6 +212,7 @@ TEST_P(RuntimeCacheDamage, DamagedEntryIsRebuiltNeverTrusted) {
   EXPECT_EQ(dir.withSuffix(".so").size(), 1u);
   EXPECT_EQ(dir.withSuffix(".meta").size(), 1u);
   EXPECT_EQ(dir.list().size(), 3u) << ::testing::PrintToString(dir.list());
+  alarm(0);
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -243,19 +256,85 @@ INSTANTIATE_TEST_SUITE_P(
                  writeBytes(meta, text);
                }},
         Damage{"OtherValidArtifactWithMatchingMeta",
-               // A consistent entry, but built by another compiler (the
-               // hand-written artifact's manifest says so): rebuilt.
+               // A consistent entry of this key, but built by another
+               // compiler (the hand-written artifact's manifest says so):
+               // rebuilt.
                [](const std::string &so, const std::string &meta) {
                  std::string bytes = readBytes(MOE_TEST_ARTIFACT);
                  writeBytes(so, bytes);
-                 writeBytes(meta, "moe-mlir cache entry 1\nsize " +
+                 writeBytes(meta, "moe-mlir cache entry 2\n" +
+                                      metaLine(meta, "key") + "\nsize " +
                                       std::to_string(bytes.size()) +
                                       "\nsha256 " +
                                       moe::runtime::sha256Hex(bytes) + "\n");
+               }},
+        Damage{"MetaOfTheOldFormat",
+               // Format 1 had no key: such an entry is not trusted.
+               [](const std::string &, const std::string &meta) {
+                 std::string text = readBytes(meta);
+                 text.replace(0, text.find('\n'), "moe-mlir cache entry 1");
+                 text.erase(text.find("key "),
+                            text.find('\n', text.find("key ")) -
+                                text.find("key ") + 1);
+                 writeBytes(meta, text);
+               }},
+        Damage{"MetaIsAFifo",
+               // Opening a FIFO without a writer blocks: the lookup hung.
+               [](const std::string &, const std::string &meta) {
+                 ::remove(meta.c_str());
+                 ASSERT_EQ(mkfifo(meta.c_str(), 0644), 0);
+               }},
+        Damage{"SoIsAFifo",
+               [](const std::string &so, const std::string &) {
+                 ::remove(so.c_str());
+                 ASSERT_EQ(mkfifo(so.c_str(), 0644), 0);
+               }},
+        Damage{"SoIsADevice",
+               // /dev/zero never ends: read, it would fill the memory.
+               [](const std::string &so, const std::string &) {
+                 ::remove(so.c_str());
+                 ASSERT_EQ(symlink("/dev/zero", so.c_str()), 0);
+               }},
+        Damage{"SoLargerThanItsMeta",
+               [](const std::string &so, const std::string &) {
+                 writeBytes(so, readBytes(so) + std::string(4096, '\0'));
                }}),
     [](const ::testing::TestParamInfo<Damage> &info) {
       return std::string(info.param.name);
     });
+
+TEST_F(RuntimeCache, EntryOfAnotherKeyCopiedOverAKeyIsRebuilt) {
+  // Both files of module B's entry copied over module A's: each is
+  // consistent with the other (size, SHA-256, a loadable artifact for the
+  // same target), so only the key recorded in the .meta tells them apart.
+  const char *other = "func.func @add() // test module B";
+  std::string a, b;
+  {
+    Context context;
+    Module moduleA, moduleB;
+    ASSERT_EQ(compile(context, kSource, moduleA), MOE_OK) << moe_last_error();
+    a = entry(".so");
+    ASSERT_EQ(compile(context, other, moduleB), MOE_OK) << moe_last_error();
+  }
+  for (const std::string &name : dir.withSuffix(".so"))
+    if (dir.file(name) != a)
+      b = dir.file(name);
+  ASSERT_FALSE(b.empty());
+  auto stem = [](const std::string &path) {
+    return path.substr(0, path.size() - 3);
+  };
+  writeBytes(a, readBytes(b));
+  writeBytes(stem(a) + ".meta", readBytes(stem(b) + ".meta"));
+  int before = fakeJitCompiles();
+  Context context;
+  Module module;
+  ASSERT_EQ(compile(context, kSource, module), MOE_OK) << moe_last_error();
+  EXPECT_EQ(module.state(), MOE_CACHE_COMPILED);
+  EXPECT_EQ(fakeJitCompiles(), before + 1);
+  // The rebuilt entry records its own key again.
+  EXPECT_EQ(metaLine(stem(a) + ".meta", "key").substr(4, 32),
+            a.substr(a.rfind('/') + 1, 32));
+}
 
 TEST_F(RuntimeCache, EntryFromAnotherCompilerVersionIsRebuilt) {
   {
@@ -619,6 +698,22 @@ TEST(RuntimeNoCompiler, ALibraryThatIsNotTheCompiler) {
                 .find(std::string(MOE_TEST_ARTIFACT) +
                       " is not the moe-mlir compiler library (it lacks "
                       "moe_jit_compile)"),
+            std::string::npos)
+      << moe_last_error();
+}
+
+TEST(RuntimeNoCompiler, ATruncatedCompilerLibraryIsRefusedBeforeDlopen) {
+  // A compiler library cut at half its size (an interrupted install) made
+  // dlopen() die of SIGSEGV; now it is one clear error.
+  TempDir dir;
+  std::string half = dir.file("libmoe_jit.so");
+  std::string whole = readBytes(MOE_FAKE_JIT);
+  writeBytes(half, whole.substr(0, whole.size() / 2));
+  ScopedEnv jit("MOE_JIT_LIBRARY", half.c_str());
+  const char *version = nullptr;
+  EXPECT_EQ(moe_compiler_info(&version, nullptr), MOE_ERROR_UNAVAILABLE);
+  EXPECT_NE(std::string(moe_last_error())
+                .find(half + " is truncated or not a valid shared object: "),
             std::string::npos)
       << moe_last_error();
 }

@@ -2,6 +2,7 @@
 
 #include "RuntimeTestUtil.h"
 
+#include <cstdint>
 #include <dlfcn.h>
 #include <string>
 #include <thread>
@@ -175,4 +176,36 @@ TEST(RuntimeNames, StatusesAndCacheStates) {
   EXPECT_STREQ(moe_cache_state_name(MOE_CACHE_NONE), "none");
   EXPECT_EQ(std::string(moe_runtime_version()).rfind("moe-mlir runtime ", 0),
             0u);
+}
+
+TEST(RuntimeDeviceMemory, SizesThatWrapWhenRoundedAreRefused) {
+  // Host blocks are rounded up to 64 bytes: SIZE_MAX used to wrap to a
+  // 64-byte block returned with MOE_OK. Refused on every backend, before
+  // anything is allocated.
+  for (moe_backend_t backend : {MOE_BACKEND_CPU, MOE_BACKEND_EMU}) {
+    SCOPED_TRACE(moe_backend_name(backend));
+    moe_context_t context = nullptr;
+    ASSERT_EQ(moe_context_create(backend, &context), MOE_OK)
+        << moe_last_error();
+    for (size_t bytes : {SIZE_MAX, SIZE_MAX - 62, size_t(INT64_MAX)}) {
+      void *pointer = reinterpret_cast<void *>(0x1);
+      EXPECT_EQ(moe_device_alloc(context, bytes, &pointer),
+                MOE_ERROR_INVALID_ARGUMENT)
+          << bytes;
+      EXPECT_EQ(pointer, nullptr);
+      EXPECT_EQ(std::string(moe_last_error()),
+                "moe_device_alloc: " + std::to_string(bytes) +
+                    " bytes is more than any buffer can hold (at most " +
+                    std::to_string(INT64_MAX) + ")");
+    }
+    // Small sizes still work, 0 included.
+    for (size_t bytes : {size_t(0), size_t(1), size_t(65)}) {
+      void *pointer = nullptr;
+      ASSERT_EQ(moe_device_alloc(context, bytes, &pointer), MOE_OK)
+          << moe_last_error();
+      EXPECT_NE(pointer, nullptr);
+      moe_device_free(context, pointer);
+    }
+    moe_context_destroy(context);
+  }
 }

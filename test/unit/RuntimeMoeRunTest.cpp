@@ -177,6 +177,59 @@ TEST(RuntimeNpy, ReadsVersion2AndRejectsWhatItCannotRead) {
   EXPECT_EQ(error, "'" + path + "' is not a .npy file");
 }
 
+namespace {
+
+/// A version 1.0 .npy file with the header dict `dict` and `data`.
+std::string rawNpy(const std::string &dict, const std::string &data = "") {
+  std::string header = dict;
+  header.append((64 - (10 + header.size() + 1) % 64) % 64, ' ');
+  header += '\n';
+  std::string bytes = std::string("\x93NUMPY\x01\x00", 8);
+  bytes += static_cast<char>(header.size() & 0xff);
+  bytes += static_cast<char>(header.size() >> 8);
+  return bytes + header + data;
+}
+
+} // namespace
+
+TEST(RuntimeNpy, HeadersWhoseSizesOverflowAreRefused) {
+  TempDir dir;
+  std::string path = dir.file("huge.npy");
+  NpyArray array;
+  std::string error;
+  auto read = [&](const std::string &shape, const std::string &descr = "<f4") {
+    writeBytes(path, rawNpy("{'descr': '" + descr +
+                                "', 'fortran_order': False, 'shape': " +
+                                shape + ", }",
+                            std::string(64, '\0')));
+    error.clear();
+    return readNpy(path, array, error);
+  };
+  // An extent beyond int64 (std::stoll threw out_of_range).
+  EXPECT_FALSE(read("(99999999999999999999,)"));
+  EXPECT_EQ(error, "'" + path + "' has a malformed shape "
+                   "(99999999999999999999,): extent 99999999999999999999 "
+                   "does not fit in a 64-bit integer");
+  // 2^62 elements of 4 bytes: 2^64 bytes wrapped to 0, passed the length
+  // check, and the conversion then read far past the data (SIGSEGV).
+  EXPECT_FALSE(read("(1152921504606846976, 4)"));
+  EXPECT_EQ(error, "'" + path + "' has shape (1152921504606846976, 4) of <f4, "
+                   "whose size in bytes overflows a 64-bit integer");
+  // The element count itself overflows.
+  EXPECT_FALSE(read("(4294967296, 4294967296)"));
+  EXPECT_NE(error.find("overflows a 64-bit integer"), std::string::npos)
+      << error;
+  // A dtype size that is no size.
+  EXPECT_FALSE(read("(4,)", "<f99999999999"));
+  EXPECT_EQ(error, "'" + path + "' has an unsupported dtype <f99999999999");
+  // In range: fine, and short data is still caught.
+  EXPECT_TRUE(read("(16,)")) << error;
+  EXPECT_FALSE(read("(17,)"));
+  EXPECT_NE(error.find("holds 64 data bytes but its shape needs 68"),
+            std::string::npos)
+      << error;
+}
+
 TEST(RuntimeNpy, RandomValuesAreDeterministicAndBounded) {
   HostTensor a = HostTensor::zeros(MOE_DTYPE_F32, {64, 8});
   HostTensor b = a, c = a;
@@ -334,6 +387,70 @@ TEST(RuntimeMoeRun, ErrorsAreClear) {
 
   result = moeRun("--frobnicate");
   EXPECT_EQ(result.code, 2);
+}
+
+TEST(RuntimeMoeRun, AbsurdSizesAreRefusedBeforeAllocating) {
+  // --tokens 4000000000000 died of std::bad_alloc, a .npy whose byte size
+  // wraps of SIGSEGV: now each is a message naming the input and the size,
+  // exit status 1, and nothing is allocated.
+  TempDir dir;
+  std::string artifact = std::string("--artifact ") + MOE_TEST_ARTIFACT;
+  ToolResult result = moeRun(artifact + " --entry add --tokens 4000000000000");
+  EXPECT_EQ(result.code, 1) << result.err;
+  EXPECT_NE(result.err.find("moe-run: error: --tokens 4000000000000: argument "
+                            "a f32[4000000000000, 4] needs 64000000000000 "
+                            "bytes (64000000000000 for all buffers so far), "
+                            "more than this machine's memory ("),
+            std::string::npos)
+      << result.err;
+
+  result = moeRun(artifact + " --entry add --tokens 4611686018427387904");
+  EXPECT_EQ(result.code, 1) << result.err;
+  EXPECT_NE(result.err.find("moe-run: error: --tokens 4611686018427387904: "
+                            "argument a f32[4611686018427387904, 4] has more "
+                            "bytes than fit in 64 bits"),
+            std::string::npos)
+      << result.err;
+
+  // Out of range is bad usage, not a silently saturated (or wrapped) value.
+  result = moeRun(artifact + " --entry add --tokens 99999999999999999999");
+  EXPECT_EQ(result.code, 2) << result.err;
+  EXPECT_NE(result.err.find("moe-run: error: --tokens 99999999999999999999 is "
+                            "not an integer in [0, 9223372036854775807]"),
+            std::string::npos)
+      << result.err;
+  result = moeRun(artifact + " --entry add --tokens -5");
+  EXPECT_EQ(result.code, 2) << result.err;
+  EXPECT_NE(result.err.find("--tokens -5 is not an integer in [0, "),
+            std::string::npos)
+      << result.err;
+  result = moeRun(artifact + " --entry add --seed -1");
+  EXPECT_EQ(result.code, 2) << result.err;
+  EXPECT_NE(result.err.find("--seed -1 is not an integer in [0, "
+                            "18446744073709551615]"),
+            std::string::npos)
+      << result.err;
+
+  std::string wraps = dir.file("wraps.npy");
+  writeBytes(wraps, rawNpy("{'descr': '<f4', 'fortran_order': False, "
+                           "'shape': (1152921504606846976, 4), }",
+                           std::string(64, '\0')));
+  result = moeRun(artifact + " --entry add --input " + quote("a=@" + wraps));
+  EXPECT_EQ(result.code, 1) << result.err;
+  EXPECT_NE(result.err.find("moe-run: error: --input a: '" + wraps +
+                            "' has shape (1152921504606846976, 4) of <f4, "
+                            "whose size in bytes overflows a 64-bit integer"),
+            std::string::npos)
+      << result.err;
+
+  std::string huge = dir.file("huge.npy");
+  writeBytes(huge, rawNpy("{'descr': '<f4', 'fortran_order': False, "
+                          "'shape': (99999999999999999999, 4), }"));
+  result = moeRun(artifact + " --entry add --input " + quote("a=@" + huge));
+  EXPECT_EQ(result.code, 1) << result.err;
+  EXPECT_NE(result.err.find("does not fit in a 64-bit integer"),
+            std::string::npos)
+      << result.err;
 }
 
 TEST(RuntimeMoeRun, ContractViolationsAreReported) {

@@ -2,7 +2,10 @@
 
 #include "Npy.h"
 
+#include "moe/Support/CheckedMath.h"
+
 #include <cctype>
+#include <charconv>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -44,7 +47,10 @@ bool findValue(const std::string &header, const std::string &key,
   return true;
 }
 
-bool parseShape(const std::string &text, std::vector<int64_t> &shape) {
+/// Parses "(2, 3)"; false with `reason` set (empty for plain bad syntax)
+/// when it is not a tuple of int64 extents.
+bool parseShape(const std::string &text, std::vector<int64_t> &shape,
+                std::string &reason) {
   if (text.size() < 2 || text.front() != '(' || text.back() != ')')
     return false;
   shape.clear();
@@ -61,7 +67,15 @@ bool parseShape(const std::string &text, std::vector<int64_t> &shape) {
       ++end;
     if (end == position)
       return false;
-    shape.push_back(std::stoll(inner.substr(position, end - position)));
+    int64_t extent = 0;
+    auto [stop, ec] =
+        std::from_chars(inner.data() + position, inner.data() + end, extent);
+    if (ec != std::errc() || stop != inner.data() + end) {
+      reason = "extent " + inner.substr(position, end - position) +
+               " does not fit in a 64-bit integer";
+      return false;
+    }
+    shape.push_back(extent);
     // Python 2 long suffix.
     if (end < inner.size() && inner[end] == 'L')
       ++end;
@@ -70,18 +84,28 @@ bool parseShape(const std::string &text, std::vector<int64_t> &shape) {
   return true;
 }
 
+/// The element size of a dtype string "<f4" (byte order, kind, size of at
+/// most 16 bytes); 0 when it is not of that form.
+size_t itemSizeOf(const std::string &descr) {
+  size_t size = 0;
+  if (descr.size() < 3 || descr.size() > 4 ||
+      !std::isalpha(static_cast<unsigned char>(descr[1])))
+    return 0;
+  auto [end, ec] =
+      std::from_chars(descr.data() + 2, descr.data() + descr.size(), size);
+  if (ec != std::errc() || end != descr.data() + descr.size() || size > 16)
+    return 0;
+  return size;
+}
+
 } // namespace
 
-size_t NpyArray::itemSize() const {
-  if (descr.size() < 3)
-    return 0;
-  return static_cast<size_t>(std::atoi(descr.c_str() + 2));
-}
+size_t NpyArray::itemSize() const { return itemSizeOf(descr); }
 
 int64_t NpyArray::numElements() const {
   int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
+  if (!checkedElementCount(shape.data(), shape.size(), n))
+    return -1;
   return n;
 }
 
@@ -132,7 +156,9 @@ bool readNpy(const std::string &path, NpyArray &array, std::string &error) {
   }
   if (descr.size() >= 2 && (descr.front() == '\'' || descr.front() == '"'))
     descr = descr.substr(1, descr.size() - 2);
-  if (descr.size() < 3) {
+  // A kind and a size of at most 16 bytes ("<f4", "<c16"): a size like
+  // "<f99999999999" is no dtype, and would make the byte size meaningless.
+  if (itemSizeOf(descr) == 0) {
     error = "'" + path + "' has an unsupported dtype " + descr;
     return false;
   }
@@ -148,11 +174,21 @@ bool readNpy(const std::string &path, NpyArray &array, std::string &error) {
     return false;
   }
   array.descr = descr;
-  if (!parseShape(shape, array.shape)) {
-    error = "'" + path + "' has a malformed shape " + shape;
+  std::string reason;
+  if (!parseShape(shape, array.shape, reason)) {
+    error = "'" + path + "' has a malformed shape " + shape +
+            (reason.empty() ? "" : ": " + reason);
     return false;
   }
-  size_t size = static_cast<size_t>(array.numElements()) * array.itemSize();
+  // Checked: a wrapped byte size would pass the length check below with a
+  // tiny number and leave the shape promising far more data than is read.
+  int64_t checkedSize = 0;
+  if (!checkedByteSize(array.shape, array.itemSize(), checkedSize)) {
+    error = "'" + path + "' has shape " + shape + " of " + descr +
+            ", whose size in bytes overflows a 64-bit integer";
+    return false;
+  }
+  size_t size = static_cast<size_t>(checkedSize);
   size_t dataStart = headerStart + headerLength;
   if (bytes.size() - dataStart < size) {
     error = "'" + path + "' holds " + std::to_string(bytes.size() - dataStart) +

@@ -20,7 +20,10 @@ struct NpyArray {
   std::vector<int64_t> shape;
   std::vector<char> data; ///< C order
 
+  /// The bytes per element the dtype names; 0 when it names none.
   size_t itemSize() const;
+  /// The element count; -1 when the shape's product overflows int64
+  /// (readNpy refuses such files).
   int64_t numElements() const;
 };
 

@@ -23,10 +23,12 @@
 #include "moe/Reference/Reference.h"
 #include "moe/Runtime/moe_runtime.h"
 #include "moe/Spec/LayerSpec.h"
+#include "moe/Support/CheckedMath.h"
 
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -34,7 +36,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <new>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 using namespace moe::tools;
@@ -65,6 +69,10 @@ struct Options {
   std::string backend = "cpu";
   int64_t tokens = 16;
   uint64_t seed = 0;
+  // As given: CLI11 saturates out-of-range 64-bit integers (and wraps -1
+  // into an unsigned one) without a word, so these are parsed here.
+  std::string tokensText = "16";
+  std::string seedText = "0";
   std::vector<std::string> inputs;
   std::vector<std::string> outputs;
   bool check = false;
@@ -131,6 +139,38 @@ struct DeviceTensor {
   ~DeviceTensor() { moe_device_free(context, data); }
 };
 
+/// The bytes of physical memory, 0 when unknown: no run needs buffers
+/// larger than that, and asking for them only ends in bad_alloc or the OOM
+/// killer.
+uint64_t physicalMemory() {
+  long pages = sysconf(_SC_PHYS_PAGES), pageSize = sysconf(_SC_PAGE_SIZE);
+  uint64_t bytes;
+  if (pages <= 0 || pageSize <= 0 ||
+      !moe::checkedMul<uint64_t>(pages, pageSize, bytes))
+    return 0;
+  return bytes;
+}
+
+/// Adds the host buffer `what` (`dtype` elements of `shape`) to the bytes
+/// this run allocates, refusing before anything is allocated when a size
+/// overflows or the total exceeds the machine's memory. `cause` names the
+/// input the shape came from ("--tokens 4000000000000").
+void reserveHostBytes(uint64_t &total, const std::string &what,
+                      moe_dtype_t dtype, const std::vector<int64_t> &shape,
+                      const std::string &cause) {
+  std::string tensor = what + " " + moe_dtype_name(dtype) + formatShape(shape);
+  int64_t bytes = 0;
+  if (!moe::checkedByteSize(shape, moe_dtype_size(dtype), bytes) ||
+      !moe::checkedAdd<uint64_t>(total, static_cast<uint64_t>(bytes), total))
+    fail(cause + ": " + tensor + " has more bytes than fit in 64 bits");
+  static const uint64_t limit = physicalMemory();
+  if (limit && total > limit)
+    fail(cause + ": " + tensor + " needs " + std::to_string(bytes) +
+         " bytes (" + std::to_string(total) +
+         " for all buffers so far), more than this machine's memory (" +
+         std::to_string(limit) + " bytes)");
+}
+
 struct ModuleHandle {
   moe_module_t module = nullptr;
   ~ModuleHandle() { moe_module_release(module); }
@@ -144,14 +184,31 @@ struct ResultsHandle {
   ~ResultsHandle() { moe_results_release(results); }
 };
 
-int run(const Options &options) {
+/// The integer `text` of `flag` in [min, max]; bad usage (exit 2) naming
+/// the flag and the text otherwise.
+template <typename T>
+T parseInteger(const char *flag, const std::string &text, T min, T max) {
+  T value{};
+  auto [end, ec] =
+      std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
+      value < min || value > max)
+    fail(std::string(flag) + " " + text + " is not an integer in [" +
+             std::to_string(min) + ", " + std::to_string(max) + "]",
+         2);
+  return value;
+}
+
+int run(Options options) {
+  options.tokens = parseInteger<int64_t>("--tokens", options.tokensText, 0,
+                                         INT64_MAX);
+  options.seed = parseInteger<uint64_t>("--seed", options.seedText, 0,
+                                        UINT64_MAX);
   int sources = !options.layer.empty() + !options.file.empty() +
                 !options.artifact.empty();
   if (sources != 1)
     fail("give exactly one of --layer SPEC, FILE.mlir or --artifact FILE.so",
          2);
-  if (options.tokens < 0)
-    fail("--tokens must be >= 0", 2);
   if (options.repeat < 1)
     fail("--repeat must be >= 1", 2);
 
@@ -262,6 +319,8 @@ int run(const Options &options) {
            "' has no result of that name (it has: " + names(resultInfo) + ")");
 
   std::vector<HostTensor> inputs(entryInfo.num_args);
+  uint64_t hostBytes = 0; // of the inputs and outputs, checked before each
+  std::string tokensFlag = "--tokens " + std::to_string(options.tokens);
   for (size_t i = 0; i < entryInfo.num_args; ++i) {
     const moe_tensor_info_t &arg = argInfo[i];
     auto file = inputFiles.find(arg.name);
@@ -280,6 +339,8 @@ int run(const Options &options) {
           fail("--input " + std::string(arg.name) + ": '" + file->second +
                "' has shape " + formatShape(array.shape) +
                " but the argument is " + describe(arg));
+      reserveHostBytes(hostBytes, "argument " + std::string(arg.name),
+                       arg.dtype, array.shape, "--input " + file->second);
       if (!fromNpy(array, arg.dtype, inputs[i], error))
         fail("--input " + std::string(arg.name) + ": '" + file->second +
              "': " + error);
@@ -289,6 +350,8 @@ int run(const Options &options) {
       for (int64_t &extent : shape)
         if (extent < 0)
           extent = options.tokens;
+      reserveHostBytes(hostBytes, "argument " + std::string(arg.name),
+                       arg.dtype, shape, tokensFlag);
       inputs[i] = HostTensor::zeros(arg.dtype, shape);
       float scale = spec ? layerScale(*spec, arg.name)
                          : genericScale(arg, i, options.tokens);
@@ -332,6 +395,11 @@ int run(const Options &options) {
     for (int64_t &extent : shape)
       if (extent < 0)
         extent = inputs[0].shape.empty() ? options.tokens : inputs[0].shape[0];
+    reserveHostBytes(hostBytes, "result " + std::string(resultInfo[0].name),
+                     resultInfo[0].dtype, shape,
+                     inputFiles.count(argInfo[0].name)
+                         ? "--input " + inputFiles[argInfo[0].name]
+                         : tokensFlag);
     outputs.push_back(HostTensor::zeros(resultInfo[0].dtype, shape));
   }
   moe_buffer_t out =
@@ -460,10 +528,10 @@ int main(int argc, char **argv) {
                  "the entry point to run (default: the only one)");
   app.add_option("--backend", options.backend, "cpu | emu | cuda | hip | auto")
       ->capture_default_str();
-  app.add_option("--tokens", options.tokens,
+  app.add_option("--tokens", options.tokensText,
                  "the token count (every dynamic extent of random inputs)")
       ->capture_default_str();
-  app.add_option("--seed", options.seed, "seed of the random inputs")
+  app.add_option("--seed", options.seedText, "seed of the random inputs")
       ->capture_default_str();
   app.add_option("--input", options.inputs,
                  "NAME=@x.npy: read an argument from a .npy file (floats are "
@@ -509,5 +577,13 @@ int main(int argc, char **argv) {
     return run(options);
   } catch (const Failure &failure) {
     return failure.code;
+  } catch (const std::bad_alloc &) {
+    // Sizes are checked against the machine's memory first; this is what
+    // is left (memory taken by others, limits).
+    fprintf(stderr, "moe-run: error: out of memory (std::bad_alloc)\n");
+    return 1;
+  } catch (const std::exception &e) {
+    fprintf(stderr, "moe-run: error: internal error: %s\n", e.what());
+    return 1;
   }
 }
