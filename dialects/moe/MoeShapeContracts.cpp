@@ -19,6 +19,14 @@ ShapeSize ShapeSize::scalar(Value value, StringRef name) {
   return {value, name.str(), kScalar, 1, 0};
 }
 
+ShapeSize ShapeSize::quotient(int64_t numerator, StringRef numeratorName,
+                              Value value, StringRef name, int64_t dim) {
+  ShapeSize size{value, name.str(), dim, 1, 0};
+  size.numerator = numerator;
+  size.numeratorName = numeratorName.str();
+  return size;
+}
+
 ShapeSize ShapeSize::constant(int64_t value, StringRef name) {
   return {Value(), name.str(), 0, 1, value};
 }
@@ -31,6 +39,8 @@ std::optional<int64_t> ShapeSize::staticValue() const {
   int64_t size = cast<RankedTensorType>(value.getType()).getDimSize(dim);
   if (ShapedType::isDynamic(size))
     return std::nullopt;
+  if (numerator)
+    return *numerator / std::max<int64_t>(size, 1);
   return scale * size + offset;
 }
 
@@ -41,6 +51,8 @@ std::string ShapeSize::describe() const {
   std::string text = name;
   if (dim != kScalar)
     text += " dim " + std::to_string(dim);
+  if (numerator)
+    return numeratorName + " / " + text;
   if (scale != 1)
     text = std::to_string(scale) + " * " + text;
   if (offset > 0)
@@ -123,7 +135,7 @@ using Kind = ShapeRelation::Kind;
 
 /// Collects one op's relations.
 struct Relations {
-  SmallVector<ShapeRelation> list;
+  std::vector<ShapeRelation> list;
 
   void add(Kind kind, ShapeSize subject, ShapeSize bound, StringRef what) {
     list.push_back({kind, std::move(subject), std::move(bound), what.str()});
@@ -161,9 +173,19 @@ void addRoute(Relations &r, RouteOp op) {
                       op.getGroupTopk());
 }
 
+constexpr int64_t kI32Max = std::numeric_limits<int32_t>::max();
+
+/// Pair numbers t·K + k, rows and offsets are i32 (DESIGN.md §3): T·K pairs
+/// of a [T, K] tensor must number at most 2^31 - 1.
+void addPairsFitI32(Relations &r, Value tokensByK, StringRef name) {
+  r.add(Kind::AtMost, dim(tokensByK, name, 0),
+        ShapeSize::quotient(kI32Max, "(2^31 - 1)", tokensByK, name, 1), "T");
+}
+
 void addTokensAndIds(Relations &r, Value x, Value ids) {
   r.add(Kind::Equal, dim(ids, "ids", 0), dim(x, "x", 0), "T");
   r.add(Kind::AtLeast, dim(ids, "ids", 1), constant(1), "K");
+  addPairsFitI32(r, ids, "ids");
 }
 
 void addDispatch(Relations &r, DispatchOp op) {
@@ -198,6 +220,7 @@ void addGroupedGemm(Relations &r, GroupedGemmOp op) {
                                      : dim(op.getX(), "x", 0);
   if (!offsets)
     r.add(Kind::MultipleOf, groupedRows, experts, "M");
+  r.add(Kind::AtMost, groupedRows, constant(kI32Max, "2^31 - 1"), "M");
   if (Value combineRows = op.getCombineRows()) {
     Value weights = op.getCombineWeights();
     r.add(Kind::Equal, dim(combineRows, "combine rows", 0), groupedRows, "M");
@@ -210,6 +233,7 @@ void addGroupedGemm(Relations &r, GroupedGemmOp op) {
       r.add(Kind::AtLeast, dim(weights, "combine weights", 1), constant(1),
             "K");
     }
+    addPairsFitI32(r, weights, "combine weights");
   }
 }
 
@@ -217,6 +241,9 @@ void addUnpermute(Relations &r, UnpermuteOp op) {
   r.add(Kind::Equal, dim(op.getRows(), "rows", 0), dim(op.getY(), "y", 0),
         "M");
   r.add(Kind::AtLeast, dim(op.getWeights(), "weights", 1), constant(1), "K");
+  r.add(Kind::AtMost, dim(op.getY(), "y", 0), constant(kI32Max, "2^31 - 1"),
+        "M");
+  addPairsFitI32(r, op.getWeights(), "weights");
 }
 
 void addLayer(Relations &r, LayerOp op) {
@@ -231,6 +258,9 @@ void addLayer(Relations &r, LayerOp op) {
     r.add(Kind::Equal, dim(bias, "router_bias", 0), experts, "E");
   addRoutingRelations(r, experts, op.getK(), op.getGroups(),
                       op.getGroupTopk());
+  if (op.getK() >= 1)
+    r.add(Kind::AtMost, dim(op.getX(), "x", 0),
+          constant(kI32Max / op.getK(), "(2^31 - 1) / k"), "T");
   Value down = op.getWDown(), gateUp = op.getWGateUp();
   r.add(Kind::Equal, dim(down, "w_down", 0), experts, "E");
   r.add(Kind::Equal, dim(down, "w_down", outDim), hidden, "H");
@@ -254,11 +284,12 @@ void addLayer(Relations &r, LayerOp op) {
 void addBalanceLoss(Relations &r, BalanceLossOp op) {
   r.add(Kind::Equal, dim(op.getIds(), "ids", 0), dim(op.getLogits(), "logits", 0),
         "T");
+  addPairsFitI32(r, op.getIds(), "ids");
 }
 
 } // namespace
 
-SmallVector<ShapeRelation> mlir::moe::getShapeRelations(Operation *op) {
+std::vector<ShapeRelation> mlir::moe::getShapeRelations(Operation *op) {
   Relations r;
   llvm::TypeSwitch<Operation *>(op)
       .Case([&](RouteOp route) { addRoute(r, route); })

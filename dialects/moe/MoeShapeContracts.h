@@ -15,13 +15,15 @@
 #include "llvm/ADT/SmallVector.h"
 
 #include <optional>
+#include <vector>
 #include <string>
 
 namespace mlir::moe {
 
 /// A size a relation speaks of: `scale * size + offset`, where size is dim
 /// `dim` of the ranked tensor `value`, the `index` value itself (dim ==
-/// kScalar), or nothing (a constant `offset`).
+/// kScalar), or nothing (a constant `offset`); or, with a `numerator`, the
+/// quotient `numerator / max(size, 1)` (how many of `size` fit in a limit).
 struct ShapeSize {
   static constexpr int64_t kScalar = -1;
 
@@ -30,10 +32,16 @@ struct ShapeSize {
   int64_t dim = 0;
   int64_t scale = 1;
   int64_t offset = 0;
+  std::optional<int64_t> numerator = std::nullopt;
+  std::string numeratorName = {};
 
   static ShapeSize dimOf(Value value, StringRef name, int64_t dim,
                          int64_t scale = 1, int64_t offset = 0);
   static ShapeSize scalar(Value value, StringRef name);
+  /// `numerator / max(dim `dim` of `value`, 1)`, shown as
+  /// "numeratorName / name dim d".
+  static ShapeSize quotient(int64_t numerator, StringRef numeratorName,
+                            Value value, StringRef name, int64_t dim);
   /// A constant; `name` (an attribute, e.g. "k") may be empty.
   static ShapeSize constant(int64_t value, StringRef name = "");
 
@@ -64,7 +72,7 @@ struct ShapeRelation {
 
 /// The shape relations among the operands of a moe op (none for other ops).
 /// Operand ranks must have been verified.
-SmallVector<ShapeRelation> getShapeRelations(Operation *op);
+std::vector<ShapeRelation> getShapeRelations(Operation *op);
 
 /// Checks every relation whose sides are both static; the first violated one
 /// is reported on `op`.

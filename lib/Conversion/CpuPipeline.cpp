@@ -4,6 +4,7 @@
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
@@ -80,6 +81,9 @@ void mlir::moe::buildMoeToLoopsPipeline(OpPassManager &pm,
 void mlir::moe::buildLoopsToLLVMPipeline(OpPassManager &pm) {
   addBufferization(pm);
   bufferization::buildBufferDeallocationPipeline(pm);
+  // Deallocation clones a buffer whose ownership it cannot know (an argument
+  // returned through an scf.if, e.g. after moe-check-shapes).
+  pm.addPass(createConvertBufferizationToMemRefPass());
   pm.addPass(createMoeCopiesToLinalg());
   // Tiles run in parallel on OpenMP threads (libomp, docs/decisions.md).
   pm.addPass(createForallToParallelLoopPass());
@@ -94,6 +98,10 @@ void mlir::moe::addBufferization(OpPassManager &pm) {
   bufferization::OneShotBufferizePassOptions bufferize;
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  // Otherwise an scf.if yielding buffers (moe-check-shapes) gets a fully
+  // dynamic layout, which costs a copy into the identity-layout result.
+  bufferize.unknownTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
 }

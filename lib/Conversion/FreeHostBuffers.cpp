@@ -1,6 +1,8 @@
 //===- FreeHostBuffers.cpp - the moe-free-host-buffers pass ---------------===//
 #include "moe/Conversion/Passes.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Interfaces/CastInterfaces.h"
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::moe {
@@ -16,12 +18,72 @@ namespace {
 /// The buffer a memref value views (through casts, subviews, reshapes).
 Value rootBuffer(Value value) {
   while (Operation *op = value.getDefiningOp()) {
-    auto view = dyn_cast<ViewLikeOpInterface>(op);
-    if (!view)
-      break;
-    value = view.getViewSource();
+    if (auto view = dyn_cast<ViewLikeOpInterface>(op)) {
+      value = view.getViewSource();
+      continue;
+    }
+    if (isa<CastOpInterface>(op) && op->getNumOperands() == 1) {
+      value = op->getOperand(0);
+      continue;
+    }
+    break;
   }
   return value;
+}
+
+/// The buffers `block` owns: its allocations, and the results of its scf.if
+/// ops whose every branch passes on a buffer that branch owns.
+SmallVector<Value> ownedBuffers(Block &block,
+                                const DenseMap<Block *, DenseSet<Value>> &owned) {
+  SmallVector<Value> buffers;
+  for (Operation &op : block) {
+    if (auto alloc = dyn_cast<memref::AllocOp>(op)) {
+      buffers.push_back(alloc.getResult());
+      continue;
+    }
+    auto ifOp = dyn_cast<scf::IfOp>(op);
+    if (!ifOp || !ifOp.elseBlock())
+      continue;
+    for (auto [index, result] : llvm::enumerate(ifOp.getResults())) {
+      if (!isa<MemRefType>(result.getType()))
+        continue;
+      bool fresh = llvm::all_of(
+          SmallVector<Block *>{ifOp.thenBlock(), ifOp.elseBlock()},
+          [&, index = index](Block *branch) {
+            Value yielded =
+                rootBuffer(branch->getTerminator()->getOperand(index));
+            auto it = owned.find(branch);
+            return it != owned.end() && it->second.contains(yielded);
+          });
+      if (fresh)
+        buffers.push_back(result);
+    }
+  }
+  return buffers;
+}
+
+/// Frees, before `block`'s terminator, every buffer it owns and does not
+/// pass on; records what it passes on in `owned` for the parent block.
+void freeBlock(Block &block, DenseMap<Block *, DenseSet<Value>> &owned) {
+  for (Operation &op : block)
+    for (Region &region : op.getRegions())
+      for (Block &nested : region)
+        freeBlock(nested, owned);
+  Operation *terminator = block.getTerminator();
+  if (!terminator)
+    return;
+  DenseSet<Value> passedOn;
+  for (Value value : terminator->getOperands())
+    passedOn.insert(rootBuffer(value));
+  OpBuilder b(terminator);
+  DenseSet<Value> &ownedHere = owned[&block];
+  for (Value buffer : ownedBuffers(block, owned)) {
+    if (passedOn.contains(buffer)) {
+      ownedHere.insert(buffer);
+      continue;
+    }
+    memref::DeallocOp::create(b, buffer.getLoc(), buffer);
+  }
 }
 
 struct MoeFreeHostBuffersPass
@@ -30,22 +92,11 @@ struct MoeFreeHostBuffersPass
     for (auto func : getOperation().getOps<func::FuncOp>()) {
       if (func.isExternal())
         continue;
-      Region &body = func.getBody();
-      SmallVector<func::ReturnOp> returns;
-      for (Block &block : body)
-        if (auto ret = dyn_cast<func::ReturnOp>(block.getTerminator()))
-          returns.push_back(ret);
-      // One block: every top-level allocation dominates the return.
-      if (!body.hasOneBlock() || returns.size() != 1)
+      // Unstructured control flow: buffers are left alone (none is made).
+      if (!func.getBody().hasOneBlock())
         continue;
-      func::ReturnOp ret = returns.front();
-      llvm::SmallPtrSet<Value, 8> returned;
-      for (Value value : ret.getOperands())
-        returned.insert(rootBuffer(value));
-      OpBuilder b(ret);
-      for (auto alloc : body.front().getOps<memref::AllocOp>())
-        if (!returned.contains(alloc.getResult()))
-          memref::DeallocOp::create(b, alloc.getLoc(), alloc.getResult());
+      DenseMap<Block *, DenseSet<Value>> owned;
+      freeBlock(func.getBody().front(), owned);
     }
   }
 };

@@ -56,6 +56,24 @@ void GpuContractChecks::check(
              });
 }
 
+void GpuContractChecks::record(LoopEmitter &em, const ContractSite &site,
+                               StringRef kernel, Value value, Value context) {
+  if (!status)
+    return;
+  int64_t siteNumber = static_cast<int64_t>(sites.size()) + 1;
+  sites.push_back(site);
+  launchFlat(em, kernel.str(), em.index(1), [&](LoopEmitter &k, Value p) {
+    Value mine = priority(k, siteNumber, p);
+    Value earlier = arith::CmpIOp::create(
+        k.b, k.loc, arith::CmpIPredicate::sgt, mine,
+        k.load(status, {k.index(kPrioritySlot)}));
+    k.ifThen(earlier, [&] {
+      k.store(mine, status, {k.index(kPrioritySlot)});
+      storeViolation(k, status, siteNumber, Value(), Value(), value, context);
+    });
+  });
+}
+
 void mlir::moe::checkIdsOnGpu(LoopEmitter &em, GpuContractChecks &checks,
                               StringRef opName, StringRef kernel, Value ids,
                               int64_t numExperts) {

@@ -35,6 +35,12 @@ public:
              Value count,
              function_ref<ContractProbe(LoopEmitter &, Value)> probe);
 
+  /// Records `site`, a violation the host found (a shape relation), with
+  /// one single-thread kernel `kernel`, unless an earlier site's violation is
+  /// recorded already.
+  void record(LoopEmitter &em, const ContractSite &site, StringRef kernel,
+              Value value, Value context);
+
 private:
   Value status;
   SmallVectorImpl<ContractSite> &sites;

@@ -60,14 +60,8 @@ struct MoeLowerToGpuPass
       return lowerBalanceLossToGpu(loss, em, checks);
     if (auto violation = dyn_cast<ShapeViolationOp>(op)) {
       // The status buffer is device memory: a one-thread kernel records it.
-      checks.check(em, shapeViolationSite(violation), "shape_violation",
-                   em.index(1), [&](LoopEmitter &kernel, Value) {
-                     return ContractProbe{
-                         arith::ConstantIntOp::create(
-                             kernel.b, kernel.loc, kernel.b.getI1Type(), 1),
-                         Value(), Value(), violation.getSize(),
-                         violation.getBound()};
-                   });
+      checks.record(em, shapeViolationSite(violation), "shape_violation",
+                    violation.getSize(), violation.getBound());
       return SmallVector<Value>{};
     }
     return op->emitOpError("has no GPU lowering");

@@ -3,6 +3,7 @@
 #include "moe/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/SymbolTable.h"
 
 namespace mlir::moe {
@@ -60,7 +61,18 @@ LogicalResult mlir::moe::lowerMoeFunctions(ModuleOp module, bool checks,
       if (op->getNumResults() != 0 &&
           llvm::equal(*replacements, op->getResults()))
         continue;
-      op->replaceAllUsesWith(*replacements);
+      // Lowerings build dynamically shaped buffers; a static result type
+      // (e.g. a static token count) gets its type back through a cast.
+      SmallVector<Value> typed;
+      for (auto [result, replacement] :
+           llvm::zip_equal(op->getResults(), *replacements)) {
+        Value value = replacement;
+        if (value.getType() != result.getType())
+          value = tensor::CastOp::create(builder, op->getLoc(),
+                                         result.getType(), value);
+        typed.push_back(value);
+      }
+      op->replaceAllUsesWith(typed);
       op->erase();
     }
   }

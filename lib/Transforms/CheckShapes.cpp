@@ -28,8 +28,20 @@ Value materialize(OpBuilder &b, Location loc, const ShapeSize &size) {
   if (size.isConstant())
     return arith::ConstantIndexOp::create(b, loc, size.offset);
   Value value = size.value;
-  if (size.dim != ShapeSize::kScalar)
-    value = tensor::DimOp::create(b, loc, size.value, size.dim);
+  if (size.dim != ShapeSize::kScalar) {
+    int64_t extent =
+        cast<RankedTensorType>(value.getType()).getDimSize(size.dim);
+    value = ShapedType::isDynamic(extent)
+                ? Value(tensor::DimOp::create(b, loc, size.value, size.dim))
+                : Value(arith::ConstantIndexOp::create(b, loc, extent));
+  }
+  if (size.numerator) {
+    Value divisor = arith::MaxSIOp::create(
+        b, loc, value, arith::ConstantIndexOp::create(b, loc, 1));
+    return arith::DivSIOp::create(
+        b, loc, arith::ConstantIndexOp::create(b, loc, *size.numerator),
+        divisor);
+  }
   if (size.scale != 1)
     value = arith::MulIOp::create(
         b, loc, value, arith::ConstantIndexOp::create(b, loc, size.scale));
@@ -144,11 +156,11 @@ LogicalResult guard(Operation *op, ArrayRef<ShapeRelation> relations) {
 struct MoeCheckShapesPass
     : public mlir::moe::impl::MoeCheckShapesBase<MoeCheckShapesPass> {
   void runOnOperation() override {
-    SmallVector<std::pair<Operation *, SmallVector<ShapeRelation>>> work;
+    SmallVector<std::pair<Operation *, std::vector<ShapeRelation>>> work;
     getOperation().walk([&](Operation *op) {
       if (!isa_and_nonnull<MoeDialect>(op->getDialect()))
         return;
-      SmallVector<ShapeRelation> dynamic;
+      std::vector<ShapeRelation> dynamic;
       for (ShapeRelation &relation : getShapeRelations(op))
         if (!relation.isStatic())
           dynamic.push_back(std::move(relation));

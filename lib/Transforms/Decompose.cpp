@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/WalkPatternRewriteDriver.h"
+#include <algorithm>
 #include <cmath>
 
 namespace mlir::moe {
@@ -122,7 +123,11 @@ Value dynamicCapacity(OpBuilder &b, Location loc, Value x, int64_t k,
       b, loc, scaled,
       arith::ConstantOp::create(b, loc, f64,
                                 b.getF64FloatAttr(double(numExperts))));
-  Value ceil = math::CeilOp::create(b, loc, perExpert);
+  // Clamped to 2^62 so that the conversion is defined; moe.dispatch's shape
+  // contract then refuses any capacity whose rows exceed i32.
+  Value ceil = arith::MinimumFOp::create(
+      b, loc, math::CeilOp::create(b, loc, perExpert),
+      arith::ConstantOp::create(b, loc, f64, b.getF64FloatAttr(0x1p62)));
   Value capacityI64 = arith::FPToUIOp::create(b, loc, b.getI64Type(), ceil);
   Value capacity =
       arith::IndexCastOp::create(b, loc, b.getIndexType(), capacityI64);
@@ -192,8 +197,9 @@ struct DecomposeLayer : OpRewritePattern<LayerOp> {
                                       numExperts, capacity);
       } else {
         double pairs = double(xType.getDimSize(0) * k);
-        int64_t capacity = std::max<int64_t>(
-            1, int64_t(std::ceil(f * pairs / double(numExperts))));
+        double wanted = std::min(std::ceil(f * pairs / double(numExperts)),
+                                 0x1p62); // defined conversion; verified below
+        int64_t capacity = std::max<int64_t>(1, int64_t(wanted));
         dispatch = DispatchOp::create(rewriter, loc, x, route.getIds(),
                                       numExperts, capacity);
       }

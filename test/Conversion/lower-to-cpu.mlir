@@ -10,7 +10,8 @@
 
 // A whole layer reaches the LLVM dialect: no moe, tensor, memref or scf op is
 // left, and the public function has a C interface taking the status buffer.
-// CHECK: module attributes {moe.contracts = [{kind = "finite", op = "moe.route"
+// The first contract is the layer's token bound (moe-check-shapes).
+// CHECK: module attributes {moe.contracts = [{bound = "", contract = "x dim 0 <= (2^31 - 1) / k = {{[0-9]+}}", kind = "shape", op = "moe.layer", rank = 0 : i64, tensor = "x dim 0"}, {kind = "finite", op = "moe.route"
 // CHECK-NOT: {{^ *(%[^ ]+ = )?moe\.}}
 // Buffers come from the runtime's allocator; the grouped GEMMs' tiles run
 // on OpenMP threads, their register tiles as vector FMAs.
@@ -25,8 +26,11 @@
 // CHECK-NOT: tensor.
 // CHECK-NOT: memref.
 // CHECK-NOT: scf.
+// Without value checks the shape contracts stay (they are O(1)), so the
+// layer keeps its status buffer for the token bound, the only contract.
+// NOCHECK: module attributes {moe.contracts = [{bound = "", contract = "x dim 0 <= (2^31 - 1) / k = {{[0-9]+}}", kind = "shape", op = "moe.layer", rank = 0 : i64, tensor = "x dim 0"}], moe.target
 // NOCHECK-LABEL: llvm.func @_mlir_ciface_layer(
-// NOCHECK-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr)
+// NOCHECK-SAME: %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr {moe.status})
 func.func @layer(%x: tensor<?x16xbf16>, %router: tensor<16x8xbf16>, %w1: tensor<8x16x16xbf16>, %w2: tensor<8x8x16xbf16>) -> tensor<?x16xbf16> {
   %out = moe.layer %x, %router, %w1, %w2 top_k(2) renormalize activation<gelu> gated : tensor<?x16xbf16>, tensor<16x8xbf16>, tensor<8x16x16xbf16>, tensor<8x8x16xbf16>
   return %out : tensor<?x16xbf16>

@@ -1,16 +1,23 @@
 // RUN: moe-opt %s -split-input-file --moe-check-shapes | FileCheck %s
 
-// A dynamic T shared by two operands: tested before the op, which moves into
-// the else branch; the then branch records the violation and yields empty
-// results (dynamic dims 0).
+// A dynamic T shared by two operands, and T·K pairs that must fit i32:
+// tested before the op, which moves into the else branch; the then branch
+// records the violations and yields empty results (dynamic dims 0).
 // CHECK-LABEL: func.func @permute
 // CHECK-SAME: (%[[X:.*]]: tensor<?x3xf32>, %[[IDS:.*]]: tensor<?x2xi32>)
 // CHECK: %[[TIDS:.*]] = tensor.dim %[[IDS]], %{{.*}} : tensor<?x2xi32>
 // CHECK: %[[TX:.*]] = tensor.dim %[[X]], %{{.*}} : tensor<?x3xf32>
 // CHECK: %[[BAD:.*]] = arith.cmpi ne, %[[TIDS]], %[[TX]] : index
-// CHECK: %[[R:.*]]:3 = scf.if %[[BAD]] -> (tensor<?x3xf32>, tensor<5xi32>, tensor<?xi32>) {
+// CHECK: %[[K:.*]] = arith.constant 2 : index
+// CHECK: %[[KPOS:.*]] = arith.maxsi %[[K]], %{{.*}} : index
+// CHECK: %[[LIMIT:.*]] = arith.divsi %{{.*}}, %[[KPOS]] : index
+// CHECK: %[[MANY:.*]] = arith.cmpi sgt, %{{.*}}, %[[LIMIT]] : index
+// CHECK: %[[ANY:.*]] = arith.ori %[[BAD]], %[[MANY]] : i1
+// CHECK: %[[R:.*]]:3 = scf.if %[[ANY]] -> (tensor<?x3xf32>, tensor<5xi32>, tensor<?xi32>) {
 // CHECK:   scf.if %[[BAD]] {
 // CHECK:     moe.shape_violation %[[TIDS]], %[[TX]] {bound_name = "x dim 0", contract = "ids dim 0 == x dim 0", origin = "moe.permute", subject = "ids dim 0"}
+// CHECK:   scf.if %[[MANY]] {
+// CHECK:     moe.shape_violation %{{.*}}, %[[LIMIT]] {bound_name = "(2^31 - 1) / ids dim 1", contract = "ids dim 0 <= (2^31 - 1) / ids dim 1", origin = "moe.permute", subject = "ids dim 0"}
 // CHECK:   tensor.empty(%{{.*}}) : tensor<?x3xf32>
 // CHECK:   tensor.empty() : tensor<5xi32>
 // CHECK:   scf.yield

@@ -9,6 +9,8 @@
 //===----------------------------------------------------------------------===//
 #include "NumericTestUtil.h"
 
+#include <sys/mman.h>
+
 using namespace moe;
 using namespace moe::numeric;
 
@@ -206,5 +208,133 @@ TEST(ShapeContracts, AgreeingDynamicShapesRun) {
   ASSERT_EQ(result.outputs.size(), 1u);
   EXPECT_EQ(result.outputs[0].shape, (std::vector<int64_t>{2, 3}));
 }
+
+/// T·K pairs beyond i32 (pair numbers, rows and offsets are i32): refused by
+/// shape, before anything is read. The ids are 8 GiB of address space that
+/// is never touched (MAP_NORESERVE), so the test needs no memory; on the
+/// cpu only, where inputs are not staged.
+TEST(ShapeContracts, PairsBeyondI32AreRefused) {
+  if (backend() != MOE_BACKEND_CPU)
+    GTEST_SKIP() << "inputs are staged on this backend";
+  Module module = compileMlir(R"(
+func.func @f(%x: tensor<?x0xf32>, %ids: tensor<?x2xi32>) -> tensor<?xi32> {
+  %xp, %o, %r = moe.permute %x, %ids experts(4) : tensor<?x0xf32>, tensor<?x2xi32>
+  return %r : tensor<?xi32>
+}
+)",
+                              /*checks=*/false);
+  ASSERT_TRUE(module);
+  int64_t tokens = int64_t(1) << 30; // T·K = 2^31
+  size_t idsBytes = size_t(tokens) * 2 * sizeof(int32_t);
+  void *ids = mmap(nullptr, idsBytes, PROT_READ | PROT_WRITE,
+                   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  ASSERT_NE(ids, MAP_FAILED);
+  float xByte = 0;
+  int64_t xShape[] = {tokens, 0}, idsShape[] = {tokens, 2};
+  moe_buffer_t inputs[] = {{&xByte, MOE_DTYPE_F32, 2, xShape, nullptr},
+                           {ids, MOE_DTYPE_I32, 2, idsShape, nullptr}};
+  moe_results_t results = nullptr;
+  moe_status_t status = moe_run_alloc(module.get(), nullptr, inputs, 2, &results);
+  std::string error = moe_last_error();
+  munmap(ids, idsBytes);
+  EXPECT_EQ(status, MOE_ERROR_CONTRACT) << error;
+  EXPECT_EQ(error, "moe.permute: runtime contract ids dim 0 <= (2^31 - 1) / "
+                   "ids dim 1 violated: ids dim 0 = 1073741824 ((2^31 - 1) / "
+                   "ids dim 1 = 1073741823)");
+}
+
+/// The same op with a static and a dynamic token count gives the same bits;
+/// a module may return its argument.
+struct StaticCase {
+  const char *name;
+  const char *staticModule;
+  const char *dynamicModule;
+  std::vector<Input> inputs;
+};
+
+std::ostream &operator<<(std::ostream &os, const StaticCase &c) {
+  return os << c.name;
+}
+
+const StaticCase kStaticCases[] = {
+    {"Route",
+     R"(func.func @f(%l: tensor<5x8xf32>) -> (tensor<5x2xi32>, tensor<5x2xf32>) {
+  %ids, %w = moe.route %l top_k(2) : tensor<5x8xf32>
+  return %ids, %w : tensor<5x2xi32>, tensor<5x2xf32>
+})",
+     R"(func.func @f(%l: tensor<?x8xf32>) -> (tensor<?x2xi32>, tensor<?x2xf32>) {
+  %ids, %w = moe.route %l top_k(2) : tensor<?x8xf32>
+  return %ids, %w : tensor<?x2xi32>, tensor<?x2xf32>
+})",
+     {floats({5, 8})}},
+    {"PermuteReturningItsArgument",
+     R"(func.func @f(%x: tensor<3x16xf32>, %ids: tensor<3x4xi32>) -> (tensor<3x16xf32>, tensor<12x16xf32>, tensor<61xi32>, tensor<12xi32>) {
+  %xp, %o, %r = moe.permute %x, %ids experts(60) : tensor<3x16xf32>, tensor<3x4xi32>
+  return %x, %xp, %o, %r : tensor<3x16xf32>, tensor<12x16xf32>, tensor<61xi32>, tensor<12xi32>
+})",
+     R"(func.func @f(%x: tensor<?x16xf32>, %ids: tensor<?x4xi32>) -> (tensor<?x16xf32>, tensor<?x16xf32>, tensor<61xi32>, tensor<?xi32>) {
+  %xp, %o, %r = moe.permute %x, %ids experts(60) : tensor<?x16xf32>, tensor<?x4xi32>
+  return %x, %xp, %o, %r : tensor<?x16xf32>, tensor<?x16xf32>, tensor<61xi32>, tensor<?xi32>
+})",
+     {floats({3, 16}), ints({3, 4})}},
+    {"Unpermute",
+     R"(func.func @f(%y: tensor<8x4xf32>, %rows: tensor<8xi32>, %w: tensor<4x2xf32>) -> tensor<4x4xf32> {
+  %out = moe.unpermute %y, %rows, %w : tensor<8x4xf32>, tensor<8xi32>, tensor<4x2xf32>
+  return %out : tensor<4x4xf32>
+})",
+     R"(func.func @f(%y: tensor<?x4xf32>, %rows: tensor<?xi32>, %w: tensor<?x2xf32>) -> tensor<?x4xf32> {
+  %out = moe.unpermute %y, %rows, %w : tensor<?x4xf32>, tensor<?xi32>, tensor<?x2xf32>
+  return %out : tensor<?x4xf32>
+})",
+     {floats({8, 4}), ints({8}), floats({4, 2})}},
+    {"Layer",
+     R"(func.func @f(%x: tensor<4x16xf32>, %r: tensor<16x8xf32>, %gu: tensor<8x16x16xf32>, %d: tensor<8x8x16xf32>) -> tensor<4x16xf32> {
+  %out = moe.layer %x, %r, %gu, %d top_k(2) renormalize activation<silu> gated : tensor<4x16xf32>, tensor<16x8xf32>, tensor<8x16x16xf32>, tensor<8x8x16xf32>
+  return %out : tensor<4x16xf32>
+})",
+     R"(func.func @f(%x: tensor<?x16xf32>, %r: tensor<16x8xf32>, %gu: tensor<8x16x16xf32>, %d: tensor<8x8x16xf32>) -> tensor<?x16xf32> {
+  %out = moe.layer %x, %r, %gu, %d top_k(2) renormalize activation<silu> gated : tensor<?x16xf32>, tensor<16x8xf32>, tensor<8x16x16xf32>, tensor<8x8x16xf32>
+  return %out : tensor<?x16xf32>
+})",
+     {floats({4, 16}), floats({16, 8}), floats({8, 16, 16}), floats({8, 8, 16})}},
+};
+
+class StaticShapes : public ::testing::TestWithParam<StaticCase> {};
+
+TEST_P(StaticShapes, MatchTheDynamicModule) {
+  const StaticCase &c = GetParam();
+  Module fixed = compileMlir(c.staticModule);
+  Module dynamic = compileMlir(c.dynamicModule);
+  ASSERT_TRUE(fixed && dynamic);
+  std::mt19937 rng(11);
+  std::vector<HostTensor> inputs;
+  for (const Input &input : c.inputs) {
+    int64_t n = 1;
+    for (int64_t d : input.shape)
+      n *= d;
+    std::vector<int32_t> values(n);
+    for (int64_t i = 0; i < n; ++i)
+      values[i] = int32_t(i % 8); // valid ids (< 60), rows (< 8)
+    inputs.push_back(input.integer
+                         ? intTensor(input.shape, values)
+                         : floatTensor(input.shape, ref::DType::F32, rng));
+  }
+  std::vector<HostTensor> copy = inputs;
+  RunResult a = run(fixed.get(), inputs);
+  RunResult b = run(dynamic.get(), copy);
+  ASSERT_EQ(a.status, MOE_OK) << a.error;
+  ASSERT_EQ(b.status, MOE_OK) << b.error;
+  ASSERT_EQ(a.outputs.size(), b.outputs.size());
+  for (size_t i = 0; i < a.outputs.size(); ++i) {
+    EXPECT_EQ(a.outputs[i].shape, b.outputs[i].shape) << "output " << i;
+    EXPECT_EQ(a.outputs[i].floats, b.outputs[i].floats) << "output " << i;
+    EXPECT_EQ(a.outputs[i].ints, b.outputs[i].ints) << "output " << i;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(AllOps, StaticShapes, ::testing::ValuesIn(kStaticCases),
+                         [](const auto &info) {
+                           return std::string(info.param.name);
+                         });
 
 } // namespace

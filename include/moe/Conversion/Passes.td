@@ -90,11 +90,13 @@ def MoeFreeHostBuffers : Pass<"moe-free-host-buffers", "::mlir::ModuleOp"> {
   let description = [{
     The upstream deallocation pipeline rejects `gpu.launch` /
     `gpu.launch_func`, so the GPU targets free their host function's buffers
-    with this simpler rule, exact for the code `moe-lower-to-gpu` makes:
-    every `memref.alloc` in a function's top-level block that no returned
-    value is a view of is freed right before the function returns (kernels
-    run in order on one stream, so the buffers are dead by then). Allocations
-    nested in other regions are left alone.
+    with this simpler rule, exact for the code `moe-lower-to-gpu` and
+    `moe-check-shapes` make: in every block, each `memref.alloc` (or the
+    result of an `scf.if` whose branches each pass on a buffer they
+    allocated) that the block's terminator does not pass on (as a view or a
+    cast) is freed right before the terminator (kernels run in order on one
+    stream, so the buffers are dead by then). Functions of several blocks
+    are left alone.
   }];
   let dependentDialects = ["::mlir::memref::MemRefDialect"];
 }

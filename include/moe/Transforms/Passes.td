@@ -96,6 +96,8 @@ def MoeSelectTiles : Pass<"moe-select-tiles", "::mlir::ModuleOp"> {
     Option<"features", "features", "std::string", /*default=*/"\"\"",
            "LLVM CPU features, e.g. +avx2,+fma">,
   ];
+  // It writes #moe.target even into a module that holds no moe op.
+  let dependentDialects = ["::mlir::moe::MoeDialect"];
 }
 
 def MoeCheckShapes : Pass<"moe-check-shapes", "::mlir::ModuleOp"> {
@@ -112,6 +114,7 @@ def MoeCheckShapes : Pass<"moe-check-shapes", "::mlir::ModuleOp"> {
   }];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
+    "::mlir::moe::MoeDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::tensor::TensorDialect",
   ];

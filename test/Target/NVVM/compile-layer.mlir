@@ -35,11 +35,11 @@
 // CHECKKERNELS: {"moe_layer", "route_logits_report",
 // CHECKKERNELS: {"moe_layer", "permute_ids_check", {"ceildiv((T * 8), 256)", "1", "1"}, {256, 1, 1}, 0,
 // CHECKKERNELS: {"moe_layer", "unpermute_rows_check",
-// CHECKKERNELS: #define MOE_NUM_KERNELS 33
+// CHECKKERNELS: #define MOE_NUM_KERNELS 34
 // RUN: %if cuda-toolkit %{ moe-compile --layer experts=128,k=8,hidden=2048,inter=768,dtype=bf16 --target nvptx --chip sm_90 --no-checks -o %t/nochecks.ptx %}
 // RUN: %if cuda-toolkit %{ FileCheck %s --check-prefix=NOCHECKS --input-file %t/nochecks.h %}
 // NOCHECKS-NOT: _check"
-// NOCHECKS: #define MOE_NUM_KERNELS 15
+// NOCHECKS: #define MOE_NUM_KERNELS 16
 
 // NOSPILL: Compiling entry function
 // NOSPILL-NOT: {{[1-9][0-9]*}} bytes spill
