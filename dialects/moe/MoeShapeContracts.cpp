@@ -1,6 +1,7 @@
 //===- MoeShapeContracts.cpp - shape relations of the moe ops -------------===//
 #include "moe/MoeShapeContracts.h"
 #include "moe/MoeOps.h"
+#include "moe/MoeShapes.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -261,6 +262,16 @@ void addLayer(Relations &r, LayerOp op) {
   if (op.getK() >= 1)
     r.add(Kind::AtMost, dim(op.getX(), "x", 0),
           constant(kI32Max / op.getK(), "(2^31 - 1) / k"), "T");
+  // The capacity moe-decompose computes from T must keep E * C rows i32.
+  std::optional<APFloat> factor = op.getCapacityFactor();
+  int64_t numExperts = op.getNumExperts();
+  if (factor && op.getK() >= 1 && !ShapedType::isDynamic(numExperts) &&
+      numExperts >= 1)
+    r.add(Kind::AtMost, dim(op.getX(), "x", 0),
+          constant(maxTokensForCapacity(factor->convertToDouble(), op.getK(),
+                                        numExperts),
+                   "max T with E * C < 2^31"),
+          "T");
   Value down = op.getWDown(), gateUp = op.getWGateUp();
   r.add(Kind::Equal, dim(down, "w_down", 0), experts, "E");
   r.add(Kind::Equal, dim(down, "w_down", outDim), hidden, "H");

@@ -1,6 +1,10 @@
 //===- MoeShapes.cpp - result types of the moe ops ------------------------===//
 #include "moe/MoeShapes.h"
 
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
 using namespace mlir;
 using namespace mlir::moe;
 
@@ -70,6 +74,33 @@ RankedTensorType mlir::moe::inferGroupedGemmType(
   if (gated && !ShapedType::isDynamic(out))
     out /= 2;
   return RankedTensorType::get({rows, out}, x.getElementType());
+}
+
+int64_t mlir::moe::dispatchCapacity(double factor, int64_t pairs,
+                                    int64_t numExperts) {
+  double perExpert = factor * double(pairs) / double(numExperts);
+  double clamped = std::min(std::ceil(perExpert), 0x1p62);
+  return std::max<int64_t>(1, int64_t(clamped));
+}
+
+int64_t mlir::moe::maxTokensForCapacity(double factor, int64_t k,
+                                        int64_t numExperts) {
+  int64_t limit = std::numeric_limits<int32_t>::max() / numExperts;
+  auto fits = [&](int64_t tokens) {
+    return dispatchCapacity(factor, tokens * k, numExperts) <= limit;
+  };
+  if (!fits(0))
+    return -1;
+  // The capacity grows with T: the largest T that fits, by bisection.
+  int64_t lo = 0, hi = (int64_t(1) << 62) / k;
+  while (lo < hi) {
+    int64_t mid = lo + (hi - lo + 1) / 2;
+    if (fits(mid))
+      lo = mid;
+    else
+      hi = mid - 1;
+  }
+  return lo;
 }
 
 bool mlir::moe::hasStaticWeightShape(Type weight) {

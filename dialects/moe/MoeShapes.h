@@ -54,6 +54,14 @@ RankedTensorType inferGroupedGemmType(RankedTensorType x, RankedTensorType w,
                                       RankedTensorType combineWeights,
                                       bool gated, WeightLayout layout);
 
+/// moe.layer with a capacity factor: `C = max(1, ceil(factor · pairs / E))`
+/// in f64, clamped to 2^62 (moe-decompose computes it the same way in IR).
+int64_t dispatchCapacity(double factor, int64_t pairs, int64_t numExperts);
+
+/// The largest token count whose capacity keeps E · C rows addressable by
+/// i32 row indices (the layer's shape contract); -1 when not even T = 0 is.
+int64_t maxTokensForCapacity(double factor, int64_t k, int64_t numExperts);
+
 /// Whether an expert weight's E, In and Out are all static: the tiled
 /// (structured) grouped GEMM needs them; the loop kernel serves the others.
 bool hasStaticWeightShape(Type weight);

@@ -365,12 +365,12 @@ LogicalResult LayerOp::verify() {
                                      "x")))
       return failure();
   }
-  if (failed(verifyStaticShapeRelations(*this)))
-    return failure();
-
+  // The capacity contract computes with the factor: it must be sane first.
   if (std::optional<APFloat> factor = getCapacityFactor())
-    return check.finitePositive("capacity_factor", factor->convertToDouble());
-  return success();
+    if (failed(check.finitePositive("capacity_factor",
+                                    factor->convertToDouble())))
+      return failure();
+  return verifyStaticShapeRelations(*this);
 }
 
 //===----------------------------------------------------------------------===//

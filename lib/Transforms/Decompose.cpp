@@ -1,6 +1,7 @@
 //===- Decompose.cpp - moe.layer into the primitive moe ops ---------------===//
 #include "moe/MoeActivation.h"
 #include "moe/MoeOps.h"
+#include "moe/MoeShapes.h"
 #include "moe/Transforms/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -196,10 +197,8 @@ struct DecomposeLayer : OpRewritePattern<LayerOp> {
         dispatch = DispatchOp::create(rewriter, loc, x, route.getIds(),
                                       numExperts, capacity);
       } else {
-        double pairs = double(xType.getDimSize(0) * k);
-        double wanted = std::min(std::ceil(f * pairs / double(numExperts)),
-                                 0x1p62); // defined conversion; verified below
-        int64_t capacity = std::max<int64_t>(1, int64_t(wanted));
+        int64_t capacity =
+            dispatchCapacity(f, xType.getDimSize(0) * k, numExperts);
         dispatch = DispatchOp::create(rewriter, loc, x, route.getIds(),
                                       numExperts, capacity);
       }

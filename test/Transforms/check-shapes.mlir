@@ -91,3 +91,16 @@ func.func @layer(%x: tensor<?x?xf32>, %r: tensor<?x4xf32>, %gu: tensor<4x?x?xf32
   %out = moe.layer %x, %r, %gu, %d top_k(2) activation<silu> gated : tensor<?x?xf32>, tensor<?x4xf32>, tensor<4x?x?xf32>, tensor<4x?x?xf32>
   return %out : tensor<?x?xf32>
 }
+
+// -----
+
+// A capacity factor: the capacity computed from T must keep E * C rows i32,
+// a bound on T found at compile time (here T <= 1).
+// CHECK-LABEL: func.func @layer_capacity
+// CHECK: %[[MAX:.*]] = arith.constant 1 : index
+// CHECK: arith.cmpi sgt, %{{.*}}, %[[MAX]] : index
+// CHECK: moe.shape_violation {{.*}}contract = "x dim 0 <= max T with E * C < 2^31 = 1"
+func.func @layer_capacity(%x: tensor<?x16xf32>, %r: tensor<16x8xf32>, %gu: tensor<8x16x16xf32>, %d: tensor<8x8x16xf32>) -> tensor<?x16xf32> {
+  %out = moe.layer %x, %r, %gu, %d top_k(2) activation<silu> gated capacity_factor(1.0e9) : tensor<?x16xf32>, tensor<16x8xf32>, tensor<8x16x16xf32>, tensor<8x8x16xf32>
+  return %out : tensor<?x16xf32>
+}

@@ -243,6 +243,36 @@ func.func @f(%x: tensor<?x0xf32>, %ids: tensor<?x2xi32>) -> tensor<?xi32> {
                    "ids dim 1 = 1073741823)");
 }
 
+/// A capacity factor whose capacity C = ceil(factor · T·K / E) puts
+/// E · C rows beyond i32 is refused by T, with the value checks on or off.
+TEST(ShapeContracts, LayerCapacityBeyondI32RowsIsRefused) {
+  for (bool checks : {true, false}) {
+    Module module = compileLayer(
+        "experts=8,k=2,hidden=16,inter=8,dtype=f32,capacity_factor=1e9",
+        checks);
+    ASSERT_TRUE(module);
+    std::mt19937 rng(5);
+    auto inputs = [&](int64_t tokens) {
+      return std::vector<HostTensor>{
+          floatTensor({tokens, 16}, ref::DType::F32, rng),
+          floatTensor({16, 8}, ref::DType::F32, rng),
+          floatTensor({8, 16, 16}, ref::DType::F32, rng),
+          floatTensor({8, 8, 16}, ref::DType::F32, rng)};
+    };
+    // T = 1 gives C = 250000000, so E · C < 2^31 (too large to run here);
+    // T = 2 doubles it. T = 0 runs (C = 1).
+    std::vector<HostTensor> none = inputs(0);
+    RunResult fits = run(module.get(), none);
+    EXPECT_EQ(fits.status, MOE_OK) << fits.error;
+    std::vector<HostTensor> two = inputs(2);
+    RunResult refused = run(module.get(), two);
+    EXPECT_EQ(refused.status, MOE_ERROR_CONTRACT) << refused.error;
+    EXPECT_EQ(refused.error,
+              "moe.layer: runtime contract x dim 0 <= max T with E * C < 2^31 "
+              "= 1 violated: x dim 0 = 2");
+  }
+}
+
 /// The same op with a static and a dynamic token count gives the same bits;
 /// a module may return its argument.
 struct StaticCase {
