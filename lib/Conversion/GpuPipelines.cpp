@@ -174,11 +174,14 @@ void mlir::moe::buildRocdlFromKernelsPipeline(
 void mlir::moe::buildEmuDevicePipeline(OpPassManager &pm,
                                        const GpuPipelineOptions &options) {
   buildMoeToGpuKernelsPipeline(pm, options);
-  buildEmuDeviceFromKernelsPipeline(pm);
+  buildEmuDeviceFromKernelsPipeline(pm, options.checks);
 }
 
-void mlir::moe::buildEmuDeviceFromKernelsPipeline(OpPassManager &pm) {
-  pm.addPass(createMoeGpuToEmu());
+void mlir::moe::buildEmuDeviceFromKernelsPipeline(OpPassManager &pm,
+                                                  bool checks) {
+  MoeGpuToEmuOptions emu;
+  emu.checks = checks;
+  pm.addPass(createMoeGpuToEmu(emu));
   // The kernels are host functions now: the CPU target's LLVM stages
   // without bufferization and deallocation (nothing to do: the device code
   // allocates nothing).

@@ -9,7 +9,10 @@
 //===----------------------------------------------------------------------===//
 #include "moe/Conversion/Passes.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/CastInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/IR/SymbolTable.h"
 
 namespace mlir::moe {
@@ -40,6 +43,71 @@ func::FuncOp declare(OpBuilder &b, ModuleOp module, StringRef name,
   return func;
 }
 
+/// The buffer a memref value views (through views and casts).
+Value rootBuffer(Value value) {
+  while (Operation *op = value.getDefiningOp()) {
+    if (auto view = dyn_cast<ViewLikeOpInterface>(op))
+      value = view.getViewSource();
+    else if (isa<CastOpInterface>(op) && op->getNumOperands() == 1)
+      value = op->getOperand(0);
+    else
+      break;
+  }
+  return value;
+}
+
+/// Guards one memref access (load, store, atomic) of an emulated kernel:
+/// out of bounds, it is skipped (a load gives 0) and reported.
+void guardAccess(OpBuilder &b, Operation *access, Value memref,
+                 ValueRange indices, bool isStore, bool isWorkgroup,
+                 func::FuncOp report) {
+  if (indices.empty())
+    return;
+  Location loc = access->getLoc();
+  b.setInsertionPoint(access);
+  auto index = [&](int64_t v) -> Value {
+    return arith::ConstantIndexOp::create(b, loc, v);
+  };
+  // The first dim whose index is outside [0, size) (an index below 0 is a
+  // large unsigned number), found from the last dim back.
+  Value inBounds, badDim = index(0), badIndex = index(0), badSize = index(0);
+  for (int64_t d = int64_t(indices.size()) - 1; d >= 0; --d) {
+    Value size = memref::DimOp::create(b, loc, memref, d);
+    Value ok = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
+                                     indices[d], size);
+    inBounds = inBounds ? arith::AndIOp::create(b, loc, inBounds, ok) : ok;
+    badDim = arith::SelectOp::create(b, loc, ok, badDim, index(d));
+    badIndex = arith::SelectOp::create(b, loc, ok, badIndex, indices[d]);
+    badSize = arith::SelectOp::create(b, loc, ok, badSize, size);
+  }
+  auto ifOp = scf::IfOp::create(b, loc, access->getResultTypes(), inBounds,
+                                /*withElseRegion=*/true);
+  // Without results the builder made the yields already; make them here.
+  for (Block *branch : {ifOp.thenBlock(), ifOp.elseBlock()})
+    if (!branch->empty())
+      branch->getTerminator()->erase();
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  Operation *moved = b.clone(*access);
+  scf::YieldOp::create(b, loc, moved->getResults());
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  auto i32 = [&](int32_t v) -> Value {
+    return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
+  };
+  auto i64 = [&](Value v) -> Value {
+    return arith::IndexCastOp::create(b, loc, b.getI64Type(), v);
+  };
+  func::CallOp::create(b, loc, report,
+                       ValueRange{i32(isStore), i32(isWorkgroup), i64(badDim),
+                                  i64(badIndex), i64(badSize)});
+  SmallVector<Value> zeros;
+  for (Type type : access->getResultTypes())
+    zeros.push_back(
+        arith::ConstantOp::create(b, loc, type, b.getZeroAttr(type)));
+  scf::YieldOp::create(b, loc, zeros);
+  access->replaceAllUsesWith(ifOp.getResults());
+  access->erase();
+}
+
 /// The memref type without the workgroup memory space.
 MemRefType hostType(MemRefType type) {
   return MemRefType::get(type.getShape(), type.getElementType(),
@@ -48,6 +116,8 @@ MemRefType hostType(MemRefType type) {
 
 struct MoeGpuToEmuPass
     : public mlir::moe::impl::MoeGpuToEmuBase<MoeGpuToEmuPass> {
+  using MoeGpuToEmuBase::MoeGpuToEmuBase;
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     SmallVector<gpu::GPUModuleOp> kernelModules(
@@ -89,6 +159,7 @@ struct MoeGpuToEmuPass
     // the block that is running (blocks run one at a time).
     unsigned numArgs = kernel.getNumArguments();
     unsigned index = 0;
+    DenseSet<Value> workgroupBuffers;
     for (BlockArgument buffer : kernel.getWorkgroupAttributions()) {
       auto type = hostType(cast<MemRefType>(buffer.getType()));
       std::string globalName = name + "_workgroup" + std::to_string(index);
@@ -101,6 +172,7 @@ struct MoeGpuToEmuPass
                                  /*constant=*/false, /*alignment=*/nullptr);
       }
       Value global = memref::GetGlobalOp::create(b, loc, type, globalName);
+      workgroupBuffers.insert(global);
       BlockArgument cloned = entry.getArgument(numArgs + index);
       cloned.replaceAllUsesWith(global);
       ++index;
@@ -114,6 +186,9 @@ struct MoeGpuToEmuPass
     func::FuncOp idFunc = declare(b, module, "moe_emu_id", idType);
     func::FuncOp barrierFunc =
         declare(b, module, "moe_emu_barrier", b.getFunctionType({}, {}));
+
+    if (checks && failed(guardAccesses(module, func, workgroupBuffers)))
+      return failure();
 
     SmallVector<Operation *> gpuOps;
     func.walk([&](Operation *op) {
@@ -163,6 +238,41 @@ struct MoeGpuToEmuPass
       return WalkResult::advance();
     });
     return failure(spaces.wasInterrupted());
+  }
+
+  /// With checks: every load, store and atomic of `func` tests its indices.
+  LogicalResult guardAccesses(ModuleOp module, func::FuncOp func,
+                              const DenseSet<Value> &workgroupBuffers) {
+    OpBuilder b(&getContext());
+    Type i32 = b.getI32Type(), i64 = b.getI64Type();
+    func::FuncOp report =
+        declare(b, module, "moe_emu_out_of_bounds",
+                b.getFunctionType({i32, i32, i64, i64, i64}, {}));
+    SmallVector<Operation *> accesses;
+    func.walk([&](Operation *op) {
+      if (isa<memref::LoadOp, memref::StoreOp, memref::AtomicRMWOp>(op))
+        accesses.push_back(op);
+    });
+    for (Operation *op : accesses) {
+      Value memref;
+      SmallVector<Value> indices;
+      bool isStore = true;
+      if (auto load = dyn_cast<memref::LoadOp>(op)) {
+        memref = load.getMemRef();
+        indices.assign(load.getIndices().begin(), load.getIndices().end());
+        isStore = false;
+      } else if (auto store = dyn_cast<memref::StoreOp>(op)) {
+        memref = store.getMemRef();
+        indices.assign(store.getIndices().begin(), store.getIndices().end());
+      } else {
+        auto atomic = cast<memref::AtomicRMWOp>(op);
+        memref = atomic.getMemref();
+        indices.assign(atomic.getIndices().begin(), atomic.getIndices().end());
+      }
+      bool isWorkgroup = workgroupBuffers.contains(rootBuffer(memref));
+      guardAccess(b, op, memref, indices, isStore, isWorkgroup, report);
+    }
+    return success();
   }
 
 };

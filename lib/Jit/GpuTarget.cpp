@@ -258,11 +258,11 @@ bool kernelsUseMath(ModuleOp module) {
 /// Compiles the kernels of the outlined `module` into the emu device
 /// binary (a host shared object) and replaces the gpu.module by a gpu.binary
 /// holding it, which the host code loads with mgpuModuleLoad.
-llvm::Error embedEmuDevice(ModuleOp module,
+llvm::Error embedEmuDevice(ModuleOp module, bool checks,
                            const DiagnosticCollector &diagnostics) {
   OwningOpRef<ModuleOp> device(module.clone());
   PassManager toDevice(module.getContext());
-  mlir::moe::buildEmuDeviceFromKernelsPipeline(toDevice);
+  mlir::moe::buildEmuDeviceFromKernelsPipeline(toDevice, checks);
   if (failed(toDevice.run(*device)))
     return diagnostics.error("compiling the kernels for the emulator failed");
   auto bytes = emitHostModule(*device, Emit::So, /*manifest=*/"", diagnostics);
@@ -342,7 +342,7 @@ llvm::Expected<CompileResult>(::moe::jit::compileGpu)(
 
   PassManager toDevice(module.getContext());
   if (target->emu) {
-    if (llvm::Error error = embedEmuDevice(module, diagnostics))
+    if (llvm::Error error = embedEmuDevice(module, options.checks, diagnostics))
       return std::move(error);
     mlir::moe::buildGpuHostPipeline(toDevice);
   } else if (target->nvidia) {

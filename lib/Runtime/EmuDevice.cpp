@@ -16,6 +16,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
+#include <mutex>
+#include <unordered_map>
 #include <unistd.h>
 
 namespace moe::runtime {
@@ -66,7 +68,10 @@ public:
     if (!symbol) {
       const char *text = dlerror();
       error = text ? text : "no such kernel";
+      return nullptr;
     }
+    std::lock_guard<std::mutex> lock(namesMutex);
+    kernelNames[symbol] = name; // for the emulator's messages
     return symbol;
   }
 
@@ -89,8 +94,19 @@ public:
               std::to_string(kMaxEmuThreadsPerBlock) + " threads per block";
       return false;
     }
-    moe_emu_launch(reinterpret_cast<void (*)(void **)>(function), params,
-                   grid[0], grid[1], grid[2], block[0], block[1], block[2]);
+    std::string name;
+    {
+      std::lock_guard<std::mutex> lock(namesMutex);
+      auto known = kernelNames.find(function);
+      name = known != kernelNames.end() ? known->second : "(unknown)";
+    }
+    if (moe_emu_launch(name.c_str(),
+                       reinterpret_cast<void (*)(void **)>(function), params,
+                       grid[0], grid[1], grid[2], block[0], block[1],
+                       block[2]) != 0) {
+      error = moe_emu_error();
+      return false;
+    }
     return true;
   }
 
@@ -128,6 +144,8 @@ private:
   // Emulated device memory is host memory; the allocations are remembered so
   // that the emu backend treats caller buffers as a GPU backend does.
   AllocationMap allocations;
+  std::mutex namesMutex;
+  std::unordered_map<void *, std::string> kernelNames;
 };
 
 } // namespace

@@ -8,12 +8,18 @@
 // Blocks never run at the same time, so workgroup memory is one buffer per
 // kernel (see moe-gpu-to-emu).
 //
+// What a GPU would not run correctly is an error of the launch, naming the
+// kernel, block and thread: a thread that returns while others wait at a
+// barrier (the block then stops), and the out-of-bounds accesses that
+// kernels compiled with checks report instead of making them.
+//
 //===----------------------------------------------------------------------===//
 #include "moe/Runtime/moe_emu.h"
 
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <string>
 #include <ucontext.h>
 #include <vector>
 
@@ -31,6 +37,7 @@ struct Fiber {
 };
 
 struct Launch {
+  const char *name;
   void (*kernel)(void **);
   void **params;
   int64_t grid[3], block[3], blockId[3];
@@ -38,9 +45,30 @@ struct Launch {
   std::vector<Fiber> fibers;
   std::unique_ptr<char[]> stacks;
   Fiber *running = nullptr;
+  std::string error; // the first one
 };
 
 thread_local Launch *current = nullptr;
+thread_local std::string lastError;
+
+std::string triple(const int64_t v[3]) {
+  return "(" + std::to_string(v[0]) + ", " + std::to_string(v[1]) + ", " +
+         std::to_string(v[2]) + ")";
+}
+
+/// "kernel K, block (x, y, z)" and, with a fiber, ", thread (x, y, z)".
+std::string where(const Launch &launch, const Fiber *fiber) {
+  std::string text = std::string("kernel ") + launch.name + ", block " +
+                     triple(launch.blockId);
+  if (fiber)
+    text += ", thread " + triple(fiber->thread);
+  return text;
+}
+
+void report(Launch &launch, std::string message) {
+  if (launch.error.empty())
+    launch.error = std::move(message);
+}
 
 [[noreturn]] void fail(const char *message) {
   std::fprintf(stderr, "moe emulator: %s\n", message);
@@ -79,6 +107,22 @@ void runBlock(Launch &launch) {
         fail("swapcontext failed");
       launch.running = nullptr;
     }
+    const Fiber *waiting = nullptr, *returned = nullptr;
+    for (const Fiber &fiber : launch.fibers) {
+      if (fiber.state == FiberState::AtBarrier && !waiting)
+        waiting = &fiber;
+      if (fiber.state == FiberState::Done && !returned)
+        returned = &fiber;
+    }
+    // A barrier that some threads of the block never reach: on a GPU it
+    // hangs or releases early; here the block stops.
+    if (waiting && returned) {
+      report(launch, "barrier divergence in " + where(launch, nullptr) +
+                         ": thread " + triple(returned->thread) +
+                         " returned while thread " + triple(waiting->thread) +
+                         " waits at a barrier");
+      return;
+    }
     for (Fiber &fiber : launch.fibers)
       if (fiber.state == FiberState::AtBarrier) {
         fiber.state = FiberState::Ready;
@@ -91,16 +135,18 @@ void runBlock(Launch &launch) {
 
 } // namespace
 
-extern "C" void moe_emu_launch(void (*kernel)(void **), void **params,
-                               int64_t gridX, int64_t gridY, int64_t gridZ,
-                               int64_t blockX, int64_t blockY,
-                               int64_t blockZ) {
+extern "C" int moe_emu_launch(const char *name, void (*kernel)(void **),
+                              void **params, int64_t gridX, int64_t gridY,
+                              int64_t gridZ, int64_t blockX, int64_t blockY,
+                              int64_t blockZ) {
+  lastError.clear();
   if (gridX <= 0 || gridY <= 0 || gridZ <= 0 || blockX <= 0 || blockY <= 0 ||
       blockZ <= 0)
-    return;
+    return 0;
   if (current)
     fail("a kernel launched a kernel");
   Launch launch;
+  launch.name = name ? name : "(unnamed)";
   launch.kernel = kernel;
   launch.params = params;
   int64_t grid[3] = {gridX, gridY, gridZ}, block[3] = {blockX, blockY, blockZ};
@@ -124,8 +170,30 @@ extern "C" void moe_emu_launch(void (*kernel)(void **), void **params,
         launch.blockId[1] = y;
         launch.blockId[2] = z;
         runBlock(launch);
+        if (!launch.error.empty())
+          goto stop; // a later block would only repeat it
       }
+stop:
   current = nullptr;
+  lastError = std::move(launch.error);
+  return lastError.empty() ? 0 : 1;
+}
+
+extern "C" const char *moe_emu_error(void) { return lastError.c_str(); }
+
+extern "C" void moe_emu_out_of_bounds(int32_t isStore, int32_t isWorkgroup,
+                                      int64_t dim, int64_t index,
+                                      int64_t size) {
+  Launch *launch = current;
+  if (!launch || !launch->running)
+    fail("moe_emu_out_of_bounds called outside a kernel");
+  report(*launch, std::string("out-of-bounds ") +
+                      (isStore ? "store to " : "load from ") +
+                      (isWorkgroup ? "workgroup" : "global") + " memory in " +
+                      where(*launch, launch->running) + ": index " +
+                      std::to_string(index) + " of dim " +
+                      std::to_string(dim) + " is outside [0, " +
+                      std::to_string(size) + ")");
 }
 
 extern "C" int64_t moe_emu_id(int32_t which) {

@@ -1,4 +1,5 @@
-// RUN: moe-opt %s --split-input-file --moe-gpu-to-emu --verify-diagnostics | FileCheck %s
+// RUN: moe-opt %s --split-input-file --moe-gpu-to-emu=checks=false --verify-diagnostics | FileCheck %s
+// RUN: moe-opt %s --split-input-file --moe-gpu-to-emu --verify-diagnostics | FileCheck %s --check-prefix=BOUNDS
 
 // The module becomes the emu device module: the host code is dropped, each
 // kernel becomes a private host function whose ids are moe_emu_id calls
@@ -22,6 +23,28 @@
 // CHECK: memref.load %[[WG]][%{{.*}}] : memref<64xf32>
 // CHECK: return
 // CHECK-NOT: gpu.module
+
+// With checks, each access tests its indices against the buffer's dims and,
+// out of bounds, reports instead (workgroup: 1) and a load gives 0.
+// BOUNDS-DAG: func.func private @moe_emu_out_of_bounds(i32, i32, i64, i64, i64)
+// BOUNDS-LABEL: func.func private @__moe_emu_kernel_scale(
+// BOUNDS: %[[N:.*]] = memref.dim %[[BUF:.*]], %{{.*}} : memref<?xf32>
+// BOUNDS: %[[OK:.*]] = arith.cmpi ult, %[[I:.*]], %[[N]] : index
+// BOUNDS: %[[V:.*]] = scf.if %[[OK]] -> (f32) {
+// BOUNDS:   memref.load %[[BUF]][%[[I]]] : memref<?xf32>
+// BOUNDS: } else {
+// BOUNDS:   %[[LOAD:.*]] = arith.constant 0 : i32
+// BOUNDS:   %[[GLOBAL:.*]] = arith.constant 0 : i32
+// BOUNDS:   func.call @moe_emu_out_of_bounds(%[[LOAD]], %[[GLOBAL]], {{.*}}) : (i32, i32, i64, i64, i64) -> ()
+// BOUNDS:   scf.yield %{{.*}} : f32
+// BOUNDS: %[[WGN:.*]] = memref.dim %{{.*}} : memref<64xf32>
+// BOUNDS: arith.cmpi ult, %{{.*}}, %[[WGN]]
+// BOUNDS: scf.if
+// BOUNDS:   memref.store
+// BOUNDS: } else {
+// BOUNDS:   %[[STORE:.*]] = arith.constant 1 : i32
+// BOUNDS:   %[[WORKGROUP:.*]] = arith.constant 1 : i32
+// BOUNDS:   func.call @moe_emu_out_of_bounds(%[[STORE]], %[[WORKGROUP]], {{.*}})
 module attributes {gpu.container_module} {
   func.func @host(%buf: memref<?xf32>, %n: index) {
     %c1 = arith.constant 1 : index

@@ -27,7 +27,7 @@ TEST(RuntimeEmulator, EveryThreadOfEveryBlockRunsOnceWithItsIds) {
   std::vector<int64_t> seen(3 * 2 * 4 * 2 * 1, 0);
   std::vector<int64_t> *pointer = &seen;
   void *params[] = {&pointer};
-  moe_emu_launch(recordIds, params, 3, 2, 1, 4, 2, 1);
+  moe_emu_launch("recordIds", recordIds, params, 3, 2, 1, 4, 2, 1);
   for (size_t i = 0; i < seen.size(); ++i)
     EXPECT_EQ(seen[i], 1) << "thread slot " << i;
 }
@@ -55,7 +55,7 @@ TEST(RuntimeEmulator, BarrierWaitsForTheWholeBlock) {
   const int64_t *inPointer = in.data();
   int64_t *outPointer = out.data();
   void *params[] = {&inPointer, &outPointer};
-  moe_emu_launch(reverseThroughSharedMemory, params, blocks, 1, 1, threads, 1,
+  moe_emu_launch("reverse", reverseThroughSharedMemory, params, blocks, 1, 1, threads, 1,
                  1);
   for (int64_t b = 0; b < blocks; ++b)
     for (int64_t t = 0; t < threads; ++t)
@@ -65,9 +65,55 @@ TEST(RuntimeEmulator, BarrierWaitsForTheWholeBlock) {
 void mustNotRun(void **) { ADD_FAILURE() << "a kernel of an empty grid ran"; }
 
 TEST(RuntimeEmulator, AnEmptyGridLaunchesNothing) {
-  moe_emu_launch(mustNotRun, nullptr, 0, 1, 1, 256, 1, 1);
-  moe_emu_launch(mustNotRun, nullptr, 4, 0, 1, 16, 16, 1);
-  moe_emu_launch(mustNotRun, nullptr, 4, 1, 1, 0, 1, 1);
+  moe_emu_launch("mustNotRun", mustNotRun, nullptr, 0, 1, 1, 256, 1, 1);
+  moe_emu_launch("mustNotRun", mustNotRun, nullptr, 4, 0, 1, 16, 16, 1);
+  moe_emu_launch("mustNotRun", mustNotRun, nullptr, 4, 1, 1, 0, 1, 1);
+}
+
+/// Thread 0 returns early: the others wait at a barrier it never reaches.
+void divergentBarrier(void **) {
+  if (moe_emu_id(0) == 0)
+    return;
+  moe_emu_barrier();
+}
+
+TEST(RuntimeEmulator, BarrierDivergenceIsAnErrorNamingKernelBlockAndThreads) {
+  EXPECT_EQ(moe_emu_launch("divergent", divergentBarrier, nullptr, 2, 1, 1, 4,
+                           1, 1),
+            1);
+  EXPECT_STREQ(moe_emu_error(),
+               "barrier divergence in kernel divergent, block (0, 0, 0): "
+               "thread (0, 0, 0) returned while thread (1, 0, 0) waits at a "
+               "barrier");
+  // A correct launch clears it.
+  std::vector<int64_t> seen(4, 0);
+  std::vector<int64_t> *pointer = &seen;
+  void *params[] = {&pointer};
+  EXPECT_EQ(moe_emu_launch("recordIds", recordIds, params, 1, 1, 1, 4, 1, 1),
+            0);
+  EXPECT_STREQ(moe_emu_error(), "");
+}
+
+/// Thread 2 of block 1 reports an out-of-bounds store; the others run on.
+void reportsOutOfBounds(void **params) {
+  int64_t *ran = *static_cast<int64_t **>(params[0]);
+  if (moe_emu_id(0) == 2 && moe_emu_id(3) == 1)
+    moe_emu_out_of_bounds(/*is_store=*/1, /*is_workgroup=*/1, 0, 64, 64);
+  ++*ran;
+}
+
+TEST(RuntimeEmulator, OutOfBoundsAccessIsAnErrorNamingTheThread) {
+  int64_t ran = 0;
+  int64_t *pointer = &ran;
+  void *params[] = {&pointer};
+  EXPECT_EQ(moe_emu_launch("oob", reportsOutOfBounds, params, 2, 1, 1, 4, 1,
+                           1),
+            1);
+  EXPECT_EQ(ran, 8); // the block that reported finished
+  EXPECT_STREQ(moe_emu_error(),
+               "out-of-bounds store to workgroup memory in kernel oob, block "
+               "(1, 0, 0), thread (2, 0, 0): index 64 of dim 0 is outside [0, "
+               "64)");
 }
 
 } // namespace

@@ -101,7 +101,7 @@ void buildRocdlFromKernelsPipeline(OpPassManager &pm,
 /// as host functions, exported under their names (LLVM dialect).
 void buildEmuDevicePipeline(OpPassManager &pm,
                             const GpuPipelineOptions &options);
-void buildEmuDeviceFromKernelsPipeline(OpPassManager &pm);
+void buildEmuDeviceFromKernelsPipeline(OpPassManager &pm, bool checks);
 /// The host half of every GPU target, from the outlined form: C interfaces
 /// for the entry points, launches as mgpu* calls, the LLVM dialect.
 void buildGpuHostPipeline(OpPassManager &pm);

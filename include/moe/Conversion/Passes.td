@@ -126,12 +126,21 @@ def MoeGpuToEmu : Pass<"moe-gpu-to-emu", "::mlir::ModuleOp"> {
     are calls of `moe_emu_id(which)`, whose `gpu.barrier` is a call of
     `moe_emu_barrier()` (a fiber switch in libmoe_runtime) and whose
     workgroup buffers are private globals (blocks run one at a time). A gpu
-    op the emulator cannot run is an error that names it.
+    op the emulator cannot run is an error that names it. With `checks`,
+    every memref load, store and atomic of a kernel tests its indices first
+    and, when one is out of bounds, skips the access (a load gives 0) and
+    calls `moe_emu_out_of_bounds`, which makes the launch fail naming the
+    kernel, block and thread.
   }];
+  let options = [
+    Option<"checks", "checks", "bool", /*default=*/"true",
+           "Check the bounds of every kernel memory access">,
+  ];
   let dependentDialects = [
     "::mlir::func::FuncDialect",
     "::mlir::memref::MemRefDialect",
     "::mlir::arith::ArithDialect",
+    "::mlir::scf::SCFDialect",
   ];
 }
 

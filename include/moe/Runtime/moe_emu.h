@@ -20,11 +20,27 @@ extern "C" {
 /** Runs `kernel(params)` once per thread of a grid x block launch (params:
  *  pointers to each kernel argument, cuLaunchKernel's convention). A launch
  *  with a zero (or negative) dimension does nothing, as GPU launches of an
- *  empty grid are skipped by the runtime. */
-MOE_RUNTIME_API void moe_emu_launch(void (*kernel)(void **), void **params,
-                                    int64_t grid_x, int64_t grid_y,
-                                    int64_t grid_z, int64_t block_x,
-                                    int64_t block_y, int64_t block_z);
+ *  empty grid are skipped by the runtime. Returns 0, or 1 when the kernel
+ *  (named `name` in the message) did what a GPU would not run correctly:
+ *  barrier divergence (a thread returned while others wait at a barrier), an
+ *  out-of-bounds access reported by its checks (moe_emu_out_of_bounds); the
+ *  launch stops at a divergence, and moe_emu_error() describes the first
+ *  error, naming the block and the thread. */
+MOE_RUNTIME_API int moe_emu_launch(const char *name, void (*kernel)(void **),
+                                   void **params, int64_t grid_x,
+                                   int64_t grid_y, int64_t grid_z,
+                                   int64_t block_x, int64_t block_y,
+                                   int64_t block_z);
+
+/** The first error of the calling thread's last launch ("" when none). */
+MOE_RUNTIME_API const char *moe_emu_error(void);
+
+/** Called by a kernel compiled with checks instead of an access out of
+ *  bounds (which it skips): whether it was a store, whether to workgroup
+ *  memory, and the first dim whose index is outside [0, size). */
+MOE_RUNTIME_API void moe_emu_out_of_bounds(int32_t is_store,
+                                           int32_t is_workgroup, int64_t dim,
+                                           int64_t index, int64_t size);
 
 /** The running thread's ids: 0-2 thread x/y/z, 3-5 block x/y/z, 6-8 block
  *  dims, 9-11 grid dims. */
