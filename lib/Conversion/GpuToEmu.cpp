@@ -60,7 +60,7 @@ Value rootBuffer(Value value) {
 /// out of bounds, it is skipped (a load gives 0) and reported.
 void guardAccess(OpBuilder &b, Operation *access, Value memref,
                  ValueRange indices, bool isStore, bool isWorkgroup,
-                 func::FuncOp report) {
+                 func::FuncOp report, func::FuncOp track, int32_t buffer) {
   if (indices.empty())
     return;
   Location loc = access->getLoc();
@@ -87,6 +87,24 @@ void guardAccess(OpBuilder &b, Operation *access, Value memref,
     if (!branch->empty())
       branch->getTerminator()->erase();
   b.setInsertionPointToStart(ifOp.thenBlock());
+  if (track) {
+    // The race detector sees the access by its row-major element number.
+    auto type = cast<MemRefType>(memref.getType());
+    Value linear = index(0);
+    for (auto [d, idx] : llvm::enumerate(indices)) {
+      linear = arith::MulIOp::create(b, loc, linear,
+                                     index(type.getDimSize(d)));
+      linear = arith::AddIOp::create(b, loc, linear, idx);
+    }
+    Value elements = index(type.getNumElements());
+    func::CallOp::create(
+        b, loc, track,
+        ValueRange{arith::ConstantIntOp::create(b, loc, b.getI32Type(), buffer),
+                   arith::IndexCastOp::create(b, loc, b.getI64Type(), elements),
+                   arith::IndexCastOp::create(b, loc, b.getI64Type(), linear),
+                   arith::ConstantIntOp::create(b, loc, b.getI32Type(),
+                                                isStore)});
+  }
   Operation *moved = b.clone(*access);
   scf::YieldOp::create(b, loc, moved->getResults());
   b.setInsertionPointToStart(ifOp.elseBlock());
@@ -159,7 +177,7 @@ struct MoeGpuToEmuPass
     // the block that is running (blocks run one at a time).
     unsigned numArgs = kernel.getNumArguments();
     unsigned index = 0;
-    DenseSet<Value> workgroupBuffers;
+    DenseMap<Value, int32_t> workgroupBuffers;
     for (BlockArgument buffer : kernel.getWorkgroupAttributions()) {
       auto type = hostType(cast<MemRefType>(buffer.getType()));
       std::string globalName = name + "_workgroup" + std::to_string(index);
@@ -172,7 +190,7 @@ struct MoeGpuToEmuPass
                                  /*constant=*/false, /*alignment=*/nullptr);
       }
       Value global = memref::GetGlobalOp::create(b, loc, type, globalName);
-      workgroupBuffers.insert(global);
+      workgroupBuffers[global] = int32_t(index);
       BlockArgument cloned = entry.getArgument(numArgs + index);
       cloned.replaceAllUsesWith(global);
       ++index;
@@ -242,12 +260,15 @@ struct MoeGpuToEmuPass
 
   /// With checks: every load, store and atomic of `func` tests its indices.
   LogicalResult guardAccesses(ModuleOp module, func::FuncOp func,
-                              const DenseSet<Value> &workgroupBuffers) {
+                              const DenseMap<Value, int32_t> &workgroupBuffers) {
     OpBuilder b(&getContext());
     Type i32 = b.getI32Type(), i64 = b.getI64Type();
     func::FuncOp report =
         declare(b, module, "moe_emu_out_of_bounds",
                 b.getFunctionType({i32, i32, i64, i64, i64}, {}));
+    func::FuncOp track =
+        declare(b, module, "moe_emu_workgroup_access",
+                b.getFunctionType({i32, i64, i64, i32}, {}));
     SmallVector<Operation *> accesses;
     func.walk([&](Operation *op) {
       if (isa<memref::LoadOp, memref::StoreOp, memref::AtomicRMWOp>(op))
@@ -270,7 +291,14 @@ struct MoeGpuToEmuPass
         indices.assign(atomic.getIndices().begin(), atomic.getIndices().end());
       }
       bool isWorkgroup = workgroupBuffers.contains(rootBuffer(memref));
-      guardAccess(b, op, memref, indices, isStore, isWorkgroup, report);
+      // Races: plain loads and stores of a workgroup buffer itself (atomics
+      // synchronize; views are not tracked).
+      std::optional<int32_t> tracked;
+      if (auto it = workgroupBuffers.find(memref);
+          it != workgroupBuffers.end() && !isa<memref::AtomicRMWOp>(op))
+        tracked = it->second;
+      guardAccess(b, op, memref, indices, isStore, isWorkgroup, report,
+                  tracked ? track : func::FuncOp(), tracked.value_or(0));
     }
     return success();
   }

@@ -10,8 +10,12 @@
 //
 // What a GPU would not run correctly is an error of the launch, naming the
 // kernel, block and thread: a thread that returns while others wait at a
-// barrier (the block then stops), and the out-of-bounds accesses that
-// kernels compiled with checks report instead of making them.
+// barrier (the block then stops), the out-of-bounds accesses that kernels
+// compiled with checks report instead of making them, and workgroup-memory
+// races: such kernels also tell each workgroup load and store, and two
+// threads touching one element between the same two barriers, one of them
+// storing, race (on a GPU their order is the schedule's; here the fixed
+// order would hide it).
 //
 //===----------------------------------------------------------------------===//
 #include "moe/Runtime/moe_emu.h"
@@ -30,6 +34,14 @@ constexpr size_t kStackBytes = 256 * 1024;
 
 enum class FiberState { Ready, AtBarrier, Done };
 
+/// What a workgroup element saw in the current epoch (the span between two
+/// barriers of a block): its last writer and its reader (kMany: several).
+struct Shadow {
+  uint64_t writeEpoch = 0, readEpoch = 0;
+  int32_t writer = -1, reader = -1;
+};
+constexpr int32_t kManyReaders = -2;
+
 struct Fiber {
   ucontext_t context;
   FiberState state = FiberState::Ready;
@@ -46,6 +58,10 @@ struct Launch {
   std::unique_ptr<char[]> stacks;
   Fiber *running = nullptr;
   std::string error; // the first one
+  // Race detection: epochs start at 1 and advance at every barrier release
+  // and block, so a zeroed shadow is "never touched".
+  uint64_t epoch = 1;
+  std::vector<std::vector<Shadow>> workgroupShadows;
 };
 
 thread_local Launch *current = nullptr;
@@ -128,6 +144,7 @@ void runBlock(Launch &launch) {
         fiber.state = FiberState::Ready;
         anyRunning = true;
       }
+    ++launch.epoch;
     if (!anyRunning)
       return;
   }
@@ -169,6 +186,7 @@ extern "C" int moe_emu_launch(const char *name, void (*kernel)(void **),
         launch.blockId[0] = x;
         launch.blockId[1] = y;
         launch.blockId[2] = z;
+        ++launch.epoch; // a new block shares no epoch with the last
         runBlock(launch);
         if (!launch.error.empty())
           goto stop; // a later block would only repeat it
@@ -180,6 +198,54 @@ stop:
 }
 
 extern "C" const char *moe_emu_error(void) { return lastError.c_str(); }
+
+extern "C" void moe_emu_workgroup_access(int32_t buffer, int64_t size,
+                                         int64_t index, int32_t isStore) {
+  Launch *launch = current;
+  if (!launch || !launch->running)
+    fail("moe_emu_workgroup_access called outside a kernel");
+  if (buffer < 0 || size <= 0 || index < 0 || index >= size)
+    return; // out of bounds is reported (and skipped) by the kernel itself
+  if (size_t(buffer) >= launch->workgroupShadows.size())
+    launch->workgroupShadows.resize(size_t(buffer) + 1);
+  std::vector<Shadow> &shadows = launch->workgroupShadows[size_t(buffer)];
+  if (shadows.size() < size_t(size))
+    shadows.resize(size_t(size));
+  Shadow &shadow = shadows[size_t(index)];
+  int32_t self = int32_t(launch->running - launch->fibers.data());
+  uint64_t epoch = launch->epoch;
+  auto thread = [&](int32_t fiber) {
+    return triple(launch->fibers[size_t(fiber)].thread);
+  };
+  auto race = [&](const std::string &other, const char *what) {
+    report(*launch, "workgroup-memory race in " +
+                        where(*launch, launch->running) + ": it " +
+                        (isStore ? "stores to" : "loads from") +
+                        " workgroup buffer " + std::to_string(buffer) + "[" +
+                        std::to_string(index) + "], which " + other + " " +
+                        what + " since the last barrier");
+  };
+  bool writtenByOther = shadow.writeEpoch == epoch && shadow.writer != self;
+  if (writtenByOther)
+    race("thread " + thread(shadow.writer), "stored to");
+  if (isStore) {
+    bool readByOther = shadow.readEpoch == epoch &&
+                       (shadow.reader == kManyReaders || shadow.reader != self);
+    if (readByOther && !writtenByOther)
+      race(shadow.reader == kManyReaders ? std::string("other threads")
+                                         : "thread " + thread(shadow.reader),
+           "loaded from");
+    shadow.writeEpoch = epoch;
+    shadow.writer = self;
+    return;
+  }
+  if (shadow.readEpoch != epoch) {
+    shadow.readEpoch = epoch;
+    shadow.reader = self;
+  } else if (shadow.reader != self) {
+    shadow.reader = kManyReaders;
+  }
+}
 
 extern "C" void moe_emu_out_of_bounds(int32_t isStore, int32_t isWorkgroup,
                                       int64_t dim, int64_t index,

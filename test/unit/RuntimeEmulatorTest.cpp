@@ -116,4 +116,50 @@ TEST(RuntimeEmulator, OutOfBoundsAccessIsAnErrorNamingTheThread) {
                "64)");
 }
 
+/// Every thread stores to element 0 of workgroup buffer 0: a race.
+void everyoneStoresOneElement(void **) {
+  moe_emu_workgroup_access(0, 4, 0, /*is_store=*/1);
+}
+
+/// Thread 0 loads element 1, thread 1 then stores it, with no barrier.
+void loadThenStoreByAnother(void **) {
+  int64_t t = moe_emu_id(0);
+  if (t == 0)
+    moe_emu_workgroup_access(0, 4, 1, /*is_store=*/0);
+  if (t == 1)
+    moe_emu_workgroup_access(0, 4, 1, /*is_store=*/1);
+}
+
+/// Thread t stores element t, then after a barrier loads element n - 1 - t
+/// (and every thread loads element 0): no race. The same element stored in
+/// the next block is no race either.
+void storeBarrierLoad(void **) {
+  int64_t t = moe_emu_id(0), n = moe_emu_id(6);
+  moe_emu_workgroup_access(0, n, t, /*is_store=*/1);
+  moe_emu_barrier();
+  moe_emu_workgroup_access(0, n, n - 1 - t, /*is_store=*/0);
+  moe_emu_workgroup_access(0, n, 0, /*is_store=*/0);
+  moe_emu_barrier();
+}
+
+TEST(RuntimeEmulator, WorkgroupRacesAreErrorsNamingBothThreads) {
+  EXPECT_EQ(moe_emu_launch("ww", everyoneStoresOneElement, nullptr, 1, 1, 1,
+                           4, 1, 1),
+            1);
+  EXPECT_STREQ(moe_emu_error(),
+               "workgroup-memory race in kernel ww, block (0, 0, 0), thread "
+               "(1, 0, 0): it stores to workgroup buffer 0[0], which thread "
+               "(0, 0, 0) stored to since the last barrier");
+  EXPECT_EQ(moe_emu_launch("rw", loadThenStoreByAnother, nullptr, 1, 1, 1, 4,
+                           1, 1),
+            1);
+  EXPECT_STREQ(moe_emu_error(),
+               "workgroup-memory race in kernel rw, block (0, 0, 0), thread "
+               "(1, 0, 0): it stores to workgroup buffer 0[1], which thread "
+               "(0, 0, 0) loaded from since the last barrier");
+  EXPECT_EQ(moe_emu_launch("ok", storeBarrierLoad, nullptr, 3, 1, 1, 8, 1, 1),
+            0)
+      << moe_emu_error();
+}
+
 } // namespace

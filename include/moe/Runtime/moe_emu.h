@@ -23,7 +23,8 @@ extern "C" {
  *  empty grid are skipped by the runtime. Returns 0, or 1 when the kernel
  *  (named `name` in the message) did what a GPU would not run correctly:
  *  barrier divergence (a thread returned while others wait at a barrier), an
- *  out-of-bounds access reported by its checks (moe_emu_out_of_bounds); the
+ *  out-of-bounds access reported by its checks (moe_emu_out_of_bounds), a
+ *  workgroup-memory race (moe_emu_workgroup_access); the
  *  launch stops at a divergence, and moe_emu_error() describes the first
  *  error, naming the block and the thread. */
 MOE_RUNTIME_API int moe_emu_launch(const char *name, void (*kernel)(void **),
@@ -41,6 +42,13 @@ MOE_RUNTIME_API const char *moe_emu_error(void);
 MOE_RUNTIME_API void moe_emu_out_of_bounds(int32_t is_store,
                                            int32_t is_workgroup, int64_t dim,
                                            int64_t index, int64_t size);
+
+/** Called by a kernel compiled with checks before each (in-bounds) load or
+ *  store of workgroup buffer `buffer` (of `size` elements) at element
+ *  `index`: two threads touching one element between the same two barriers,
+ *  one of them storing, are a race, reported as an error of the launch. */
+MOE_RUNTIME_API void moe_emu_workgroup_access(int32_t buffer, int64_t size,
+                                              int64_t index, int32_t is_store);
 
 /** The running thread's ids: 0-2 thread x/y/z, 3-5 block x/y/z, 6-8 block
  *  dims, 9-11 grid dims. */
