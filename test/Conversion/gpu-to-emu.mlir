@@ -25,7 +25,8 @@
 // CHECK-NOT: gpu.module
 
 // With checks, each access tests its indices against the buffer's dims and,
-// out of bounds, reports instead (workgroup: 1) and a load gives 0.
+// out of bounds, reports instead (workgroup: 1) and a load gives 0; an
+// in-bounds workgroup access is told to the race detector first.
 // BOUNDS-DAG: func.func private @moe_emu_out_of_bounds(i32, i32, i64, i64, i64)
 // BOUNDS-LABEL: func.func private @__moe_emu_kernel_scale(
 // BOUNDS: %[[N:.*]] = memref.dim %[[BUF:.*]], %{{.*}} : memref<?xf32>
@@ -40,6 +41,7 @@
 // BOUNDS: %[[WGN:.*]] = memref.dim %{{.*}} : memref<64xf32>
 // BOUNDS: arith.cmpi ult, %{{.*}}, %[[WGN]]
 // BOUNDS: scf.if
+// BOUNDS:   func.call @moe_emu_workgroup_access(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (i32, i64, i64, i32) -> ()
 // BOUNDS:   memref.store
 // BOUNDS: } else {
 // BOUNDS:   %[[STORE:.*]] = arith.constant 1 : i32
