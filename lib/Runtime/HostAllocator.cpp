@@ -17,14 +17,50 @@
 // that allocated it.
 //
 //===----------------------------------------------------------------------===//
+#include "HostAllocator.h"
+
 #include "moe/Runtime/moe_runtime.h"
 
 #include <array>
+#include <csetjmp>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <dlfcn.h>
 #include <vector>
 
 namespace {
+
+/// Where a failed allocation of the running entry point goes (null when no
+/// entry point runs on this thread).
+struct AllocationFailure {
+  sigjmp_buf target;
+  size_t bytes = 0;
+};
+thread_local AllocationFailure *allocationFailure = nullptr;
+
+/// Whether this thread is inside an OpenMP parallel region (libomp is loaded
+/// with the CPU artifacts that use it, not linked here).
+bool inParallelRegion() {
+  static int (*query)() = [] {
+    void *omp = dlopen("libomp.so.5", RTLD_LAZY | RTLD_NOLOAD);
+    return omp ? reinterpret_cast<int (*)()>(dlsym(omp, "omp_in_parallel"))
+               : nullptr;
+  }();
+  return query && query() != 0;
+}
+
+[[noreturn]] void allocationFailed(size_t bytes) {
+  if (allocationFailure && !inParallelRegion()) {
+    allocationFailure->bytes = bytes;
+    siglongjmp(allocationFailure->target, 1);
+  }
+  std::fprintf(stderr,
+               "moe runtime: out of memory: compiled code could not allocate "
+               "%zu bytes in a parallel region\n",
+               bytes);
+  std::abort();
+}
 
 constexpr size_t kAlignment = 64;
 constexpr size_t kHeader = kAlignment;
@@ -62,7 +98,7 @@ thread_local ThreadCache cache;
 
 void *allocate(size_t bytes) {
   if (bytes > capacityOf(kClasses - 1))
-    return nullptr;
+    allocationFailed(bytes);
   int cls = classOf(bytes == 0 ? 1 : bytes);
   std::vector<void *> &list = cache.blocks[cls];
   void *base;
@@ -73,7 +109,7 @@ void *allocate(size_t bytes) {
   } else {
     base = std::aligned_alloc(kAlignment, kHeader + capacityOf(cls));
     if (!base)
-      return nullptr;
+      allocationFailed(bytes);
   }
   *static_cast<int64_t *>(base) = cls;
   return static_cast<char *>(base) + kHeader;
@@ -96,6 +132,24 @@ void release(void *pointer) {
 }
 
 } // namespace
+
+bool moe::runtime::callCatchingAllocationFailure(EntryCaller caller,
+                                                 void *function,
+                                                 void **parameters,
+                                                 size_t &failedBytes) {
+  AllocationFailure failure;
+  AllocationFailure *outer = allocationFailure;
+  // Nothing between here and the compiled code has a destructor to skip.
+  if (sigsetjmp(failure.target, 0) != 0) {
+    allocationFailure = outer;
+    failedBytes = failure.bytes;
+    return false;
+  }
+  allocationFailure = &failure;
+  caller(function, parameters);
+  allocationFailure = outer;
+  return true;
+}
 
 extern "C" {
 

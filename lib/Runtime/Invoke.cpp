@@ -3,6 +3,7 @@
 #include "Invoke.h"
 
 #include "Buffers.h"
+#include "HostAllocator.h"
 
 #include "moe/Support/CheckedMath.h"
 
@@ -308,7 +309,15 @@ Error invokeEntry(const Artifact &artifact, size_t index,
   {
     ActiveGpuDevice active(artifact.device());
     takeGpuError();
-    kCallers[parameters.size()](artifact.function(index), parameters.data());
+    size_t failedBytes = 0;
+    if (!callCatchingAllocationFailure(kCallers[parameters.size()],
+                                       artifact.function(index),
+                                       parameters.data(), failedBytes))
+      return makeError(MOE_ERROR_INTERNAL,
+                       "entry " + quoted(entry.name) +
+                           " ran out of memory: it could not allocate " +
+                           std::to_string(failedBytes) +
+                           " bytes (the call was abandoned)");
     gpuError = takeGpuError();
     // The one wait of a GPU call (see mgpuStreamSynchronize): a kernel that
     // faulted is reported here.
