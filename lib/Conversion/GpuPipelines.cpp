@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "GpuKernels.h"
+#include "moe/Conversion/GpuChips.h"
 #include "moe/Conversion/Passes.h"
 #include "moe/Transforms/Passes.h"
 
@@ -70,6 +71,27 @@ void addKernelOutlining(OpPassManager &pm) {
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createLowerAffinePass());
 }
+
+/// Fails on a chip LLVM does not know (before the backend sees it).
+struct CheckGpuChipPass
+    : public PassWrapper<CheckGpuChipPass, OperationPass<ModuleOp>> {
+  MLIR_DEFINE_EXPLICIT_INTERNAL_INLINE_TYPE_ID(CheckGpuChipPass)
+  CheckGpuChipPass(std::string chip, bool nvidia)
+      : chip(std::move(chip)), nvidia(nvidia) {}
+  StringRef getArgument() const final { return "moe-check-gpu-chip"; }
+  StringRef getDescription() const final {
+    return "Fail on a GPU chip LLVM does not know";
+  }
+  void runOnOperation() override {
+    if (std::optional<std::string> unknown =
+            unknownGpuChip(chip, nvidia, nvidia ? "nvptx" : "rocdl")) {
+      getOperation().emitError(*unknown);
+      signalPassFailure();
+    }
+  }
+  std::string chip;
+  bool nvidia;
+};
 
 /// A vendor's kernel conversion, run in each gpu.module.
 void addKernelCleanup(OpPassManager &pm) {
@@ -139,6 +161,7 @@ void mlir::moe::buildRocdlPipeline(OpPassManager &pm,
 void mlir::moe::buildNvvmFromKernelsPipeline(
     OpPassManager &pm, const GpuPipelineOptions &options) {
   std::string chip = options.chip.empty() ? "sm_90" : options.chip.getValue();
+  pm.addPass(std::make_unique<CheckGpuChipPass>(chip, /*nvidia=*/true));
   GpuNVVMAttachTargetOptions target;
   target.chip = chip;
   target.features = ptxFeatures(chip);
@@ -157,6 +180,7 @@ void mlir::moe::buildNvvmFromKernelsPipeline(
 void mlir::moe::buildRocdlFromKernelsPipeline(
     OpPassManager &pm, const GpuPipelineOptions &options) {
   std::string chip = options.chip.empty() ? "gfx942" : options.chip.getValue();
+  pm.addPass(std::make_unique<CheckGpuChipPass>(chip, /*nvidia=*/false));
   std::string toolkit = options.rocmPath.empty() ? defaultRocmToolkit()
                                                  : options.rocmPath.getValue();
   GpuROCDLAttachTargetOptions target;

@@ -12,6 +12,7 @@
 #include "KernelTable.h"
 #include "Signature.h"
 
+#include "moe/Conversion/GpuChips.h"
 #include "moe/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -50,45 +51,6 @@ std::string join(const std::string &dir, const char *a, const char *b = "",
   return path.str().str();
 }
 
-/// Whether LLVM's `triple` target knows the processor `chip`; an error
-/// naming the chip and a few valid ones when not. A name that only looks
-/// right (sm_999, gfx9999) otherwise reaches the backend, which ignores it
-/// (nvptx) or stops the process with "LLVM ERROR" (amdgcn).
-llvm::Error checkChip(const std::string &chip, const char *triple,
-                      const std::string &targetName,
-                      std::initializer_list<const char *> examples) {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    llvm::InitializeAllTargetInfos();
-    llvm::InitializeAllTargetMCs();
-  });
-  std::string error;
-  const llvm::Target *target =
-      llvm::TargetRegistry::lookupTarget(llvm::Triple(triple), error);
-  if (!target)
-    return llvm::createStringError("target " + targetName +
-                                   " is not available in this LLVM (" +
-                                   triple + "): " + error);
-  // The generic processor's tables list every chip; making subtarget info
-  // for an unknown chip itself would print a warning on stderr.
-  std::unique_ptr<llvm::MCSubtargetInfo> generic(
-      target->createMCSubtargetInfo(llvm::Triple(triple), "", ""));
-  if (!generic)
-    return llvm::createStringError("LLVM has no subtarget information for " +
-                                   std::string(triple));
-  if (generic->isCPUStringValid(chip))
-    return llvm::Error::success();
-  std::string valid;
-  for (const char *example : examples)
-    if (generic->isCPUStringValid(example))
-      valid += (valid.empty() ? "" : ", ") + std::string(example);
-  return llvm::createStringError(
-      "unknown chip '" + chip + "' for target " + targetName + " (LLVM's " +
-      triple + " processors include " + valid + "; " +
-      std::to_string(generic->getAllProcessorDescriptions().size()) +
-      " in all)");
-}
-
 llvm::Expected<GpuTarget> resolveTarget(const CompileOptions &options) {
   GpuTarget target;
   target.emu = options.target == "emu";
@@ -108,15 +70,9 @@ llvm::Expected<GpuTarget> resolveTarget(const CompileOptions &options) {
     return llvm::createStringError(
         "unknown chip '" + target.chip + "' for target " + options.target +
         (target.nvidia ? " (sm_80, sm_90, ...)" : " (gfx90a, gfx942, ...)"));
-  if (llvm::Error error =
-          target.nvidia
-              ? checkChip(target.chip, "nvptx64-nvidia-cuda", options.target,
-                          {"sm_70", "sm_80", "sm_86", "sm_89", "sm_90",
-                           "sm_90a", "sm_100"})
-              : checkChip(target.chip, "amdgcn-amd-amdhsa", options.target,
-                          {"gfx908", "gfx90a", "gfx942", "gfx950", "gfx1030",
-                           "gfx1100", "gfx1201"}))
-    return std::move(error);
+  if (std::optional<std::string> unknown = mlir::moe::unknownGpuChip(
+          target.chip, target.nvidia, options.target))
+    return llvm::createStringError(*unknown);
   if (target.nvidia) {
     target.toolkit = options.cudaPath.empty() ? mlir::moe::defaultCudaToolkit()
                                               : options.cudaPath;

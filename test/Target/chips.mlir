@@ -4,6 +4,9 @@
 // RUN: not moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --target rocdl --chip gfx9999 -o %t.x 2>&1 | FileCheck %s --check-prefix=AMD
 // RUN: not moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --target nvptx --chip sm_999 -o %t.x 2>&1 | FileCheck %s --check-prefix=NVIDIA
 // RUN: not moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --target nvptx --chip sm_90b -o %t.x 2>&1 | FileCheck %s --check-prefix=SUFFIX
+// The same check guards moe-opt's GPU pipelines.
+// RUN: not moe-opt %s --moe-lower-to-nvvm=chip=sm_999 2>&1 | FileCheck %s --check-prefix=NVIDIA
+// RUN: not moe-opt %s --moe-lower-to-rocdl=chip=gfx9999 2>&1 | FileCheck %s --check-prefix=AMD
 // Known chips pass the check (and stop later only for a missing toolkit).
 // RUN: moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --target rocdl --chip gfx90a --emit mlir -o - 2>&1 | FileCheck %s --check-prefix=KNOWN
 // RUN: moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --target nvptx --chip sm_90a --emit mlir -o - 2>&1 | FileCheck %s --check-prefix=KNOWN
