@@ -27,12 +27,16 @@ for target in "${targets[@]}"; do
     exit 2
   fi
   mkdir -p "$work/$target"
+  dict=()
+  if [ -f "$root/test/fuzz/$target.dict" ]; then
+    dict=(-dict="$root/test/fuzz/$target.dict")
+  fi
   echo "fuzz: $target for ${seconds}s"
   # -timeout: one input taking 25 s is a hang; -rss_limit_mb: LLVM/MLIR's
   # context plus ASan's shadow stays well under it.
   if ! (cd "$work" && "$binary" -max_total_time="$seconds" -timeout=25 \
           -rss_limit_mb=4096 -print_final_stats=1 \
-          -artifact_prefix="$work/crashes/$target-" \
+          -artifact_prefix="$work/crashes/$target-" "${dict[@]}" \
           "$work/$target" "$seeds" > "$work/$target.log" 2>&1); then
     failed+=("$target")
     tail -n 60 "$work/$target.log" >&2
