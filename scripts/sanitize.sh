@@ -4,8 +4,8 @@
 # the fuzz targets in test/fuzz) into ${ASAN_BUILD_DIR:-build-asan}, then the
 # whole test suite (lit, GoogleTest, numeric on cpu and emu) run under them.
 # Any sanitizer report fails the test that made it. LLVM/MLIR (libMLIR.so),
-# libomp and the compiled artifacts are not instrumented; leaks are reported
-# except those allocated inside LLVM/MLIR/libomp (scripts/lsan.supp).
+# libomp and the compiled artifacts are not instrumented; leak detection is
+# on, with no suppressions (scripts/lsan.supp).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${ASAN_BUILD_DIR:-$root/build-asan}
