@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build ccache g++ python3
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools libpolly-22-dev
-  lld-22 clang-22 rocm-device-libs
+  lld-22 clang-22 libclang-rt-22-dev rocm-device-libs
   libgtest-dev nlohmann-json3-dev libcli11-dev libomp-22-dev libopenblas-dev
 )
 

@@ -107,7 +107,11 @@ void *allocate(size_t bytes) {
     list.pop_back();
     cache.cachedBytes -= capacityOf(cls);
   } else {
-    base = std::aligned_alloc(kAlignment, kHeader + capacityOf(cls));
+    // aligned_alloc wants a multiple of the alignment (C11 7.22.3.1); the
+    // classes between powers of two (80, 96, 112 bytes, ...) are not.
+    size_t size = (kHeader + capacityOf(cls) + kAlignment - 1) / kAlignment *
+                  kAlignment;
+    base = std::aligned_alloc(kAlignment, size);
     if (!base)
       allocationFailed(bytes);
   }

@@ -8,6 +8,7 @@
  * their grids, every allocation freed.
  *
  *===----------------------------------------------------------------------===*/
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,10 +76,27 @@ CUresult cuModuleUnload(void *module) {
   free(module);
   return 0;
 }
+/* Function handles live as long as the process (the driver frees them with
+ * their module): one interned name per kernel, kept reachable. */
+enum { kMaxFunctions = 1024 };
+static char *functions[kMaxFunctions];
+static pthread_mutex_t functionsLock = PTHREAD_MUTEX_INITIALIZER;
+
 CUresult cuModuleGetFunction(void **function, void *module, const char *name) {
   (void)module;
-  *function = strdup(name); /* leaked: one per kernel, as the driver's */
-  return 0;
+  CUresult result = 500; /* CUDA_ERROR_NOT_FOUND */
+  pthread_mutex_lock(&functionsLock);
+  for (int i = 0; i < kMaxFunctions; ++i) {
+    if (!functions[i])
+      functions[i] = strdup(name);
+    if (functions[i] && strcmp(functions[i], name) == 0) {
+      *function = functions[i];
+      result = 0;
+      break;
+    }
+  }
+  pthread_mutex_unlock(&functionsLock);
+  return result;
 }
 CUresult cuLaunchKernel(void *function, unsigned gx, unsigned gy, unsigned gz,
                         unsigned bx, unsigned by, unsigned bz, unsigned smem,

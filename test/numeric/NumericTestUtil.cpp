@@ -91,11 +91,13 @@ void HostTensor::pack() {
   switch (dtype) {
   case MOE_DTYPE_I32:
     bytes.resize(n * 4);
-    std::memcpy(bytes.data(), ints.data(), n * 4);
+    if (n) // T = 0: data() may be null
+      std::memcpy(bytes.data(), ints.data(), n * 4);
     return;
   case MOE_DTYPE_F32:
     bytes.resize(n * 4);
-    std::memcpy(bytes.data(), floats.data(), n * 4);
+    if (n) // T = 0: data() may be null
+      std::memcpy(bytes.data(), floats.data(), n * 4);
     return;
   default: {
     bytes.resize(n * 2);

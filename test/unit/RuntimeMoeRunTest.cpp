@@ -53,7 +53,8 @@ void saveF32(const std::string &path, std::vector<int64_t> shape,
   array.descr = "<f4";
   array.shape = std::move(shape);
   array.data.resize(values.size() * 4);
-  std::memcpy(array.data.data(), values.data(), array.data.size());
+  if (!values.empty()) // data() may be null
+    std::memcpy(array.data.data(), values.data(), array.data.size());
   std::string error;
   ASSERT_TRUE(writeNpy(path, array, error)) << error;
 }
@@ -67,7 +68,8 @@ std::vector<float> loadF32(const std::string &path,
   if (shape)
     *shape = array.shape;
   std::vector<float> values(array.data.size() / 4);
-  std::memcpy(values.data(), array.data.data(), values.size() * 4);
+  if (!values.empty()) // data() may be null
+    std::memcpy(values.data(), array.data.data(), values.size() * 4);
   return values;
 }
 
