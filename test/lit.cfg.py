@@ -73,3 +73,9 @@ if _gpu_present(["libamdhip64.so", "libamdhip64.so.6"], "hipInit",
                 "hipGetDeviceCount"):
     config.available_features.add("rocm-device")
 
+
+# The sanitizer build (scripts/sanitize.sh runs the suite with ASAN_OPTIONS
+# set): tests that limit the address space cannot run under ASan, whose
+# shadow memory needs terabytes of it.
+if "ASAN_OPTIONS" in os.environ:
+    config.available_features.add("asan")

@@ -3,6 +3,7 @@
 // of the run, not a crash: compiled code cannot test a failed allocation, so
 // the runtime abandons the call. The address space is limited so that the
 // allocation fails the same way on every machine.
+// UNSUPPORTED: asan
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: moe-compile --layer experts=1,k=1,hidden=65536,inter=1,dtype=f32,capacity_factor=2e9 --target cpu -o %t/huge.so
 // RUN: not sh -c 'ulimit -v 3000000; exec moe-run --artifact %t/huge.so --tokens 1' 2>&1 | FileCheck %s
