@@ -38,7 +38,11 @@ Error parseTensor(const json &value, const std::string &where,
   if (shape == value.end() || !shape->is_array())
     return bad(where + " (" + tensor.name + ") has no array \"shape\"");
   for (const json &extent : *shape) {
-    if (!extent.is_number_integer() || extent.get<int64_t>() < -1)
+    // A value above INT64_MAX is an unsigned JSON number that would wrap.
+    if (!extent.is_number_integer() ||
+        (extent.is_number_unsigned() &&
+         extent.get<uint64_t>() > uint64_t(INT64_MAX)) ||
+        extent.get<int64_t>() < -1)
       return bad(where + " (" + tensor.name +
                  ") has a shape extent that is not an integer >= -1");
     tensor.shape.push_back(extent.get<int64_t>());
