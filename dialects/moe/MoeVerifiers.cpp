@@ -184,8 +184,8 @@ LogicalResult DispatchOp::verify() {
   if (capacity && failed(check.attrAtLeastOne("capacity", *capacity)))
     return failure();
   // Rows and counts are i32 (DESIGN.md §3).
-  if (capacity && *capacity > std::numeric_limits<int32_t>::max() /
-                                  getNumExperts())
+  int64_t numExperts = static_cast<int64_t>(getNumExperts());
+  if (capacity && *capacity > std::numeric_limits<int32_t>::max() / numExperts)
     return emitOpError() << "attribute 'capacity' = " << *capacity
                          << " makes num_experts * capacity = "
                          << getNumExperts() << " * " << *capacity

@@ -1036,3 +1036,11 @@ module attributes {moe.target = #moe.target<kind = "nvptx", chip = "">} {
 // expected-error @+1 {{a rocdl target needs a chip}}
 module attributes {moe.target = #moe.target<kind = "rocdl", chip = "", features = "">} {
 }
+
+// -----
+
+func.func @dispatch_capacity_beyond_i32_rows(%x: tensor<?x4xf32>, %ids: tensor<?x2xi32>) {
+  // expected-error @+1 {{attribute 'capacity' = 300000000 makes num_experts * capacity = 8 * 300000000 rows, more than i32 row indices address}}
+  %xp, %c, %r = moe.dispatch %x, %ids experts(8) capacity(300000000) : tensor<?x4xf32>, tensor<?x2xi32>
+  return
+}
