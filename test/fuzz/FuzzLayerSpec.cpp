@@ -8,6 +8,8 @@
 //===----------------------------------------------------------------------===//
 #include "moe/Spec/LayerSpec.h"
 
+#include "FuzzCheck.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -17,10 +19,7 @@
 namespace {
 
 void check(bool condition, const char *what) {
-  if (!condition) {
-    fprintf(stderr, "FuzzLayerSpec: %s\n", what);
-    abort();
-  }
+  moe::fuzz::check(condition, "FuzzLayerSpec", what);
 }
 
 } // namespace

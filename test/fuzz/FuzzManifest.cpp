@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "Manifest.h"
 
+#include "FuzzCheck.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -15,10 +17,7 @@
 namespace {
 
 void check(bool condition, const char *what) {
-  if (!condition) {
-    fprintf(stderr, "FuzzManifest: %s\n", what);
-    abort();
-  }
+  moe::fuzz::check(condition, "FuzzManifest", what);
 }
 
 } // namespace

@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "Npy.h"
 
+#include "FuzzCheck.h"
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -23,10 +25,7 @@ std::string scratchPath(const char *suffix) {
 }
 
 void check(bool condition, const char *what) {
-  if (!condition) {
-    fprintf(stderr, "FuzzNpy: %s\n", what);
-    abort();
-  }
+  moe::fuzz::check(condition, "FuzzNpy", what);
 }
 
 } // namespace
