@@ -23,6 +23,7 @@ llvm_config.add_tool_substitutions(
      ToolSubst("moe-compile", unresolved="fatal"),
      ToolSubst("moe-run", unresolved="fatal"),
      ToolSubst("moe-bench", unresolved="fatal"),
+     ToolSubst("moe-tune", unresolved="fatal"),
      ToolSubst("llvm-nm", unresolved="fatal"),
      ToolSubst("llvm-readelf", unresolved="fatal")],
     tool_dirs)

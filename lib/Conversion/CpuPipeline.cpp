@@ -64,6 +64,7 @@ void mlir::moe::buildMoeToLoopsPipeline(OpPassManager &pm,
   tiles.targetKind = "cpu";
   tiles.chip = options.cpu;
   tiles.features = options.features;
+  tiles.tileTable = options.tileTable;
   pm.addPass(createMoeSelectTiles(tiles));
   // Every op but the tiled grouped GEMMs to loops (their contract checks
   // too); those through structured code generation.

@@ -15,7 +15,8 @@ static char *copyString(const std::string &text) {
 
 extern "C" int moe_jit_compile(const char *source, int sourceIsLayerSpec,
                                const char *target, int checks,
-                               const char *outPath, char **error) {
+                               const char *tileTable, const char *outPath,
+                               char **error) {
   auto fail = [&](const std::string &message) {
     if (error)
       *error = copyString(message);
@@ -26,6 +27,7 @@ extern "C" int moe_jit_compile(const char *source, int sourceIsLayerSpec,
   moe::jit::CompileOptions options;
   options.target = target ? target : "cpu";
   options.checks = checks != 0;
+  options.tileTable = tileTable ? tileTable : "";
   options.emit = moe::jit::Emit::So;
   auto result = sourceIsLayerSpec ? moe::jit::compileLayer(source, options)
                                   : moe::jit::compile(source, options);

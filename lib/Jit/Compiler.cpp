@@ -127,6 +127,7 @@ llvm::Expected<CompileResult> (::moe::jit::compile)(const std::string &mlirText,
     return cpu.takeError();
   pipelineOptions.cpu = cpu->first;
   pipelineOptions.features = cpu->second;
+  pipelineOptions.tileTable = options.tileTable;
   PassManager toLoops(&context);
   mlir::moe::buildMoeToLoopsPipeline(toLoops, pipelineOptions);
   if (failed(toLoops.run(*module)))

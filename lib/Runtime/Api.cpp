@@ -13,6 +13,7 @@
 #include "Context.h"
 #include "Errors.h"
 #include "Files.h"
+#include "Hash.h"
 #include "Invoke.h"
 #include "JitLoader.h"
 
@@ -65,6 +66,19 @@ Error compile(moe_context_t context, std::string source, bool isLayerSpec,
   request.isLayerSpec = isLayerSpec;
   request.target = backendTarget(context->backend);
   request.checks = options->checks != 0;
+  if (options->tile_table && *options->tile_table) {
+    if (context->backend != MOE_BACKEND_CPU)
+      return makeError(MOE_ERROR_INVALID_ARGUMENT,
+                       "tile_table applies to the cpu backend only");
+    std::string contents;
+    if (Error error = readFile(options->tile_table, contents))
+      return makeError(MOE_ERROR_INVALID_ARGUMENT,
+                       "tile_table: " + error.message);
+    Sha256 hash;
+    hash.update(contents);
+    request.tileTable = options->tile_table;
+    request.tileTableDigest = hash.hexDigest();
+  }
   request.diskCache = options->disk_cache != 0;
   request.cacheDirectory =
       options->cache_dir && *options->cache_dir ? std::string(options->cache_dir)
@@ -271,6 +285,7 @@ void moe_compile_options_init(moe_compile_options_t *options) {
   options->checks = 1;
   options->disk_cache = 1;
   options->cache_dir = nullptr;
+  options->tile_table = nullptr;
 }
 
 moe_status_t moe_compile_layer(moe_context_t context, const char *spec,

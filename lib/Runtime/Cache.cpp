@@ -246,7 +246,7 @@ Error compileTo(const CompileRequest &request, const std::string &path,
   if (Error error = loadJit(jit))
     return error;
   Error error = jit->run(request.source, request.isLayerSpec, request.target,
-                         request.checks, path);
+                         request.checks, request.tileTable, path);
   if (!error)
     error = readFile(path, bytes);
   if (error)
@@ -341,6 +341,10 @@ std::string cacheKeyDigest(const CompileRequest &request) {
   hash.update(request.isLayerSpec ? "layer\n" : "mlir\n");
   hash.update("target=" + request.target + "\n");
   hash.update(request.checks ? "checks=1\n" : "checks=0\n");
+  // The built-in table is part of the compiler, keyed through its version;
+  // a table file by its contents.
+  if (!request.tileTable.empty())
+    hash.update("tile_table=" + request.tileTableDigest + "\n");
   hash.update(request.source);
   return hash.hexDigest();
 }

@@ -45,6 +45,8 @@ struct CompileRequest {
   bool isLayerSpec = false;
   std::string target;
   bool checks = true;
+  std::string tileTable;       ///< a tuning table file; empty: built in
+  std::string tileTableDigest; ///< SHA-256 of its contents
   bool diskCache = true;
   std::string cacheDirectory; ///< resolved; empty: no disk cache
 };

@@ -136,10 +136,13 @@ std::string jitCandidatePath() {
 
 Error Jit::run(const std::string &source, bool isLayerSpec,
                const std::string &target, bool checks,
+               const std::string &tileTable,
                const std::string &outPath) const {
   char *message = nullptr;
   int code = compile(source.c_str(), isLayerSpec ? 1 : 0, target.c_str(),
-                     checks ? 1 : 0, outPath.c_str(), &message);
+                     checks ? 1 : 0,
+                     tileTable.empty() ? nullptr : tileTable.c_str(),
+                     outPath.c_str(), &message);
   if (code == 0) {
     if (message)
       release(message);

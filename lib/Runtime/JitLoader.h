@@ -20,7 +20,8 @@ namespace moe::runtime {
 struct Jit {
   using CompileFn = int (*)(const char *source, int sourceIsLayerSpec,
                             const char *target, int checks,
-                            const char *outPath, char **error);
+                            const char *tileTable, const char *outPath,
+                            char **error);
   using VersionFn = const char *(*)();
   using FreeFn = void (*)(void *);
 
@@ -32,7 +33,7 @@ struct Jit {
   /// Compiles into `outPath`; MOE_ERROR_COMPILE with the compiler's message.
   Error run(const std::string &source, bool isLayerSpec,
             const std::string &target, bool checks,
-            const std::string &outPath) const;
+            const std::string &tileTable, const std::string &outPath) const;
 };
 
 /// The compiler library, loading it on first use. MOE_ERROR_UNAVAILABLE

@@ -4,20 +4,17 @@
 // module's #moe.target, every moe.grouped_gemm without a #moe.tile gets one;
 // a tile already in the IR wins. Later passes only read the attribute.
 //
-// CPU tiles are register tiles first: MR rows x NR columns of f32
-// accumulators must fit the vector register file with room for the weight
-// vectors and the broadcast x value (AVX2: 16 registers of 8 lanes -> 6 x 16;
-// AVX-512: 32 of 16 -> 8 x 32). The k-block Kc keeps a Kc x NR weight panel
-// within 16 KiB of L1; a column tile BN (at most 1024 columns, dividing the
-// width) bounds the weight slice a row tile streams, and a row tile is
-// 8 register tiles of rows. Row tiles of at most 2 MR rows (decode) use a
-// small tile that streams whole weight rows instead (#moe.tile small_tile).
+// CPU tiles come from the tuning table (tuning/cpu-tiles.json, measured by
+// moe-tune; TileTable.h) when it names the GEMM, else from the heuristic of
+// lib/Tiles/CpuTiles.cpp, which says how register, k-block, column and row
+// tiles are sized.
 //
 //===----------------------------------------------------------------------===//
 #include "moe/MoeShapes.h"
 #include "moe/Transforms/Passes.h"
 #include "moe/MoeOps.h"
 #include "moe/Transforms/TileGroupedGemm.h"
+#include "moe/Transforms/TileTable.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -25,6 +22,7 @@
 #include "mlir/IR/BuiltinOps.h"
 
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Support/Error.h"
 #include "llvm/TargetParser/Host.h"
 
 namespace mlir::moe {
@@ -34,106 +32,63 @@ namespace mlir::moe {
 
 using namespace mlir;
 using namespace mlir::moe;
+namespace tiles = ::moe::tiles;
 
 namespace {
 
-/// The f32 lanes of a vector register and the number of registers.
-struct VectorUnit {
-  int64_t lanes;
-  int64_t registers;
-};
-
-VectorUnit vectorUnitOf(TargetAttr target) {
-  if (target.hasFeature("avx512f"))
-    return {16, 32};
-  if (target.hasFeature("avx2") || target.hasFeature("avx"))
-    return {8, 16};
-  return {4, 16};
+tiles::VectorUnit vectorUnitOf(TargetAttr target) {
+  return tiles::vectorUnit(target.hasFeature("avx512f"),
+                           target.hasFeature("avx2") ||
+                               target.hasFeature("avx"));
 }
 
-/// The largest multiple of `step` that divides `n` and is at most `limit`
-/// (at least `step`, which divides n).
-int64_t largestDividingMultiple(int64_t n, int64_t step, int64_t limit) {
-  int64_t best = step;
-  for (int64_t size = step; size <= std::min(n, limit); size += step)
-    if (n % size == 0)
-      best = size;
-  return best;
+StringRef elementName(Type type) {
+  return type.isF32() ? "f32" : type.isBF16() ? "bf16" : type.isF16() ? "f16"
+                                                                     : "";
 }
 
-/// The register tile columns for `width`: two vectors when the width
-/// allows, else one, else the largest divisor of the width below a vector.
-int64_t registerColumns(int64_t width, const VectorUnit &unit) {
-  for (int64_t candidate : {2 * unit.lanes, unit.lanes})
-    if (width % candidate == 0)
-      return candidate;
-  for (int64_t candidate = unit.lanes - 1; candidate > 1; --candidate)
-    if (width % candidate == 0)
-      return candidate;
-  return 1;
+/// The table key of a grouped GEMM with static weights on a CPU target.
+TileTableKey tableKey(GroupedGemmOp op, TargetAttr target) {
+  auto wType = cast<ShapedType>(op.getW().getType());
+  bool eio = op.getWeightLayout() == WeightLayout::ExpertInOut;
+  TileTableKey key;
+  key.target = target.getKind().str();
+  key.isa = tiles::isaName(vectorUnitOf(target));
+  key.weights = elementName(wType.getElementType()).str();
+  key.layout = eio ? "eio" : "eoi";
+  key.in = wType.getDimSize(eio ? 1 : 2);
+  key.out = op.getGemmOut();
+  key.gated = op.getGated();
+  return key;
 }
 
-/// The register tile for a result `width`: NR columns, MR rows (as many as
-/// the accumulators, weight vectors and one broadcast value leave room for,
-/// at most 8) and the k-block Kc of a 16 KiB Kc x NR weight panel.
-struct RegisterTile {
-  int64_t rows, columns, depth;
-};
-
-RegisterTile registerTile(int64_t width, const VectorUnit &unit) {
-  int64_t columns = registerColumns(width, unit);
-  int64_t vectorsPerRow = (columns + unit.lanes - 1) / unit.lanes;
-  int64_t rows = std::min<int64_t>(
-      8, (unit.registers - vectorsPerRow - 2) / vectorsPerRow);
-  return {rows, columns, std::max<int64_t>(16, 16384 / (columns * 4))};
+TileAttr toAttr(MLIRContext *ctx, const TileSizes &tile) {
+  return TileAttr::get(ctx, tile.blockM, tile.blockN, tile.blockK,
+                       tile.threadM, tile.threadN);
 }
 
-/// A grouped GEMM's CPU tiles: the register-blocked tile, and the small
-/// tile for row tiles of few rows (decode), which streams the weights.
-std::pair<TileAttr, TileAttr> cpuTiles(GroupedGemmOp op, TargetAttr target) {
-  VectorUnit unit = vectorUnitOf(target);
+/// A grouped GEMM's CPU tiles: the table's when it names the GEMM, else
+/// the heuristic's (lib/Tiles/CpuTiles.cpp). No small tile: register tiles
+/// serve every row tile.
+std::pair<TileAttr, TileAttr>
+cpuTiles(GroupedGemmOp op, TargetAttr target,
+         const std::vector<TileTableEntry> &table) {
+  MLIRContext *ctx = op.getContext();
+  if (const TileTableEntry *entry = lookupTile(table, tableKey(op, target)))
+    return {toAttr(ctx, entry->tile),
+            entry->smallTile ? toAttr(ctx, *entry->smallTile) : TileAttr()};
   int64_t out = op.getGemmOut();
   int64_t width = op.getGated() ? out / 2 : out;
-  auto [rows, columns, depth] = registerTile(width, unit);
-  int64_t blockN = largestDividingMultiple(width, columns, 256);
-  MLIRContext *ctx = op.getContext();
-  auto large =
-      TileAttr::get(ctx, /*blockM=*/8 * rows, blockN, depth, rows, columns);
-  // A row tile of few rows: one row at a time against whole weight rows
-  // (column tiles up to 2048), k in blocks of 8 with the 1 x 4NR accumulator
-  // in registers, so the weights are read front to back, 8 rows at a time,
-  // at memory bandwidth. Measured on Qwen3-30B-A3B's gate/up (AVX-512, 2
-  // cores, ms at 4 / 8 / 16 rows an expert): k-block 8 67 / 99 / 154,
-  // the same with k-block 1 139 / 139 / 166; the register tiles are slower
-  // there and as fast at 32 rows.
-  int64_t streamBlockN = largestDividingMultiple(width, columns, 2048);
-  int64_t streamColumns = columns;
-  for (int64_t factor : {4, 2})
-    if (streamBlockN % (columns * factor) == 0) {
-      streamColumns = columns * factor;
-      break;
-    }
-  // With 16-bit weights, k-block 1 measured faster at 1 and 2 rows an
-  // expert (bf16, T = 32: 57 ms against 88 ms) and slower at 8: those keep
-  // k-block 1 up to MR / 2 rows.
   Type element = cast<ShapedType>(op.getW().getType()).getElementType();
-  bool wide = element.isF32();
-  auto small = TileAttr::get(
-      ctx, /*blockM=*/wide ? 2 * rows : std::max<int64_t>(1, rows / 2),
-      streamBlockN, /*blockK=*/wide ? 8 : 1, /*threadM=*/1, streamColumns);
-  return {large, small};
+  tiles::CpuTiles chosen =
+      tiles::cpuTiles(width, element.isF32(), vectorUnitOf(target));
+  return {toAttr(ctx, chosen.large), toAttr(ctx, chosen.small)};
 }
 
-/// A dense matmul's CPU tile: the grouped GEMM's register tile over
-/// row tiles of four register tiles (T may be 1) and its column tile.
 TileAttr cpuDenseTile(linalg::MatmulOp op, TargetAttr target) {
-  VectorUnit unit = vectorUnitOf(target);
   auto b = cast<ShapedType>(op.getDpsInputOperand(1)->get().getType());
-  int64_t width = b.getDimSize(1);
-  auto [rows, columns, depth] = registerTile(width, unit);
-  int64_t blockN = largestDividingMultiple(width, columns, 256);
-  return TileAttr::get(op.getContext(), 4 * rows, blockN, depth, rows,
-                       columns);
+  return toAttr(op.getContext(),
+                tiles::cpuDenseTile(b.getDimSize(1), vectorUnitOf(target)));
 }
 
 /// A plain row-major matmul with static K and N: the ones the layer's dense
@@ -185,6 +140,16 @@ struct MoeSelectTilesPass
     return target;
   }
 
+  /// The tuning table: the `table` option's file, else the built-in one.
+  FailureOr<std::vector<TileTableEntry>> loadTable(ModuleOp module) {
+    auto table = tileTable.empty()
+                     ? parseTileTable(builtinTileTable(), "(built in)")
+                     : readTileTable(tileTable);
+    if (!table)
+      return module.emitError(llvm::toString(table.takeError()));
+    return std::move(*table);
+  }
+
   void runOnOperation() override {
     ModuleOp module = getOperation();
     FailureOr<TargetAttr> target = moduleTarget(module);
@@ -192,15 +157,19 @@ struct MoeSelectTilesPass
       return signalPassFailure();
     if (target->getKind() != "cpu")
       return; // GPU tiles: still the GPU lowering's chip defaults.
+    FailureOr<std::vector<TileTableEntry>> table = loadTable(module);
+    if (failed(table))
+      return signalPassFailure();
     WalkResult walk = module.walk([&](GroupedGemmOp op) {
       if (op.getTileAttr())
         return WalkResult::advance();
       // Dynamic E, In or Out: no tile, the loop kernel serves the op.
       if (!hasStaticWeightShape(op.getW().getType()))
         return WalkResult::advance();
-      auto [large, small] = cpuTiles(op, *target);
+      auto [large, small] = cpuTiles(op, *target, *table);
       op.setTileAttr(large);
-      op.setSmallTileAttr(small);
+      if (small)
+        op.setSmallTileAttr(small);
       return WalkResult::advance();
     });
     if (walk.wasInterrupted())

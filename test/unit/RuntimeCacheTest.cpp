@@ -128,6 +128,37 @@ TEST_F(RuntimeCache, KeyCoversSourceKindAndChecks) {
                                  "violated: logits[0, 1] = inf");
 }
 
+// A tuning table given at compile time is keyed by its contents, not its
+// path: editing the file compiles again, an unchanged file hits.
+TEST_F(RuntimeCache, TileTableIsKeyedByItsContents) {
+  Context context;
+  std::string tablePath = dir.path() + "/tiles.json";
+  auto writeTable = [&](const char *text) {
+    FILE *file = fopen(tablePath.c_str(), "w");
+    ASSERT_NE(file, nullptr);
+    fputs(text, file);
+    fclose(file);
+  };
+  Module plain, first, again, edited;
+  ASSERT_EQ(compile(context, kSource, plain), MOE_OK) << moe_last_error();
+  writeTable("{\"format\": 1, \"entries\": []}");
+  options.tile_table = tablePath.c_str();
+  ASSERT_EQ(compile(context, kSource, first), MOE_OK) << moe_last_error();
+  EXPECT_EQ(first.state(), MOE_CACHE_COMPILED);
+  ASSERT_EQ(compile(context, kSource, again), MOE_OK) << moe_last_error();
+  EXPECT_EQ(again.state(), MOE_CACHE_MEMORY);
+  writeTable("{\"format\": 1, \"entries\": [], \"about\": \"edited\"}");
+  ASSERT_EQ(compile(context, kSource, edited), MOE_OK) << moe_last_error();
+  EXPECT_EQ(edited.state(), MOE_CACHE_COMPILED);
+  unlink(tablePath.c_str());
+
+  Module missing;
+  EXPECT_EQ(compile(context, kSource, missing), MOE_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(moe_last_error()).find("tile_table: "),
+            std::string::npos)
+      << moe_last_error();
+}
+
 TEST_F(RuntimeCache, LayerSpecsAreValidatedAndKeyedByTheirCanonicalForm) {
   Context context;
   Module module;

@@ -82,7 +82,9 @@ static int writeAll(const char *path, const char *bytes, size_t size) {
 
 EXPORT int moe_jit_compile(const char *source, int sourceIsLayerSpec,
                            const char *target, int checks,
-                           const char *outPath, char **error) {
+                           const char *tileTable, const char *outPath,
+                           char **error) {
+  (void)tileTable;
   const char *delay = getenv("FAKE_JIT_DELAY_MS");
   if (delay && *delay) {
     long ms = atol(delay);

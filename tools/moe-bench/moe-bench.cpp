@@ -3,7 +3,7 @@
 //   moe-bench --shape qwen3-30b-a3b|mixtral-8x7b|deepseek-v3|SPEC
 //             [--tokens 1,32,128,512,2048] [--backend cpu] [--dtype bf16]
 //             [--threads N] [--repeat N] [--seed S] [--json]
-//             [--peer torch] [--no-baseline]
+//             [--peer torch] [--no-baseline] [--tile-table FILE]
 //
 // Compiles the layer once through libmoe_runtime (one artifact serves every
 // T), runs it at each token count and prints ms, GFLOP/s, GB/s of weights
@@ -23,6 +23,7 @@
 #include "PeerTorch.h"
 #include "Report.h"
 #include "Shapes.h"
+#include "Timing.h"
 #include "Workload.h"
 
 #include "moe/Reference/Reference.h"
@@ -76,6 +77,7 @@ struct Options {
   bool json = false;
   std::string peer;
   bool noBaseline = false;
+  std::string tileTable;
 };
 
 struct ModuleHandle {
@@ -112,35 +114,6 @@ double availableMemory() {
     if (key == "MemAvailable:")
       return kib * 1024;
   return 0;
-}
-
-/// Best-of-`repeat` wall time in ms of `body`, after one warm-up call.
-template <typename Body> double bestMs(int repeat, Body &&body) {
-  body();
-  double best = 0;
-  for (int r = 0; r < repeat; ++r) {
-    auto start = std::chrono::steady_clock::now();
-    body();
-    double ms = std::chrono::duration<double, std::milli>(
-                    std::chrono::steady_clock::now() - start)
-                    .count();
-    best = r == 0 ? ms : std::min(best, ms);
-  }
-  return best;
-}
-
-/// The first `rows` rows of a [T, H] output as floats.
-std::vector<float> outputRows(const std::vector<uint16_t> &bits,
-                              const std::vector<float> &floats,
-                              moe::ref::DType dtype, int64_t count) {
-  if (dtype == moe::ref::DType::F32)
-    return std::vector<float>(floats.begin(), floats.begin() + count);
-  std::vector<float> values(static_cast<size_t>(count));
-  for (int64_t i = 0; i < count; ++i)
-    values[i] = dtype == moe::ref::DType::F16
-                    ? moe::ref::fromF16Bits(bits[i])
-                    : moe::ref::fromBF16Bits(bits[i]);
-  return values;
 }
 
 int run(const Options &options) {
@@ -223,6 +196,8 @@ int run(const Options &options) {
   progress("compiling %s", report.spec.c_str());
   moe_compile_options_t compileOptions;
   moe_compile_options_init(&compileOptions);
+  if (!options.tileTable.empty())
+    compileOptions.tile_table = options.tileTable.c_str();
   ModuleHandle module;
   check(moe_compile_layer(context.context, report.spec.c_str(),
                           &compileOptions, &module.module),
@@ -251,21 +226,11 @@ int run(const Options &options) {
     const int64_t t = tokens[n];
     progress("T=%lld: moe-mlir", static_cast<long long>(t));
     std::vector<moe_buffer_t> in = inputs.buffers(t);
-    std::vector<int64_t> outShape = {t, hidden};
-    std::vector<float> outFloats;
-    std::vector<uint16_t> outBits;
-    moe_buffer_t out{nullptr, inputs.args[0].dtype, 2, outShape.data(),
-                     nullptr};
-    if (spec->dtype == moe::ref::DType::F32) {
-      outFloats.assign(static_cast<size_t>(t * hidden), 0.0f);
-      out.data = outFloats.data();
-    } else {
-      outBits.assign(static_cast<size_t>(t * hidden), 0);
-      out.data = outBits.data();
-    }
+    LayerOutput out(spec->dtype, inputs.args[0].dtype, t, hidden);
     TokenResult result;
     result.ms = bestMs(options.repeat, [&] {
-      check(moe_run(module.module, nullptr, in.data(), in.size(), &out, 1),
+      check(moe_run(module.module, nullptr, in.data(), in.size(),
+                    &out.buffer(), 1),
             "running the layer at T=" + std::to_string(t));
     });
     result.work = workload(*spec, t, routing.expertsHit(t));
@@ -283,8 +248,7 @@ int run(const Options &options) {
                            checked, referenceOutput(*spec, inputs, checked))
                  .first;
       referenceOf[n] = it->second;
-      std::vector<float> got =
-          outputRows(outBits, outFloats, spec->dtype, checked * hidden);
+      std::vector<float> got = out.values(checked * hidden);
       result.check = compare(referenceOf[n], got.data(), spec->dtype);
     } else {
       result.check = skippedCheck();
@@ -371,6 +335,9 @@ int main(int argc, char **argv) {
       ->check(CLI::IsMember({"torch"}));
   app.add_flag("--no-baseline", options.noBaseline,
                "skip the OpenBLAS baseline");
+  app.add_option("--tile-table", options.tileTable,
+                 "cpu: a tuning table (JSON, written by moe-tune) replacing "
+                 "the built-in tuning/cpu-tiles.json");
   app.set_version_flag("--version", moe_runtime_version());
   try {
     app.parse(argc, argv);

@@ -44,6 +44,12 @@ static cl::opt<std::string>
                  "skylake-avx512, znver4, ...); default: this machine's"),
         cl::init(""), cl::cat(category));
 static cl::opt<std::string>
+    tileTable("tile-table",
+              cl::desc("CPU target: a tuning table (JSON, written by "
+                       "moe-tune) replacing the built-in "
+                       "tuning/cpu-tiles.json"),
+              cl::init(""), cl::cat(category));
+static cl::opt<std::string>
     cudaPath("cuda-path",
              cl::desc("CUDA toolkit (ptxas, libdevice); default $CUDA_HOME, "
                       "else /usr/local/cuda"),
@@ -107,6 +113,8 @@ int main(int argc, char **argv) {
                 "(--target nvptx or rocdl) only");
   if (target != "cpu" && !cpu.empty())
     return fail("--cpu applies to the cpu target only");
+  if (target != "cpu" && !tileTable.empty())
+    return fail("--tile-table applies to the cpu target only");
   if (layerSpec.empty() == inputFile.empty())
     return fail("give exactly one of an input .mlir file or --layer SPEC");
 
@@ -114,6 +122,7 @@ int main(int argc, char **argv) {
   options.target = target;
   options.chip = chip;
   options.cpu = cpu;
+  options.tileTable = tileTable;
   options.cudaPath = cudaPath;
   options.rocmPath = rocmPath;
   options.checks = !noChecks;

@@ -39,6 +39,11 @@ struct CpuPipelineOptions : public PassPipelineOptions<CpuPipelineOptions> {
       *this, "features",
       llvm::cl::desc("its LLVM features, e.g. +avx2,+fma (with cpu=)"),
       llvm::cl::init("")};
+  Option<std::string> tileTable{
+      *this, "tile-table",
+      llvm::cl::desc("a tuning table (JSON, moe-tune) replacing the built-in "
+                     "one"),
+      llvm::cl::init("")};
 };
 
 /// moe ops on tensors -> LLVM dialect for the host: decompose, lower to loops,

@@ -27,6 +27,7 @@ struct CompileOptions {
   std::string cpu;            // cpu target: an LLVM CPU name; empty: the host
   std::string cudaPath;       // empty: $CUDA_HOME, else /usr/local/cuda
   std::string rocmPath;       // empty: $ROCM_PATH, else the build's links
+  std::string tileTable;      // cpu: a tuning table file; empty: built in
   bool checks = true;
   Emit emit = Emit::So;
 };

@@ -13,11 +13,12 @@ extern "C" {
 
 /* Compiles `source` (MLIR text, or a layer spec when source_is_layer_spec is
  * nonzero) for `target` ("cpu") into an artifact at out_path. checks: nonzero
- * compiles the runtime contract checks in. Returns 0 on success; otherwise
+ * compiles the runtime contract checks in. tile_table: NULL, or a tuning
+ * table file (cpu) replacing the built-in one. Returns 0 on success; otherwise
  * nonzero and *error is a malloc'd message to release with moe_jit_free. */
 int moe_jit_compile(const char *source, int source_is_layer_spec,
-                    const char *target, int checks, const char *out_path,
-                    char **error);
+                    const char *target, int checks, const char *tile_table,
+                    const char *out_path, char **error);
 
 /* "moe-mlir 0.1.0 (LLVM 22.1.8; jit <hash of this library>)": changes with
  * every rebuild of the compiler, so cached artifacts are keyed by it. */

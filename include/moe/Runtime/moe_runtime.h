@@ -142,6 +142,10 @@ typedef struct moe_compile_options {
   /** The disk cache directory; NULL (default): $MOE_CACHE_DIR, else
    *  $XDG_CACHE_HOME/moe-mlir, else $HOME/.cache/moe-mlir. */
   const char *cache_dir;
+  /** CPU backend: a tuning table (JSON, written by moe-tune) replacing the
+   *  built-in one; NULL (default): the built-in table. Its contents are part
+   *  of the cache key. */
+  const char *tile_table;
 } moe_compile_options_t;
 
 /** Fills `options` with the defaults (checks on, disk cache on, default

@@ -87,6 +87,9 @@ def MoeSelectTiles : Pass<"moe-select-tiles", "::mlir::ModuleOp"> {
     a `#moe.tile` the tile of that target. A tile already in the IR wins.
     CPU tiles: `thread_m x thread_n` is the register tile, `block_k` the
     k-block, `block_m x block_n` the row and column tile of the forall.
+    A CPU grouped GEMM named by the tuning table (tuning/cpu-tiles.json,
+    written by `moe-tune`; `table=` replaces it) gets the measured tiles,
+    the others the heuristic's.
   }];
   let options = [
     Option<"targetKind", "target", "std::string", /*default=*/"\"\"",
@@ -95,6 +98,8 @@ def MoeSelectTiles : Pass<"moe-select-tiles", "::mlir::ModuleOp"> {
            "CPU name or GPU chip (empty CPU: the host)">,
     Option<"features", "features", "std::string", /*default=*/"\"\"",
            "LLVM CPU features, e.g. +avx2,+fma">,
+    Option<"tileTable", "table", "std::string", /*default=*/"\"\"",
+           "a tuning table (JSON, moe-tune) replacing the built-in one">,
   ];
   // It writes #moe.target even into a module that holds no moe op.
   let dependentDialects = ["::mlir::moe::MoeDialect"];
