@@ -6,7 +6,7 @@
 //   y = fill(0)                                  rows owned by no expert stay 0
 //   scf.forall (t, c) in (row tiles, W / BN) shared_outs(y) {
 //     e, r0, n = segment walk(t)                 expert and rows of row tile t
-//     a  = gather x rows r0 .. r0+n  -> [n rounded up to MR, In]
+//     a  = gather x rows r0 .. r0+n  -> [n rounded up to MR, In] f32
 //     g  = linalg.matmul(a, W_e[:, c*BN : +BN])   f32, {moe.micro_tile}
 //     u  = linalg.matmul(a, W_e[:, I + c*BN : +BN])            (gated)
 //     y[r0 : r0+n, c*BN : +BN] = epilogue(g, u, bias)  act, gate, rounding
@@ -254,9 +254,18 @@ std::tuple<Value, Value, Value> GroupedGemmTiler::walk(Value t,
 Value GroupedGemmTiler::gatherRows(Value firstRow, Value count,
                                    Value paddedRows) {
   Value x = op.getX();
-  Type element = cast<RankedTensorType>(x.getType()).getElementType();
+  Type xElement = cast<RankedTensorType>(x.getType()).getElementType();
   // A [BM, In] tile of which the first `paddedRows` rows are written: the
-  // register tiling computes only those (see moe-vectorize-tiles).
+  // register tiling computes only those (see moe-vectorize-tiles). It holds
+  // f32 whatever x's type: 16-bit x is widened once here, not once per
+  // register tile and k step, so the micro-kernel's x operand is a plain
+  // broadcast load.
+  Type element = b.getF32Type();
+  auto widen = [&](Location nestedLoc, Value v) -> Value {
+    return xElement == element
+               ? v
+               : arith::ExtFOp::create(b, nestedLoc, element, v).getResult();
+  };
   auto tileType = RankedTensorType::get({blockM, in}, element);
   auto type = RankedTensorType::get({ShapedType::kDynamic, in}, element);
   Value full = tensor::EmptyOp::create(b, loc, tileType.getShape(), element);
@@ -285,7 +294,7 @@ Value GroupedGemmTiler::gatherRows(Value firstRow, Value count,
         Value row = im.add(firstRow, im.min(r, lastRow));
         if (!gather) {
           Value v = tensor::ExtractOp::create(b, nestedLoc, x, ValueRange{row, k});
-          linalg::YieldOp::create(b, nestedLoc, v);
+          linalg::YieldOp::create(b, nestedLoc, widen(nestedLoc, v));
           return;
         }
         // Gather form: row r reads x[rows[r] / K]; a pair outside [0, T·K)
@@ -297,8 +306,8 @@ Value GroupedGemmTiler::gatherRows(Value firstRow, Value count,
             im.cmp(arith::CmpIPredicate::slt, pair, pairs));
         Value token = arith::DivUIOp::create(
             b, nestedLoc, im.select(valid, pair, im.c(0)), im.c(*gatherK));
-        Value v =
-            tensor::ExtractOp::create(b, nestedLoc, x, ValueRange{token, k});
+        Value v = widen(nestedLoc, tensor::ExtractOp::create(
+                                          b, nestedLoc, x, ValueRange{token, k}));
         Value zero = arith::ConstantOp::create(b, nestedLoc, element,
                                                b.getFloatAttr(element, 0.0));
         linalg::YieldOp::create(b, nestedLoc, im.select(valid, v, zero));

@@ -25,6 +25,7 @@
 #include "moe/Transforms/Passes.h"
 #include "moe/Transforms/TileGroupedGemm.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
@@ -76,6 +77,30 @@ void boundRowLoop(Operation *tiled, ArrayRef<LoopLikeOpInterface> loops,
   }
 }
 
+/// Widens the operands of `contract` whose element type is not the
+/// accumulator's. linalg::vectorize builds the contraction of a mixed-type
+/// matmul (f32 x tile, 16-bit weights) with its operands as read, which
+/// vector.contract does not accept (MLIR 22: lhs and rhs must have one
+/// element type); the widening it needs is an arith.extf of the weights'
+/// register vector, what the bf16/f16 micro-kernel does anyway.
+void widenContractOperands(RewriterBase &rewriter,
+                           vector::ContractionOp contract) {
+  auto accType = dyn_cast<VectorType>(contract.getAccType());
+  if (!accType)
+    return;
+  Type element = accType.getElementType();
+  rewriter.setInsertionPoint(contract);
+  for (OpOperand *operand :
+       {&contract.getLhsMutable(), &contract.getRhsMutable()}) {
+    auto type = cast<VectorType>(operand->get().getType());
+    if (type.getElementType() == element)
+      continue;
+    Value wide = arith::ExtFOp::create(rewriter, contract.getLoc(),
+                                       type.clone(element), operand->get());
+    rewriter.modifyOpInPlace(contract, [&] { operand->set(wide); });
+  }
+}
+
 LogicalResult vectorizeMicroTiles(RewriterBase &rewriter, linalg::MatmulOp op,
                                   ArrayRef<int64_t> microTile) {
   int64_t rows = microTile[0], columns = microTile[1], depth = microTile[2];
@@ -121,7 +146,11 @@ LogicalResult vectorizeMicroTiles(RewriterBase &rewriter, linalg::MatmulOp op,
   if (failed(vectorized))
     return micro->emitOpError("could not be vectorized as a ")
            << rows << "x" << columns << " register tile";
+  Operation *parent = micro->getParentOp();
   rewriter.replaceOp(micro, vectorized->replacements);
+  parent->walk([&](vector::ContractionOp contract) {
+    widenContractOperands(rewriter, contract);
+  });
   return success();
 }
 

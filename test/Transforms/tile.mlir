@@ -48,8 +48,9 @@ func.func @gated_small(%x: tensor<?x64xf32>, %w: tensor<4x64x96xf32>, %off: tens
 // -----
 
 // Gather form, counts segments (C = M / E), eoi weights, bf16: rows read x
-// through rows[r] / K (an invalid pair reads zeros), the [BN, In] weight
-// slice is packed to [In, BN], the result is rounded to bf16. The width 40
+// through rows[r] / K (an invalid pair reads zeros) and are widened to f32
+// once, in the gather; the [BN, In] weight slice is packed to [In, BN]; the
+// result is rounded to bf16. The width 40
 // is not a multiple of the 16-column tile: a second forall takes the last 8
 // columns with an 8-column register tile.
 // CHECK-LABEL: func.func @gather_counts_eoi_tail(
@@ -60,9 +61,11 @@ func.func @gated_small(%x: tensor<?x64xf32>, %w: tensor<4x64x96xf32>, %off: tens
 // CHECK: linalg.generic
 // CHECK: tensor.extract %[[ROWS]]
 // CHECK: arith.divui %{{.*}}, %c4
+// CHECK: tensor.extract %[[X]]
+// CHECK: arith.extf %{{.*}} : bf16 to f32
 // CHECK: arith.select
 // CHECK: linalg.transpose ins(%{{.*}} : tensor<16x32xbf16>) outs(%{{.*}} : tensor<32x16xbf16>) permutation = [1, 0]
-// CHECK: linalg.matmul {moe.micro_tile = array<i64: 2, 16, 8>}
+// CHECK: linalg.matmul {moe.micro_tile = array<i64: 2, 16, 8>} ins(%{{.*}}, %{{.*}} : tensor<{{[0-9]+}}x32xf32>, tensor<32x16xbf16>)
 // CHECK: arith.truncf %{{.*}} : f32 to bf16
 // CHECK: scf.forall ({{.*}}) in (%{{.*}})
 // CHECK: tensor.extract_slice %[[W]][%{{.*}}, 32, 0] [1, 8, 32]

@@ -31,13 +31,33 @@ func.func @register_tile(%x: tensor<?x64xf32>, %w: tensor<64x32xf32>, %n: index)
 
 // -----
 
-// bf16 operands accumulate in f32: the contract widens them.
+// bf16 operands accumulate in f32: each register vector is widened
+// (arith.extf) and the contract is f32.
 // CHECK-LABEL: func.func @bf16(
-// CHECK: vector.contract {{.*}} : vector<2x1xbf16>, vector<1x8xbf16> into vector<2x8xf32>
+// CHECK-DAG: %[[A:.*]] = arith.extf {{.*}} : vector<2x1xbf16> to vector<2x1xf32>
+// CHECK-DAG: %[[W:.*]] = arith.extf {{.*}} : vector<1x8xbf16> to vector<1x8xf32>
+// CHECK: vector.contract {{.*}} %[[A]], %[[W]], {{.*}} : vector<2x1xf32>, vector<1x8xf32> into vector<2x8xf32>
 func.func @bf16(%a: tensor<4x16xbf16>, %w: tensor<16x8xbf16>) -> tensor<4x8xf32> {
   %zero = arith.constant 0.0 : f32
   %c0 = tensor.empty() : tensor<4x8xf32>
   %c = linalg.fill ins(%zero : f32) outs(%c0 : tensor<4x8xf32>) -> tensor<4x8xf32>
   %r = linalg.matmul {moe.micro_tile = array<i64: 2, 8, 16>} ins(%a, %w : tensor<4x16xbf16>, tensor<16x8xbf16>) outs(%c : tensor<4x8xf32>) -> tensor<4x8xf32>
+  return %r : tensor<4x8xf32>
+}
+
+// -----
+
+// The grouped GEMM's tiles: x already f32 (moe-tile widens it in the
+// gather), bf16 weights. Only the weights are widened; linalg::vectorize
+// alone would build a contract of mixed operand types, which does not verify.
+// CHECK-LABEL: func.func @f32_x_bf16_w(
+// CHECK-NOT: arith.extf {{.*}} : vector<2x1xbf16>
+// CHECK: %[[W:.*]] = arith.extf {{.*}} : vector<1x8xbf16> to vector<1x8xf32>
+// CHECK: vector.contract {{.*}}, %[[W]], {{.*}} : vector<2x1xf32>, vector<1x8xf32> into vector<2x8xf32>
+func.func @f32_x_bf16_w(%a: tensor<4x16xf32>, %w: tensor<16x8xbf16>) -> tensor<4x8xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = tensor.empty() : tensor<4x8xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%c0 : tensor<4x8xf32>) -> tensor<4x8xf32>
+  %r = linalg.matmul {moe.micro_tile = array<i64: 2, 8, 16>} ins(%a, %w : tensor<4x16xf32>, tensor<16x8xbf16>) outs(%c : tensor<4x8xf32>) -> tensor<4x8xf32>
   return %r : tensor<4x8xf32>
 }
