@@ -1,6 +1,6 @@
 //===- LowerToGpu.cpp - the moe-lower-to-gpu pass -------------------------===//
 #include "GpuKernels.h"
-#include "LowerOps.h"
+#include "MoeFunctionLowering.h"
 #include "moe/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
