@@ -145,14 +145,17 @@ void mlir::moe::buildMoeToGpuKernelsPipeline(OpPassManager &pm,
   pm.addPass(createMoeCheckShapes());
   pm.addPass(createMoeDecompose());
   pm.addPass(createCanonicalizerPass());
+  // The chip reaches the lowering through the module's moe.target: a module
+  // without one (moe-opt) records the pipeline's chip there; one the driver
+  // set (the JIT, for the device it compiles for) wins.
+  if (!options.chip.empty()) {
+    MoeSelectTilesOptions target;
+    target.targetKind = isNvidiaChip(options.chip) ? "nvptx" : "rocdl";
+    target.chip = options.chip;
+    pm.addPass(createMoeSelectTiles(target));
+  }
   MoeLowerToGpuOptions gpu;
   gpu.checks = options.checks;
-  GemmTile tile = defaultGemmTile(options.chip);
-  gpu.blockM = tile.bm;
-  gpu.blockN = tile.bn;
-  gpu.blockK = tile.bk;
-  gpu.threadM = tile.tm;
-  gpu.threadN = tile.tn;
   pm.addPass(createMoeLowerToGpu(gpu));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

@@ -16,6 +16,15 @@ static char *copyString(const std::string &text) {
 extern "C" int moe_jit_compile(const char *source, int sourceIsLayerSpec,
                                const char *target, int checks,
                                const char *outPath, char **error) {
+  return moe_jit_compile_chip(source, sourceIsLayerSpec, target,
+                              /*chip=*/nullptr, /*chip_is_device=*/0, checks,
+                              outPath, error);
+}
+
+extern "C" int moe_jit_compile_chip(const char *source, int sourceIsLayerSpec,
+                                    const char *target, const char *chip,
+                                    int chipIsDevice, int checks,
+                                    const char *outPath, char **error) {
   auto fail = [&](const std::string &message) {
     if (error)
       *error = copyString(message);
@@ -25,6 +34,11 @@ extern "C" int moe_jit_compile(const char *source, int sourceIsLayerSpec,
     return fail("moe_jit_compile: source and out_path are required");
   moe::jit::CompileOptions options;
   options.target = target ? target : "cpu";
+  options.chip = chip ? chip : "";
+  options.chipIsDevice = chipIsDevice != 0;
+  if (options.target == "cpu" && !options.chip.empty())
+    return fail("moe_jit_compile_chip: a chip applies to GPU targets only, "
+                "not cpu");
   options.checks = checks != 0;
   options.emit = moe::jit::Emit::So;
   auto result = sourceIsLayerSpec ? moe::jit::compileLayer(source, options)

@@ -19,6 +19,17 @@ int moe_jit_compile(const char *source, int source_is_layer_spec,
                     const char *target, int checks, const char *out_path,
                     char **error);
 
+/* moe_jit_compile for a GPU target ("emu", "nvptx", "rocdl") and `chip`
+ * (NULL or "": the target's default; sm_90, gfx942, ...). With chip_is_device
+ * nonzero, `chip` is the chip of the device the artifact will run on: an
+ * NVIDIA chip newer than the compiler knows compiles for the newest one it
+ * knows below it (PTX runs on newer GPUs through the driver's JIT).
+ * libmoe_runtime calls this one; the manifest's "chip" is the chip used. */
+int moe_jit_compile_chip(const char *source, int source_is_layer_spec,
+                         const char *target, const char *chip,
+                         int chip_is_device, int checks, const char *out_path,
+                         char **error);
+
 /* "moe-mlir 0.1.0 (LLVM 22.1.8; jit <hash of this library>)": changes with
  * every rebuild of the compiler, so cached artifacts are keyed by it. */
 const char *moe_jit_version(void);
