@@ -57,13 +57,13 @@ const Jit *tryLoad(const std::string &path, std::string &error) {
   auto jit = std::make_unique<Jit>();
   jit->path = path;
   jit->compile =
-      reinterpret_cast<Jit::CompileFn>(dlsym(handle, "moe_jit_compile"));
+      reinterpret_cast<Jit::CompileFn>(dlsym(handle, "moe_jit_compile_chip"));
   auto version =
       reinterpret_cast<Jit::VersionFn>(dlsym(handle, "moe_jit_version"));
   jit->release = reinterpret_cast<Jit::FreeFn>(dlsym(handle, "moe_jit_free"));
   if (!jit->compile || !version || !jit->release) {
     error = path + " is not the moe-mlir compiler library (it lacks " +
-            (!jit->compile ? "moe_jit_compile"
+            (!jit->compile ? "moe_jit_compile_chip"
                            : !version ? "moe_jit_version" : "moe_jit_free") +
             ")";
     dlclose(handle);
@@ -135,11 +135,14 @@ std::string jitCandidatePath() {
 }
 
 Error Jit::run(const std::string &source, bool isLayerSpec,
-               const std::string &target, bool checks,
+               const std::string &target, const std::string &chip,
+               bool chipIsDevice, bool checks,
                const std::string &outPath) const {
   char *message = nullptr;
   int code = compile(source.c_str(), isLayerSpec ? 1 : 0, target.c_str(),
-                     checks ? 1 : 0, outPath.c_str(), &message);
+                     chip.empty() ? nullptr : chip.c_str(),
+                     chipIsDevice ? 1 : 0, checks ? 1 : 0, outPath.c_str(),
+                     &message);
   if (code == 0) {
     if (message)
       release(message);

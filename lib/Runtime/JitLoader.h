@@ -18,9 +18,11 @@
 namespace moe::runtime {
 
 struct Jit {
+  /// moe_jit_compile_chip (include/moe/Jit/moe_jit.h).
   using CompileFn = int (*)(const char *source, int sourceIsLayerSpec,
-                            const char *target, int checks,
-                            const char *outPath, char **error);
+                            const char *target, const char *chip,
+                            int chipIsDevice, int checks, const char *outPath,
+                            char **error);
   using VersionFn = const char *(*)();
   using FreeFn = void (*)(void *);
 
@@ -29,10 +31,12 @@ struct Jit {
   CompileFn compile = nullptr;
   FreeFn release = nullptr; ///< moe_jit_free
 
-  /// Compiles into `outPath`; MOE_ERROR_COMPILE with the compiler's message.
+  /// Compiles into `outPath` for `target` and `chip` (empty: the target's
+  /// default; `chipIsDevice`: the device's, see moe_jit_compile_chip);
+  /// MOE_ERROR_COMPILE with the compiler's message.
   Error run(const std::string &source, bool isLayerSpec,
-            const std::string &target, bool checks,
-            const std::string &outPath) const;
+            const std::string &target, const std::string &chip,
+            bool chipIsDevice, bool checks, const std::string &outPath) const;
 };
 
 /// The compiler library, loading it on first use. MOE_ERROR_UNAVAILABLE
