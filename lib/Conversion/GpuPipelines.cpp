@@ -35,6 +35,8 @@
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "llvm/ADT/StringExtras.h"
+
 #include <cstdlib>
 
 using namespace mlir;
@@ -42,8 +44,19 @@ using namespace mlir::moe;
 
 namespace {
 
-/// The PTX ISA a chip needs: sm_90 needs 7.8; 8.0 serves both (CUDA 12.0).
-std::string ptxFeatures(StringRef chip) { return "+ptx80"; }
+/// The PTX ISA of a chip: 8.0 up to sm_90 (sm_90 needs 7.8; CUDA 12.0
+/// drivers read 8.0). Newer chips need a newer ISA (sm_100 8.6, sm_121 8.8),
+/// which no driver older than the chip reads anyway: they get LLVM's default,
+/// the first ISA that has them. Asking 8.0 for them stops LLVM with "PTX
+/// version 8.0 does not support target".
+std::string ptxFeatures(StringRef chip) {
+  unsigned number = 0;
+  StringRef digits = chip.drop_front(3).take_while(llvm::isDigit);
+  if (!chip.starts_with("sm_") || digits.getAsInteger(10, number) ||
+      number <= 90)
+    return "+ptx80";
+  return "";
+}
 
 /// Tensors to buffers; the linalg ops moe-decompose leaves (router matmul,
 /// shared expert) become 16 x 16 thread tiles of parallel loops mapped to
@@ -132,14 +145,17 @@ void mlir::moe::buildMoeToGpuKernelsPipeline(OpPassManager &pm,
   pm.addPass(createMoeCheckShapes());
   pm.addPass(createMoeDecompose());
   pm.addPass(createCanonicalizerPass());
+  // The chip reaches the lowering through the module's moe.target: a module
+  // without one (moe-opt) records the pipeline's chip there; one the driver
+  // set (the JIT, for the device it compiles for) wins.
+  if (!options.chip.empty()) {
+    MoeSelectTilesOptions target;
+    target.targetKind = isNvidiaChip(options.chip) ? "nvptx" : "rocdl";
+    target.chip = options.chip;
+    pm.addPass(createMoeSelectTiles(target));
+  }
   MoeLowerToGpuOptions gpu;
   gpu.checks = options.checks;
-  GemmTile tile = defaultGemmTile(options.chip);
-  gpu.blockM = tile.bm;
-  gpu.blockN = tile.bn;
-  gpu.blockK = tile.bk;
-  gpu.threadM = tile.tm;
-  gpu.threadN = tile.tn;
   pm.addPass(createMoeLowerToGpu(gpu));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

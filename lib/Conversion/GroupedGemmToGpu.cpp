@@ -16,7 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "GpuKernels.h"
-#include "LowerOps.h"
+#include "GroupedGemmBuffers.h"
 #include "moe/MoeActivation.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"

@@ -1,6 +1,6 @@
 //===- LowerToGpu.cpp - the moe-lower-to-gpu pass -------------------------===//
 #include "GpuKernels.h"
-#include "LowerOps.h"
+#include "MoeFunctionLowering.h"
 #include "moe/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -20,11 +20,25 @@ struct MoeLowerToGpuPass
   using MoeLowerToGpuBase::MoeLowerToGpuBase;
 
   void runOnOperation() override {
-    GemmTile tile{blockM, blockN, blockK, threadM, threadN};
-    if (tile.bm <= 0 || tile.bn <= 0 || tile.bk <= 0 || tile.tm <= 0 ||
-        tile.tn <= 0) {
-      getOperation().emitError("moe-lower-to-gpu: tile sizes must be positive");
-      return signalPassFailure();
+    // The chip's default tile, from the module's target (set once by the
+    // driver); options that are not 0 replace its parts.
+    StringRef chip;
+    if (auto target = dyn_cast_or_null<TargetAttr>(
+            getOperation()->getAttr(TargetAttr::getModuleAttrName())))
+      chip = target.getChip();
+    GemmTile tile = defaultGemmTile(chip);
+    for (auto [part, option] :
+         {std::pair{&tile.bm, &blockM}, std::pair{&tile.bn, &blockN},
+          std::pair{&tile.bk, &blockK}, std::pair{&tile.tm, &threadM},
+          std::pair{&tile.tn, &threadN}}) {
+      if (*option < 0) {
+        getOperation().emitError(
+            "moe-lower-to-gpu: tile sizes must be positive (0: the chip's "
+            "default)");
+        return signalPassFailure();
+      }
+      if (*option != 0)
+        *part = *option;
     }
     LogicalResult lowered = lowerMoeFunctions(
         getOperation(), checks,

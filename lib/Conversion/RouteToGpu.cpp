@@ -6,14 +6,14 @@
 // the reduction order), and the order-dependent steps (the softmax sum, the
 // group choice, the renormalizing sum) run in one thread in the reference's
 // order, so GPU and CPU pick the same experts and weights bit for bit. With
-// a dynamic E, one thread per row runs the loop lowering's row code
-// (emitRouteRow) in its own row of [T, E] global work buffers. The
-// balance loss reduces over tokens per expert and then over experts in one
-// thread, in the reference's order, so it is deterministic.
+// a dynamic E, one thread per row runs the row code the loop lowering runs
+// (emitRouteRow, RouteMath.h) in its own row of [T, E] global work buffers.
+// The balance loss reduces over tokens per expert and then over experts in
+// one thread, in the reference's order, so it is deterministic.
 //
 //===----------------------------------------------------------------------===//
 #include "GpuKernels.h"
-#include "LowerOps.h"
+#include "RouteMath.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"

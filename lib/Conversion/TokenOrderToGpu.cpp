@@ -14,8 +14,8 @@
 // x are then copied one thread per element. Invalid ids route nowhere.
 //
 //===----------------------------------------------------------------------===//
+#include "DispatchCapacity.h"
 #include "GpuKernels.h"
-#include "LowerOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 

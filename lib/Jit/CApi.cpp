@@ -15,22 +15,42 @@ static char *copyString(const std::string &text) {
 
 extern "C" int moe_jit_compile(const char *source, int sourceIsLayerSpec,
                                const char *target, int checks,
-                               const char *tileTable, const char *outPath,
-                               char **error) {
+                               const char *outPath, char **error) {
+  moe_jit_request_t request{};
+  request.source = source;
+  request.source_is_layer_spec = sourceIsLayerSpec;
+  request.target = target;
+  request.checks = checks;
+  request.out_path = outPath;
+  return moe_jit_compile_request(&request, error);
+}
+
+extern "C" int moe_jit_compile_request(const moe_jit_request_t *request,
+                                       char **error) {
   auto fail = [&](const std::string &message) {
     if (error)
       *error = copyString(message);
     return 1;
   };
-  if (!source || !outPath)
+  if (!request || !request->source || !request->out_path)
     return fail("moe_jit_compile: source and out_path are required");
+  const char *outPath = request->out_path;
   moe::jit::CompileOptions options;
-  options.target = target ? target : "cpu";
-  options.checks = checks != 0;
-  options.tileTable = tileTable ? tileTable : "";
+  options.target = request->target ? request->target : "cpu";
+  options.chip = request->chip ? request->chip : "";
+  options.chipIsDevice = request->chip_is_device != 0;
+  if (options.target == "cpu" && !options.chip.empty())
+    return fail("moe_jit_compile: a chip applies to GPU targets only, not "
+                "cpu");
+  options.tileTable = request->tile_table ? request->tile_table : "";
+  if (options.target != "cpu" && !options.tileTable.empty())
+    return fail("moe_jit_compile: a tile table applies to the cpu target "
+                "only");
+  options.checks = request->checks != 0;
   options.emit = moe::jit::Emit::So;
-  auto result = sourceIsLayerSpec ? moe::jit::compileLayer(source, options)
-                                  : moe::jit::compile(source, options);
+  auto result = request->source_is_layer_spec
+                    ? moe::jit::compileLayer(request->source, options)
+                    : moe::jit::compile(request->source, options);
   if (!result)
     return fail(llvm::toString(result.takeError()));
   std::ofstream out(outPath, std::ios::binary | std::ios::trunc);

@@ -14,6 +14,7 @@
 
 #include "moe/Conversion/GpuChips.h"
 #include "moe/Conversion/Passes.h"
+#include "moe/MoeDialect.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
@@ -71,8 +72,22 @@ llvm::Expected<GpuTarget> resolveTarget(const CompileOptions &options) {
         "unknown chip '" + target.chip + "' for target " + options.target +
         (target.nvidia ? " (sm_80, sm_90, ...)" : " (gfx90a, gfx942, ...)"));
   if (std::optional<std::string> unknown = mlir::moe::unknownGpuChip(
-          target.chip, target.nvidia, options.target))
-    return llvm::createStringError(*unknown);
+          target.chip, target.nvidia, options.target)) {
+    // A device newer than LLVM's NVPTX backend knows (the runtime asks for
+    // its compute capability) gets the PTX of the newest chip LLVM knows
+    // below it: PTX for sm_XY runs on every GPU of compute capability X.Y
+    // and up, compiled by the driver's JIT when the artifact loads (the
+    // runtime embeds PTX, never cubin), so the code is correct, merely
+    // without the newer chip's features. AMD code objects run only on the
+    // chip they were built for and HIP has no JIT, so an AMD chip LLVM does
+    // not know stays an error, as does any chip asked for by name.
+    std::optional<std::string> older;
+    if (options.chipIsDevice && target.nvidia)
+      older = mlir::moe::newestKnownNvidiaChipAtMost(target.chip);
+    if (!older)
+      return llvm::createStringError(*unknown);
+    target.chip = *older;
+  }
   if (target.nvidia) {
     target.toolkit = options.cudaPath.empty() ? mlir::moe::defaultCudaToolkit()
                                               : options.cudaPath;
@@ -264,9 +279,16 @@ llvm::Expected<CompileResult>(::moe::jit::compileGpu)(
     return entries.takeError();
   result.entries = std::move(*entries);
 
+  // The target is set once, here: every pass reads it from the module
+  // (DESIGN.md §5). It replaces one the input may carry.
+  module->setAttr(mlir::moe::TargetAttr::getModuleAttrName(),
+                  mlir::moe::TargetAttr::get(
+                      module.getContext(), options.target,
+                      target->emu ? "" : target->chip, /*features=*/""));
+
   mlir::moe::GpuPipelineOptions pipeline;
   pipeline.checks = options.checks;
-  pipeline.chip = target->chip;
+  pipeline.chip = target->emu ? "" : target->chip;
   pipeline.format = *binary ? "bin" : "isa";
   if (target->nvidia)
     pipeline.cudaPath = target->toolkit;

@@ -65,6 +65,24 @@ Error compile(moe_context_t context, std::string source, bool isLayerSpec,
   request.source = std::move(source);
   request.isLayerSpec = isLayerSpec;
   request.target = backendTarget(context->backend);
+  // The chip: the caller's, else that of the device the module will run on
+  // (DESIGN.md §5), so the cache never hands one device's code to another.
+  bool gpu = context->backend == MOE_BACKEND_CUDA ||
+             context->backend == MOE_BACKEND_HIP;
+  if (options->chip && *options->chip) {
+    if (!gpu)
+      return makeError(MOE_ERROR_INVALID_ARGUMENT,
+                       std::string("a compile option chip ('") +
+                           options->chip + "') applies to cuda and hip "
+                           "contexts, not " +
+                           moe_backend_name(context->backend));
+    request.chip = options->chip;
+  } else if (gpu) {
+    if (GpuDevice *device =
+            gpuDeviceForBackend(moe_backend_name(context->backend)))
+      request.chip = device->chip();
+    request.chipIsDevice = !request.chip.empty();
+  }
   request.checks = options->checks != 0;
   if (options->tile_table && *options->tile_table) {
     if (context->backend != MOE_BACKEND_CPU)
@@ -286,6 +304,7 @@ void moe_compile_options_init(moe_compile_options_t *options) {
   options->disk_cache = 1;
   options->cache_dir = nullptr;
   options->tile_table = nullptr;
+  options->chip = nullptr;
 }
 
 moe_status_t moe_compile_layer(moe_context_t context, const char *spec,

@@ -245,8 +245,7 @@ Error compileTo(const CompileRequest &request, const std::string &path,
                 std::string &bytes, const Jit *&jit) {
   if (Error error = loadJit(jit))
     return error;
-  Error error = jit->run(request.source, request.isLayerSpec, request.target,
-                         request.checks, request.tileTable, path);
+  Error error = jit->run(request, path);
   if (!error)
     error = readFile(path, bytes);
   if (error)
@@ -337,9 +336,11 @@ Error compileWithoutDisk(const CompileRequest &request,
 
 std::string cacheKeyDigest(const CompileRequest &request) {
   Sha256 hash;
-  hash.update("moe-mlir cache key 1\n");
+  // Key 2 adds the chip: entries of key 1 are other keys, compiled again.
+  hash.update("moe-mlir cache key 2\n");
   hash.update(request.isLayerSpec ? "layer\n" : "mlir\n");
   hash.update("target=" + request.target + "\n");
+  hash.update("chip=" + request.chip + "\n");
   hash.update(request.checks ? "checks=1\n" : "checks=0\n");
   // The built-in table is part of the compiler, keyed through its version;
   // a table file by its contents.

@@ -2,7 +2,8 @@
 //
 // Key: SHA-256 (first 128 bits, hex) of the source text (MLIR, or the
 // canonical layer spec LayerSpec::str()), whether it is a layer spec, the
-// target and the checks flag. The compiler version is deliberately not part
+// target, the GPU chip (so an sm_80 artifact is never reused on an sm_90
+// device) and the checks flag. The compiler version is deliberately not part
 // of the key: learning it means loading libmoe_jit (and libMLIR, ~50 ms),
 // which a cache hit should not need. Instead the artifact's manifest records
 // the compiler that built it ("compiler"), and a disk entry whose compiler
@@ -44,6 +45,11 @@ struct CompileRequest {
   std::string source; ///< MLIR text or canonical layer spec
   bool isLayerSpec = false;
   std::string target;
+  /// The GPU chip: the caller's (moe_compile_options.chip), else the
+  /// device's (GpuDevice::chip, then `chipIsDevice`); empty for cpu and emu
+  /// or when unknown (the compiler's default).
+  std::string chip;
+  bool chipIsDevice = false;
   bool checks = true;
   std::string tileTable;       ///< a tuning table file; empty: built in
   std::string tileTableDigest; ///< SHA-256 of its contents

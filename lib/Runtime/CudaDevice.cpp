@@ -5,7 +5,8 @@
 // everything; buffers are plain device memory (cuMemAlloc), reached from the
 // host only through cuMemcpy (unified addressing tells the direction). PTX
 // is JIT-compiled by the driver, cubin loaded as is (cuModuleLoadData takes
-// both). Run on an H100 (scripts/gpu-artifacts.sh, docs/decisions.md).
+// both). The runtime compiles for device 0's compute capability (chip()).
+// Run on an H100 (scripts/gpu-artifacts.sh, docs/decisions.md).
 //
 //===----------------------------------------------------------------------===//
 #include "DriverLoader.h"
@@ -97,8 +98,10 @@ public:
                 &minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device),
             "cuDeviceGetAttribute", error))
       return false;
+    // The chip of compute capability X.Y is sm_XY (sm_90, sm_100, sm_121).
+    chipName = "sm_" + std::to_string(major) + std::to_string(minor);
     if (major < 8) {
-      error = "CUDA device 0 is sm_" + std::to_string(major * 10 + minor) +
+      error = "CUDA device 0 is " + chipName +
               "; the kernels need sm_80 or newer";
       return false;
     }
@@ -107,6 +110,7 @@ public:
   }
 
   const char *name() const override { return "cuda"; }
+  std::string chip() const override { return chipName; }
 
   void *loadModule(const void *data, size_t, bool,
                    std::string &error) override {
@@ -207,6 +211,7 @@ private:
 
   Driver driver{};
   CUcontext context = nullptr;
+  std::string chipName; ///< from device 0's compute capability
 };
 
 } // namespace

@@ -22,6 +22,10 @@ class GpuDevice {
 public:
   virtual ~GpuDevice() = default;
   virtual const char *name() const = 0;
+  /// The chip the compiler targets for this device (sm_90 from a CUDA
+  /// compute capability, gfx942 from a HIP gcnArchName); empty when the
+  /// device has none (emu) or it is unknown (then the compiler's default).
+  virtual std::string chip() const { return {}; }
   /// A device binary (`assembly`: PTX text to JIT-compile) as a module;
   /// nullptr and `error` set when it does not load.
   virtual void *loadModule(const void *data, size_t size, bool assembly,

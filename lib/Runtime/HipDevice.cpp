@@ -6,7 +6,8 @@
 // direction); device binaries are hsaco (HIP has no assembly loader, so
 // rocdl artifacts embed hsaco). Device memory is recognized by the
 // allocations made here (moe_device_alloc's too): the memory-type values of
-// hipPointerGetAttribute changed between ROCm 5 and 6.
+// hipPointerGetAttribute changed between ROCm 5 and 6. The runtime compiles
+// for device 0's processor (chip(), from its gcnArchName).
 //
 // NOT YET RUN ON A GPU: no AMD device was available to the session that
 // wrote it. The host side it serves is the one the emulator runs in every
@@ -14,6 +15,9 @@
 //
 //===----------------------------------------------------------------------===//
 #include "DriverLoader.h"
+
+#include <cstring>
+#include <vector>
 
 namespace moe::runtime {
 
@@ -25,6 +29,15 @@ using hipFunction_t = void *;
 using hipStream_t = void *;
 constexpr hipError_t hipSuccess = 0;
 constexpr int hipMemcpyDefault = 4;
+
+// hipGetDeviceProperties is a macro of hip_runtime_api.h; the symbol behind
+// it names the struct layout it fills, which never changes under that name
+// (ROCm 6 added hipGetDevicePropertiesR0600 precisely to version it). In
+// hipDeviceProp_tR0600 (1472 bytes) gcnArchName, char[256], is at byte 1160:
+// "gfx942:sramecc+:xnack-", the processor and its feature settings.
+constexpr size_t kPropertiesR0600Bytes = 1472;
+constexpr size_t kGcnArchNameOffset = 1160;
+constexpr size_t kGcnArchNameBytes = 256;
 
 struct Runtime {
   hipError_t (*hipInit)(unsigned);
@@ -75,10 +88,14 @@ public:
       error = "the ROCm runtime reports no GPU";
       return false;
     }
-    return current(error);
+    if (!current(error))
+      return false;
+    chipName = queryChip(library);
+    return true;
   }
 
   const char *name() const override { return "hip"; }
+  std::string chip() const override { return chipName; }
 
   void *loadModule(const void *data, size_t, bool assembly,
                    std::string &error) override {
@@ -170,8 +187,30 @@ private:
     return check(api.hipSetDevice(0), "hipSetDevice", error);
   }
 
+  /// Device 0's processor (gcnArchName without its ":sramecc+:xnack-"
+  /// feature settings), or empty when the runtime cannot say (a ROCm before
+  /// 6 has no hipGetDevicePropertiesR0600): then the compiler's default chip.
+  static std::string queryChip(void *library) {
+    using GetProperties = hipError_t (*)(void *, int);
+    auto getProperties = reinterpret_cast<GetProperties>(
+        dlsym(library, "hipGetDevicePropertiesR0600"));
+    if (!getProperties)
+      return {};
+    // Room to spare beyond the struct, in case a runtime writes more.
+    std::vector<char> properties(4 * kPropertiesR0600Bytes, 0);
+    if (getProperties(properties.data(), 0) != hipSuccess)
+      return {};
+    const char *name = properties.data() + kGcnArchNameOffset;
+    std::string arch(name, strnlen(name, kGcnArchNameBytes));
+    arch = arch.substr(0, arch.find(':'));
+    if (arch.rfind("gfx", 0) != 0)
+      return {};
+    return arch;
+  }
+
   Runtime api{};
   AllocationMap allocations;
+  std::string chipName; ///< device 0's processor, e.g. gfx942
 };
 
 } // namespace

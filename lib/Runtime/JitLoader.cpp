@@ -1,6 +1,7 @@
 //===- JitLoader.cpp - dlopen of the compiler library libmoe_jit ----------===//
 
 #include "JitLoader.h"
+#include "Cache.h"
 
 #include "Elf.h"
 #include "Files.h"
@@ -57,13 +58,13 @@ const Jit *tryLoad(const std::string &path, std::string &error) {
   auto jit = std::make_unique<Jit>();
   jit->path = path;
   jit->compile =
-      reinterpret_cast<Jit::CompileFn>(dlsym(handle, "moe_jit_compile"));
+      reinterpret_cast<Jit::CompileFn>(dlsym(handle, "moe_jit_compile_request"));
   auto version =
       reinterpret_cast<Jit::VersionFn>(dlsym(handle, "moe_jit_version"));
   jit->release = reinterpret_cast<Jit::FreeFn>(dlsym(handle, "moe_jit_free"));
   if (!jit->compile || !version || !jit->release) {
     error = path + " is not the moe-mlir compiler library (it lacks " +
-            (!jit->compile ? "moe_jit_compile"
+            (!jit->compile ? "moe_jit_compile_request"
                            : !version ? "moe_jit_version" : "moe_jit_free") +
             ")";
     dlclose(handle);
@@ -134,15 +135,22 @@ std::string jitCandidatePath() {
   return access(path.c_str(), F_OK) == 0 ? path : std::string();
 }
 
-Error Jit::run(const std::string &source, bool isLayerSpec,
-               const std::string &target, bool checks,
-               const std::string &tileTable,
+Error Jit::run(const CompileRequest &request,
                const std::string &outPath) const {
+  auto text = [](const std::string &value) {
+    return value.empty() ? nullptr : value.c_str();
+  };
+  moe_jit_request_t jitRequest{};
+  jitRequest.source = request.source.c_str();
+  jitRequest.source_is_layer_spec = request.isLayerSpec ? 1 : 0;
+  jitRequest.target = request.target.c_str();
+  jitRequest.chip = text(request.chip);
+  jitRequest.chip_is_device = request.chipIsDevice ? 1 : 0;
+  jitRequest.checks = request.checks ? 1 : 0;
+  jitRequest.tile_table = text(request.tileTable);
+  jitRequest.out_path = outPath.c_str();
   char *message = nullptr;
-  int code = compile(source.c_str(), isLayerSpec ? 1 : 0, target.c_str(),
-                     checks ? 1 : 0,
-                     tileTable.empty() ? nullptr : tileTable.c_str(),
-                     outPath.c_str(), &message);
+  int code = compile(&jitRequest, &message);
   if (code == 0) {
     if (message)
       release(message);

@@ -13,15 +13,17 @@
 
 #include "Errors.h"
 
+#include "moe/Jit/moe_jit.h"
+
 #include <string>
 
 namespace moe::runtime {
 
+struct CompileRequest;
+
 struct Jit {
-  using CompileFn = int (*)(const char *source, int sourceIsLayerSpec,
-                            const char *target, int checks,
-                            const char *tileTable, const char *outPath,
-                            char **error);
+  /// moe_jit_compile_request (include/moe/Jit/moe_jit.h).
+  using CompileFn = int (*)(const moe_jit_request_t *request, char **error);
   using VersionFn = const char *(*)();
   using FreeFn = void (*)(void *);
 
@@ -30,10 +32,9 @@ struct Jit {
   CompileFn compile = nullptr;
   FreeFn release = nullptr; ///< moe_jit_free
 
-  /// Compiles into `outPath`; MOE_ERROR_COMPILE with the compiler's message.
-  Error run(const std::string &source, bool isLayerSpec,
-            const std::string &target, bool checks,
-            const std::string &tileTable, const std::string &outPath) const;
+  /// Compiles `request` into `outPath`; MOE_ERROR_COMPILE with the
+  /// compiler's message.
+  Error run(const CompileRequest &request, const std::string &outPath) const;
 };
 
 /// The compiler library, loading it on first use. MOE_ERROR_UNAVAILABLE

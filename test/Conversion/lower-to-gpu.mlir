@@ -42,6 +42,22 @@ func.func @tiled_gemm(%x: tensor<?x64xf32>, %w: tensor<8x64x256xf32>, %o: tensor
 
 // -----
 
+// Without a tile on the op, the default tile of the chip of the module's
+// moe.target (set by the driver: the runtime's is the device's): sm_90
+// takes 64x128 columns a block, 4x8 a thread.
+// CHECK-LABEL: func.func @sm90_gemm(
+// CHECK: %[[TILES:[a-z0-9_]+]] = arith.ceildivui %{{.*}}, %c64
+// CHECK: gpu.launch {{.*}} threads(%{{[a-z0-9]+}}, %{{[a-z0-9]+}}, %{{[a-z0-9]+}}) in (%{{[a-z0-9]+}} = %c16{{[_0-9]*}}, %{{[a-z0-9]+}} = %c16{{[_0-9]*}}, %{{[a-z0-9]+}} = %c1{{[_0-9]*}})
+// CHECK-SAME: workgroup(%{{[a-z0-9_]+}} : memref<64x16xf32, #gpu.address_space<workgroup>>, %{{[a-z0-9_]+}} : memref<16x128xf32, #gpu.address_space<workgroup>>)
+module attributes {moe.target = #moe.target<kind = "nvptx", chip = "sm_90">} {
+  func.func @sm90_gemm(%x: tensor<?x64xf32>, %w: tensor<8x64x256xf32>, %o: tensor<9xi32>) -> tensor<?x256xf32> {
+    %y = moe.grouped_gemm %x, %w, offsets(%o) : tensor<?x64xf32>, tensor<8x64x256xf32>, tensor<9xi32>
+    return %y : tensor<?x256xf32>
+  }
+}
+
+// -----
+
 // Gather and combine forms: rows read token rows[r] / K; the result is
 // combined by three flat kernels, the pair claimed by an atomic min.
 // CHECK-LABEL: func.func @gather_combine(

@@ -1,9 +1,9 @@
 /*===- FakeCudaDriver.c - a libcuda.so.1 stand-in for tests -----------------===
  *
  * Lets the runtime's cuda backend run its whole host side on a machine with
- * no GPU: the driver calls the backend makes are answered (one sm_90
- * device, device memory from malloc) and written to $MOE_FAKE_CUDA_LOG, a
- * line each. Kernels are not executed, so results are meaningless; the test
+ * no GPU: the driver calls the backend makes are answered (one device of
+ * compute capability $MOE_FAKE_CUDA_CC, "MAJOR.MINOR", default 9.0; device
+ * memory from malloc) and written to $MOE_FAKE_CUDA_LOG, a line each. Kernels are not executed, so results are meaningless; the test
  * checks the calls: the PTX loaded, the kernels looked up and launched with
  * their grids, every allocation freed.
  *
@@ -49,7 +49,13 @@ CUresult cuDeviceGet(int *device, int ordinal) {
 }
 CUresult cuDeviceGetAttribute(int *value, int attribute, int device) {
   (void)device;
-  *value = attribute == 75 ? 9 : 0; /* compute capability 9.0 */
+  int major = 9, minor = 0;
+  const char *capability = getenv("MOE_FAKE_CUDA_CC");
+  if (capability && *capability &&
+      sscanf(capability, "%d.%d", &major, &minor) != 2)
+    return 1; /* CUDA_ERROR_INVALID_VALUE */
+  /* CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR and _MINOR */
+  *value = attribute == 75 ? major : attribute == 76 ? minor : 0;
   return 0;
 }
 CUresult cuDevicePrimaryCtxRetain(void **context, int device) {
@@ -66,8 +72,9 @@ CUresult cuCtxSynchronize(void) { return 0; }
 CUresult cuModuleLoadData(void **module, const void *image) {
   const char *text = (const char *)image;
   const char *target = strstr(text, ".target ");
-  LOG("cuModuleLoadData ptx=%s target=%.13s\n",
-      strncmp(text, "//", 2) == 0 ? "yes" : "no", target ? target : "none");
+  LOG("cuModuleLoadData ptx=%s target=%.*s\n",
+      strncmp(text, "//", 2) == 0 ? "yes" : "no",
+      target ? (int)strcspn(target, ",\n") : 4, target ? target : "none");
   *module = strdup("module");
   return 0;
 }

@@ -728,7 +728,7 @@ TEST(RuntimeNoCompiler, ALibraryThatIsNotTheCompiler) {
   EXPECT_NE(std::string(moe_last_error())
                 .find(std::string(MOE_TEST_ARTIFACT) +
                       " is not the moe-mlir compiler library (it lacks "
-                      "moe_jit_compile)"),
+                      "moe_jit_compile_request)"),
             std::string::npos)
       << moe_last_error();
 }

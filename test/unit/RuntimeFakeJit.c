@@ -1,19 +1,26 @@
 /*===- RuntimeFakeJit.c - a stand-in for libmoe_jit in runtime tests -----===*
  *
- * Exports the C interface of libmoe_jit (moe_jit_compile, moe_jit_version,
- * moe_jit_free). "Compiling" copies the template artifact built from
- * RuntimeTestArtifact.c and writes a manifest for the request into its
- * manifest slot, so the runtime's whole cache path (keys, disk entries,
- * locking, rebuilds, version checks) is tested without MLIR.
+ * Exports the C interface of libmoe_jit that the runtime uses
+ * (moe_jit_compile_request, moe_jit_version, moe_jit_free). "Compiling" copies
+ * the template artifact built from RuntimeTestArtifact.c and writes a
+ * manifest for the request into its manifest slot, so the runtime's whole
+ * cache path (keys, disk entries, locking, rebuilds, version checks) is
+ * tested without MLIR. Targets cpu and nvptx (the host code is the same; the
+ * manifest records the target and the chip, for the cuda backend run on the
+ * fake driver of test/fake-cuda).
  *
  * Knobs (environment):
  *   FAKE_JIT_VERSION   the version it reports (default "fake-jit 1")
  *   FAKE_JIT_DELAY_MS  sleep this long in each compile (widens races)
- *   FAKE_JIT_LOG       append one line per compile to this file
+ *   FAKE_JIT_LOG       append one line per compile to this file:
+ *                      "compile PID TARGET CHIP device|exact" (CHIP "-"
+ *                      when none was asked for)
  * Sources containing "syntax error" fail to compile; "garbage" makes it write
  * a file that is not a shared object.
  *
  *===---------------------------------------------------------------------===*/
+
+#include "moe/Jit/moe_jit.h"
 
 #include <fcntl.h>
 #include <stdatomic.h>
@@ -80,11 +87,15 @@ static int writeAll(const char *path, const char *bytes, size_t size) {
   return fclose(file) == 0 && ok;
 }
 
-EXPORT int moe_jit_compile(const char *source, int sourceIsLayerSpec,
-                           const char *target, int checks,
-                           const char *tileTable, const char *outPath,
-                           char **error) {
-  (void)tileTable;
+EXPORT int moe_jit_compile_request(const moe_jit_request_t *request,
+                                   char **error) {
+  const char *source = request->source;
+  int sourceIsLayerSpec = request->source_is_layer_spec;
+  const char *target = request->target ? request->target : "cpu";
+  const char *chip = request->chip;
+  int chipIsDevice = request->chip_is_device;
+  int checks = request->checks;
+  const char *outPath = request->out_path;
   const char *delay = getenv("FAKE_JIT_DELAY_MS");
   if (delay && *delay) {
     long ms = atol(delay);
@@ -95,8 +106,10 @@ EXPORT int moe_jit_compile(const char *source, int sourceIsLayerSpec,
   if (log && *log) {
     int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
     if (fd >= 0) {
-      char line[64];
-      int n = snprintf(line, sizeof(line), "compile %ld\n", (long)getpid());
+      char line[256];
+      int n = snprintf(line, sizeof(line), "compile %ld %.32s %.32s %s\n",
+                       (long)getpid(), target, chip && *chip ? chip : "-",
+                       chipIsDevice ? "device" : "exact");
       if (write(fd, line, (size_t)n) != n)
         perror("fake-jit log");
       close(fd);
@@ -107,8 +120,9 @@ EXPORT int moe_jit_compile(const char *source, int sourceIsLayerSpec,
   if (strstr(source, "syntax error"))
     return fail(error, "<source>:1:1: error: custom op 'syntax' is unknown "
                        "(fake compiler)");
-  if (strcmp(target, "cpu") != 0)
-    return fail(error, "fake compiler: only the cpu target");
+  int nvptx = strcmp(target, "nvptx") == 0;
+  if (strcmp(target, "cpu") != 0 && !nvptx)
+    return fail(error, "fake compiler: only the cpu and nvptx targets");
   if (strstr(source, "garbage")) {
     static const char junk[] = "this is not a shared object";
     return writeAll(outPath, junk, sizeof(junk) - 1)
@@ -137,8 +151,14 @@ EXPORT int moe_jit_compile(const char *source, int sourceIsLayerSpec,
            "{\"format\": 2, \"compiler\": \"");
   appendEscaped(manifest, sizeof(manifest), moe_jit_version());
   snprintf(manifest + strlen(manifest), sizeof(manifest) - strlen(manifest),
-           "\", \"target\": \"cpu\", \"checks\": %s, ",
-           checks ? "true" : "false");
+           "\", \"target\": \"%s\", \"checks\": %s, ",
+           nvptx ? "nvptx" : "cpu", checks ? "true" : "false");
+  if (nvptx) {
+    strcat(manifest, "\"chip\": \"");
+    appendEscaped(manifest, sizeof(manifest) - 1024,
+                  chip && *chip ? chip : "sm_80");
+    strcat(manifest, "\", ");
+  }
   if (sourceIsLayerSpec) {
     strcat(manifest, "\"layer_spec\": \"");
     appendEscaped(manifest, sizeof(manifest) - 1024, source);

@@ -15,6 +15,7 @@
 
 #include <cstdio>
 #include <cstring>
+#include <sstream>
 #include <sys/wait.h>
 
 using namespace moe::runtime::test;
@@ -498,6 +499,73 @@ TEST(RuntimeMoeRun, CompilesThroughTheCacheAndNeedsNoCompilerForArtifacts) {
                              "libmoe_jit.so"),
             std::string::npos)
       << missing.err;
+}
+
+TEST(RuntimeMoeRun, CudaCompilesForTheDevicesChip) {
+  // The cuda backend on the fake driver (test/fake-cuda), compiling through
+  // the fake compiler, which logs each request: the request carries the
+  // chip of the device's compute capability, and the chip is part of the
+  // cache key, so one device's code is never reused on another.
+  TempDir dir, cache;
+  std::string mlir = dir.file("add.mlir");
+  writeBytes(mlir, "func.func @add() // for the fake compiler");
+  std::string log = dir.file("compiles.log");
+  auto env = [&](const std::string &capability) {
+    return std::vector<std::string>{
+        std::string("MOE_JIT_LIBRARY=") + MOE_FAKE_JIT,
+        "MOE_CACHE_DIR=" + cache.path(),
+        std::string("LD_LIBRARY_PATH=") + MOE_FAKE_CUDA_DIR,
+        "MOE_FAKE_CUDA_LOG=" + dir.file("driver.log"),
+        "MOE_FAKE_CUDA_CC=" + capability, "FAKE_JIT_LOG=" + log};
+  };
+  auto compiles = [&] {
+    std::vector<std::string> lines;
+    std::istringstream in(readBytes(log));
+    for (std::string line; std::getline(in, line);)
+      lines.push_back(line.substr(line.find(' ', 8) + 1)); // without the pid
+    return lines;
+  };
+  std::string cuda = quote(mlir) + " --backend cuda";
+
+  ToolResult h200 = moeRun(cuda, env("9.0"));
+  ASSERT_EQ(h200.code, 0) << h200.out << h200.err;
+  EXPECT_NE(h200.out.find("cache:        compiled"), std::string::npos)
+      << h200.out;
+  EXPECT_EQ(compiles(), (std::vector<std::string>{"nvptx sm_90 device"}));
+
+  // Another compute capability: another key, compiled for its chip.
+  ToolResult a100 = moeRun(cuda, env("8.0"));
+  ASSERT_EQ(a100.code, 0) << a100.out << a100.err;
+  EXPECT_NE(a100.out.find("cache:        compiled"), std::string::npos)
+      << a100.out;
+  EXPECT_EQ(compiles(), (std::vector<std::string>{"nvptx sm_90 device",
+                                                  "nvptx sm_80 device"}));
+  EXPECT_EQ(cache.withSuffix(".so").size(), 2u)
+      << ::testing::PrintToString(cache.list());
+
+  // Each device finds its own entry again.
+  ToolResult again = moeRun(cuda, env("9.0"));
+  ASSERT_EQ(again.code, 0) << again.out << again.err;
+  EXPECT_NE(again.out.find("cache:        disk"), std::string::npos)
+      << again.out;
+
+  // A chip asked for wins over the device's (sm_80 PTX on the sm_90
+  // device: the sm_80 entry); one the compiler must take as it is.
+  ToolResult forced = moeRun(cuda + " --chip sm_80", env("9.0"));
+  ASSERT_EQ(forced.code, 0) << forced.out << forced.err;
+  EXPECT_NE(forced.out.find("cache:        disk"), std::string::npos)
+      << forced.out;
+  ToolResult exact = moeRun(cuda + " --chip sm_86 --no-disk-cache", env("9.0"));
+  ASSERT_EQ(exact.code, 0) << exact.out << exact.err;
+  EXPECT_EQ(compiles().back(), "nvptx sm_86 exact");
+
+  // A chip means nothing to the cpu backend.
+  ToolResult cpu = moeRun(quote(mlir) + " --chip sm_90", env("9.0"));
+  EXPECT_EQ(cpu.code, 1);
+  EXPECT_NE(cpu.err.find("a compile option chip ('sm_90') applies to cuda "
+                         "and hip contexts, not cpu"),
+            std::string::npos)
+      << cpu.err;
 }
 
 TEST(RuntimeMoeRun, LinksNoLlvm) {

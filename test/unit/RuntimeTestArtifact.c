@@ -17,7 +17,9 @@
  *     compiler's checks=0 artifacts)
  *
  * With MOE_TEST_MANIFEST_SLOT the manifest is a placeholder that the fake
- * compiler (RuntimeFakeJit.c) overwrites in the file.
+ * compiler (RuntimeFakeJit.c) overwrites in the file; when it says target
+ * nvptx, results are device memory (mgpuMemAlloc), as GPU host code
+ * allocates them.
  *
  *===---------------------------------------------------------------------===*/
 
@@ -100,9 +102,15 @@ static void violate(Desc1 *status, int64_t site, int64_t i, int64_t j,
 }
 
 /* Results come from the runtime's allocator, as in compiled CPU artifacts
- * (manifest format 2, docs/abi.md): the runtime frees them with it. */
+ * (manifest format 2, docs/abi.md): the runtime frees them with it. GPU
+ * artifacts allocate them on the device, which frees them. */
 void *_mlir_memref_to_llvm_alloc(size_t bytes);
+void *mgpuMemAlloc(uint64_t bytes, void *stream, _Bool hostShared);
 static void *allocate(size_t bytes) {
+#ifdef MOE_TEST_MANIFEST_SLOT
+  if (strstr(moe_test_manifest_slot, "\"target\": \"nvptx\""))
+    return mgpuMemAlloc(bytes ? bytes : 1, NULL, 0);
+#endif
   return _mlir_memref_to_llvm_alloc(bytes ? bytes : 1);
 }
 

@@ -81,6 +81,7 @@ struct Options {
   bool resident = false;
   std::string cacheDir;
   bool noDiskCache = false;
+  std::string chip;
 };
 
 /// Splits NAME=@PATH.
@@ -226,6 +227,8 @@ int run(Options options) {
   compileOptions.disk_cache = options.noDiskCache ? 0 : 1;
   if (!options.cacheDir.empty())
     compileOptions.cache_dir = options.cacheDir.c_str();
+  if (!options.chip.empty())
+    compileOptions.chip = options.chip.c_str();
   ModuleHandle module;
   std::string source;
   if (!options.layer.empty()) {
@@ -241,6 +244,9 @@ int run(Options options) {
     if (options.noChecks)
       fprintf(stderr, "moe-run: note: --no-checks has no effect on an "
                       "artifact (it was compiled already)\n");
+    if (!options.chip.empty())
+      fprintf(stderr, "moe-run: note: --chip has no effect on an artifact "
+                      "(it was compiled already)\n");
     check(moe_load_artifact(context.context, options.artifact.c_str(),
                             &module.module));
   }
@@ -554,6 +560,9 @@ int main(int argc, char **argv) {
                  "$XDG_CACHE_HOME/moe-mlir or ~/.cache/moe-mlir)");
   app.add_flag("--no-disk-cache", options.noDiskCache,
                "do not read or write the on-disk compile cache");
+  app.add_option("--chip", options.chip,
+                 "cuda, hip: the GPU chip to compile for (sm_80, gfx90a, ...; "
+                 "default: the device's)");
   app.set_version_flag("--version", moe_runtime_version());
   try {
     app.parse(argc, argv);

@@ -343,8 +343,9 @@ std::vector<Knob> knobs(const moe::tiles::VectorUnit &unit, int64_t in,
                     std::vector<Choice> out;
                     if (!g.smallTile)
                       return out;
-                    for (int64_t m : {1, 2, 4, 8, 16})
-                      out.push_back(small(g, [&](TileSizes &t) { t.blockM = m; }));
+                    for (int64_t m : {1, 2, 4, 8, 16, 32})
+                      if (m % g.smallTile->threadM == 0)
+                        out.push_back(small(g, [&](TileSizes &t) { t.blockM = m; }));
                     return out;
                   }});
   list.push_back({"small_tile.block_k", [=](const Gemm &g) {
@@ -355,14 +356,24 @@ std::vector<Knob> knobs(const moe::tiles::VectorUnit &unit, int64_t in,
                       out.push_back(small(g, [&](TileSizes &t) { t.blockK = k; }));
                     return out;
                   }});
-  list.push_back({"small_tile.thread_n", [=](const Gemm &g) {
+  // The small tile's register tile: rows x vectors accumulators, the
+  // vectors of one weight row and a broadcast must fit the registers.
+  list.push_back({"small_tile.register", [=](const Gemm &g) {
                     std::vector<Choice> out;
                     if (!g.smallTile)
                       return out;
-                    for (int64_t n : {unit.lanes, 2 * unit.lanes,
-                                      4 * unit.lanes, 8 * unit.lanes})
-                      if (g.smallTile->blockN % n == 0)
-                        out.push_back(small(g, [&](TileSizes &t) { t.threadN = n; }));
+                    for (int64_t rows : {1, 2, 4})
+                      for (int64_t vectors : {1, 2, 4, 8}) {
+                        int64_t n = vectors * unit.lanes;
+                        if (g.smallTile->blockN % n ||
+                            rows * vectors + vectors + 1 > unit.registers)
+                          continue;
+                        out.push_back(small(g, [&](TileSizes &t) {
+                          t.threadM = rows;
+                          t.threadN = n;
+                          t.blockM = std::max(rows, t.blockM / rows * rows);
+                        }));
+                      }
                     return out;
                   }});
   return list;
@@ -566,7 +577,7 @@ int main(int argc, char **argv) {
                  "the tile sizes to search, comma-separated (default: all): "
                  "tile.block_k, tile.block_n, tile.block_m, tile.register "
                  "(thread_m x thread_n), small_tile.block_m, small_tile.block_k, "
-                 "small_tile.thread_n");
+                 "small_tile.register");
   app.set_version_flag("--version", moe_runtime_version());
   try {
     app.parse(argc, argv);

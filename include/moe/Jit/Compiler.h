@@ -24,6 +24,10 @@ enum class Emit { Mlir, Llvm, Asm, Obj, So, Ptx, Cubin, Hsaco };
 struct CompileOptions {
   std::string target = "cpu"; // cpu, nvptx, rocdl
   std::string chip;           // GPU targets: sm_80, sm_90, gfx90a, gfx942...
+  /// `chip` is the chip of the device the artifact will run on (the
+  /// runtime's), not one asked for by name: an NVIDIA chip newer than LLVM
+  /// knows compiles for the newest known chip below it (see resolveTarget).
+  bool chipIsDevice = false;
   std::string cpu;            // cpu target: an LLVM CPU name; empty: the host
   std::string cudaPath;       // empty: $CUDA_HOME, else /usr/local/cuda
   std::string rocmPath;       // empty: $ROCM_PATH, else the build's links

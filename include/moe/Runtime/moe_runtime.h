@@ -146,6 +146,13 @@ typedef struct moe_compile_options {
    *  built-in one; NULL (default): the built-in table. Its contents are part
    *  of the cache key. */
   const char *tile_table;
+  /** cuda and hip contexts: the GPU chip to compile for ("sm_80", "gfx90a",
+   *  ...). NULL (default): the context's device, from its compute capability
+   *  (cuda: sm_90 on an H100) or gcnArchName (hip); a CUDA device newer than
+   *  the compiler knows gets the newest chip it knows below it (PTX runs on
+   *  newer GPUs). The chip is part of the cache key. Must be NULL on cpu and
+   *  emu contexts. */
+  const char *chip;
 } moe_compile_options_t;
 
 /** Fills `options` with the defaults (checks on, disk cache on, default

@@ -7,9 +7,19 @@
 // RUN: FileCheck %s --check-prefixes=CHECK,SM90 --input-file %t/sm_90/moe_kernels.ptx
 // RUN: moe-opt %S/../Inputs/moe-ops.mlir --moe-lower-to-nvvm="chip=sm_80" | %extract-gpu-objects -o %t/sm_80 > /dev/null
 // RUN: FileCheck %s --check-prefixes=CHECK,SM80 --input-file %t/sm_80/moe_kernels.ptx
+// Chips above sm_90 need a newer PTX ISA than 8.0 (LLVM stopped with "PTX
+// version 8.0 does not support target 'sm_100'"): they get the first that
+// has them.
+// RUN: moe-opt %S/../Inputs/moe-ops.mlir --moe-lower-to-nvvm="chip=sm_100" | %extract-gpu-objects -o %t/sm_100 > /dev/null
+// RUN: FileCheck %s --check-prefix=SM100 --input-file %t/sm_100/moe_kernels.ptx
 
+// SM90: .version 8.0
 // SM90: .target sm_90
+// SM80: .version 8.0
 // SM80: .target sm_80
+// SM100: .version 8.6
+// SM100: .target sm_100
+// SM100: .visible .entry grouped_gemm(
 // CHECK-LABEL: .visible .entry route(
 // CHECK-LABEL: .visible .entry route_0(
 // CHECK-LABEL: .visible .entry route_1(
