@@ -182,14 +182,3 @@ mlir::moe::lowerUnpermuteToGpu(UnpermuteOp op, LoopEmitter &em,
       em.toTensor(emitCombineKernels(em, "unpermute", checks, "moe.unpermute",
                                      "rows", y, rows, weights, element))};
 }
-
-GemmTile mlir::moe::defaultGemmTile(StringRef chip) {
-  // sm_90: of eight tiles timed on an H100 with the Qwen3 layer
-  // (docs/decisions.md), 64x128 (4x8 a thread) beat the 64x64 tile at every
-  // T from 1 to 4096 and was the fastest from T = 1024 up; smaller tiles win
-  // below that, which only a choice per T (the tiling issue) can use. The
-  // other chips keep 64x64 (4x4) until they are measured.
-  if (chip == "sm_90")
-    return GemmTile{/*bm=*/64, /*bn=*/128, /*bk=*/16, /*tm=*/4, /*tn=*/8};
-  return GemmTile{};
-}

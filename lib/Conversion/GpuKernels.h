@@ -20,15 +20,11 @@ namespace mlir::moe {
 /// Tile shape of the grouped GEMM kernel: a block computes BM rows x BN
 /// result columns, stepping BK along the reduction, each thread TM x TN.
 struct GemmTile {
-  int64_t bm = 64, bn = 64, bk = 16, tm = 4, tn = 4;
+  int64_t bm, bn, bk, tm, tn;
   int64_t threadsX() const { return bn / tn; }
   int64_t threadsY() const { return bm / tm; }
   int64_t threads() const { return threadsX() * threadsY(); }
 };
-
-/// The grouped GEMM tile of ops without a `#moe.tile`, for a target chip
-/// (sm_80, sm_90, gfx90a, gfx942; "" for the emulator).
-GemmTile defaultGemmTile(StringRef chip);
 
 /// The gpu.module every kernel is outlined into: one device binary per
 /// compiled module.

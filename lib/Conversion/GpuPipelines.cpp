@@ -145,15 +145,16 @@ void mlir::moe::buildMoeToGpuKernelsPipeline(OpPassManager &pm,
   pm.addPass(createMoeCheckShapes());
   pm.addPass(createMoeDecompose());
   pm.addPass(createCanonicalizerPass());
-  // The chip reaches the lowering through the module's moe.target: a module
-  // without one (moe-opt) records the pipeline's chip there; one the driver
-  // set (the JIT, for the device it compiles for) wins.
-  if (!options.chip.empty()) {
-    MoeSelectTilesOptions target;
-    target.targetKind = isNvidiaChip(options.chip) ? "nvptx" : "rocdl";
-    target.chip = options.chip;
-    pm.addPass(createMoeSelectTiles(target));
-  }
+  // Every grouped GEMM gets the tile of the module's moe.target: one the
+  // driver set (the JIT, for the device it compiles for) wins; a module
+  // without one (moe-opt) records the pipeline's chip there (none: the
+  // emulator's generic tile).
+  MoeSelectTilesOptions target;
+  target.targetKind = options.chip.empty()          ? "emu"
+                      : isNvidiaChip(options.chip) ? "nvptx"
+                                                   : "rocdl";
+  target.chip = options.chip;
+  pm.addPass(createMoeSelectTiles(target));
   MoeLowerToGpuOptions gpu;
   gpu.checks = options.checks;
   pm.addPass(createMoeLowerToGpu(gpu));

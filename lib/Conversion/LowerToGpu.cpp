@@ -20,47 +20,26 @@ struct MoeLowerToGpuPass
   using MoeLowerToGpuBase::MoeLowerToGpuBase;
 
   void runOnOperation() override {
-    // The chip's default tile, from the module's target (set once by the
-    // driver); options that are not 0 replace its parts.
-    StringRef chip;
-    if (auto target = dyn_cast_or_null<TargetAttr>(
-            getOperation()->getAttr(TargetAttr::getModuleAttrName())))
-      chip = target.getChip();
-    GemmTile tile = defaultGemmTile(chip);
-    for (auto [part, option] :
-         {std::pair{&tile.bm, &blockM}, std::pair{&tile.bn, &blockN},
-          std::pair{&tile.bk, &blockK}, std::pair{&tile.tm, &threadM},
-          std::pair{&tile.tn, &threadN}}) {
-      if (*option < 0) {
-        getOperation().emitError(
-            "moe-lower-to-gpu: tile sizes must be positive (0: the chip's "
-            "default)");
-        return signalPassFailure();
-      }
-      if (*option != 0)
-        *part = *option;
-    }
     LogicalResult lowered = lowerMoeFunctions(
         getOperation(), checks,
         [&](Operation *op, LoopEmitter &em, Value status,
             SmallVectorImpl<ContractSite> &sites) {
           GpuContractChecks recorder(status, sites);
-          return lower(op, em, tile, recorder);
+          return lower(op, em, recorder);
         });
     if (failed(lowered))
       signalPassFailure();
   }
 
   FailureOr<SmallVector<Value>> lower(Operation *op, LoopEmitter &em,
-                                      const GemmTile &tile,
                                       GpuContractChecks &checks) {
     if (auto gemm = dyn_cast<GroupedGemmOp>(op)) {
-      // A tile on the op (written by hand or selected) wins.
-      GemmTile chosen = tile;
-      if (TileAttr attr = gemm.getTileAttr())
-        chosen = {attr.getBlockM(), attr.getBlockN(), attr.getBlockK(),
-                  attr.getThreadM(), attr.getThreadN()};
-      return lowerGroupedGemmToGpu(gemm, em, chosen, checks);
+      TileAttr attr = gemm.getTileAttr();
+      if (!attr)
+        return gemm.emitOpError("has no #moe.tile (run moe-select-tiles)");
+      GemmTile tile{attr.getBlockM(), attr.getBlockN(), attr.getBlockK(),
+                    attr.getThreadM(), attr.getThreadN()};
+      return lowerGroupedGemmToGpu(gemm, em, tile, checks);
     }
     if (auto unpermute = dyn_cast<UnpermuteOp>(op))
       return lowerUnpermuteToGpu(unpermute, em, checks);

@@ -137,17 +137,17 @@ std::string jitCandidatePath() {
 
 Error Jit::run(const CompileRequest &request,
                const std::string &outPath) const {
-  auto text = [](const std::string &value) {
+  auto orNull = [](const std::string &value) {
     return value.empty() ? nullptr : value.c_str();
   };
   moe_jit_request_t jitRequest{};
   jitRequest.source = request.source.c_str();
   jitRequest.source_is_layer_spec = request.isLayerSpec ? 1 : 0;
   jitRequest.target = request.target.c_str();
-  jitRequest.chip = text(request.chip);
+  jitRequest.chip = orNull(request.chip);
   jitRequest.chip_is_device = request.chipIsDevice ? 1 : 0;
   jitRequest.checks = request.checks ? 1 : 0;
-  jitRequest.tile_table = text(request.tileTable);
+  jitRequest.tile_table = orNull(request.tileTable);
   jitRequest.out_path = outPath.c_str();
   char *message = nullptr;
   int code = compile(&jitRequest, &message);

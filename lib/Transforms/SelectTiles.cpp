@@ -4,8 +4,9 @@
 // module's #moe.target, every moe.grouped_gemm without a #moe.tile gets one;
 // a tile already in the IR wins. Later passes only read the attribute.
 //
-// CPU tiles come from the tuning table (tuning/cpu-tiles.json, measured by
-// moe-tune; TileTable.h) when it names the GEMM, else from the heuristic of
+// GPU tiles are the chip's (lib/Tiles/GpuTiles.cpp). CPU tiles come from
+// the tuning table (tuning/cpu-tiles.json, measured by moe-tune;
+// TileTable.h) when it names the GEMM, else from the heuristic of
 // lib/Tiles/CpuTiles.cpp, which says how register, k-block, column and row
 // tiles are sized.
 //
@@ -15,6 +16,7 @@
 #include "moe/MoeOps.h"
 #include "moe/Transforms/TileGroupedGemm.h"
 #include "moe/Transforms/TileTable.h"
+#include "moe/Tiles/GpuTiles.h"
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -155,8 +157,17 @@ struct MoeSelectTilesPass
     FailureOr<TargetAttr> target = moduleTarget(module);
     if (failed(target))
       return signalPassFailure();
-    if (target->getKind() != "cpu")
-      return; // GPU tiles: still the GPU lowering's chip defaults.
+    if (target->getKind() != "cpu") {
+      // GPU targets: the SIMT kernel's tile for the chip, on every grouped
+      // GEMM (its kernel takes any weight shape).
+      TileAttr tile = toAttr(&getContext(),
+                             tiles::gpuTile(target->getChip().str()));
+      module.walk([&](GroupedGemmOp op) {
+        if (!op.getTileAttr())
+          op.setTileAttr(tile);
+      });
+      return;
+    }
     FailureOr<std::vector<TileTableEntry>> table = loadTable(module);
     if (failed(table))
       return signalPassFailure();

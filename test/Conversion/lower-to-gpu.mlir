@@ -1,4 +1,4 @@
-// RUN: moe-opt %s --split-input-file --moe-lower-to-gpu | FileCheck %s
+// RUN: moe-opt %s --split-input-file --moe-select-tiles=target=emu --moe-lower-to-gpu | FileCheck %s
 
 // The grouped GEMM: a zero fill of y (rows owned by no expert), then one
 // tiled launch over ceil(M/64) + E row-tiles x ceil(width/64) column-tiles,
@@ -29,7 +29,7 @@ func.func @gated_gemm(%x: tensor<?x64xbf16>, %w: tensor<8x64x256xbf16>, %o: tens
 
 // -----
 
-// A tile on the op wins over the pass's: 32x128 rows x columns a block, 2x8
+// A tile on the op wins over the selected one: 32x128 rows x columns a block, 2x8
 // a thread (16x16 threads), 32 deep.
 // CHECK-LABEL: func.func @tiled_gemm(
 // CHECK: %[[TILES:[a-z0-9_]+]] = arith.ceildivui %{{.*}}, %c32
@@ -42,9 +42,10 @@ func.func @tiled_gemm(%x: tensor<?x64xf32>, %w: tensor<8x64x256xf32>, %o: tensor
 
 // -----
 
-// Without a tile on the op, the default tile of the chip of the module's
-// moe.target (set by the driver: the runtime's is the device's): sm_90
-// takes 64x128 columns a block, 4x8 a thread.
+// Without a tile on the op, moe-select-tiles gives the tile of the chip of
+// the module's moe.target (set by the driver: the runtime's is the
+// device's), which wins over its target= option: sm_90 takes 64x128
+// columns a block, 4x8 a thread.
 // CHECK-LABEL: func.func @sm90_gemm(
 // CHECK: %[[TILES:[a-z0-9_]+]] = arith.ceildivui %{{.*}}, %c64
 // CHECK: gpu.launch {{.*}} threads(%{{[a-z0-9]+}}, %{{[a-z0-9]+}}, %{{[a-z0-9]+}}) in (%{{[a-z0-9]+}} = %c16{{[_0-9]*}}, %{{[a-z0-9]+}} = %c16{{[_0-9]*}}, %{{[a-z0-9]+}} = %c1{{[_0-9]*}})

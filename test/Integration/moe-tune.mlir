@@ -16,10 +16,11 @@
 // RUN: not moe-bench --shape experts=4,k=2,hidden=64,inter=32,dtype=f32 --tokens 1 --no-baseline --tile-table %t/missing.json 2>&1 | FileCheck %s --check-prefix=MISSING
 
 // CHECK: moe-tune: experts=4,k=2,hidden=64,inter=32,dtype=f32{{.*}}, f32 weights, {{avx512|avx2|sse}}, {{[0-9]+}} threads, T = 4,20, best of 1
-// CHECK: start: {{[0-9.]+}} / {{[0-9.]+}} ms (geomean {{[0-9.]+}})
-// CHECK: gate_up tile.block_k tile {{.*}} k32 {{.*}} ms (geomean
-// CHECK: down tile.block_k tile {{.*}} ms (geomean
-// CHECK: best: {{[0-9.]+}} / {{[0-9.]+}} ms
+// CHECK: start: gate_up tile {{.*}}, small {{.*}}
+// CHECK-NEXT: start: down tile {{.*}}, small {{.*}}
+// CHECK: gate_up tile.block_k tile {{.*}} k32 {{.*}} {{[0-9.]+}} / {{[0-9.]+}} ms against {{[0-9.]+}} / {{[0-9.]+}} ms: {{[0-9.]+}}
+// CHECK: down tile.block_k tile {{.*}} ms against {{.*}} ms: {{[0-9.]+}}
+// CHECK: tuned: {{[0-9.]+}} / {{[0-9.]+}} ms, start {{[0-9.]+}} / {{[0-9.]+}} ms: {{[0-9.]+}}
 // CHECK: wrote {{.*}}tiles.json
 
 // TABLE: "gated": true,
@@ -43,6 +44,7 @@
 // BENCH: 20 {{[0-9.]+}} {{.*}} ok
 
 // SECOND: start:
+// SECOND: tuned:
 // SECOND: wrote
 // BOTH-COUNT-4: "gated":
 

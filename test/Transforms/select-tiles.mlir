@@ -52,14 +52,19 @@ func.func @odd_width(%x: tensor<?x8xf32>, %w: tensor<2x8x17xf32>, %off: tensor<3
 
 // -----
 
-// Without a moe.target the pass options make one and record it; GPU targets
-// keep the GPU lowering's chip tiles for now (no tile is added).
+// Without a moe.target the pass options make one and record it. A GPU
+// target gives every grouped GEMM its chip's SIMT tile (sm_90: 64 x 128, 4 x
+// 8 a thread), whatever its weights; a tile on the op is kept.
 // CHECK: module attributes {moe.target = #moe.target<kind = "nvptx", chip = "sm_90">}
 // CHECK-LABEL: func @gpu
-// CHECK-NOT: tile
-func.func @gpu(%x: tensor<?x8xf32>, %w: tensor<2x8x16xf32>, %off: tensor<3xi32>) -> tensor<?x16xf32> {
+// CHECK: moe.grouped_gemm {{.*}} {tile = #moe.tile<block_m = 64, block_n = 128, block_k = 16, thread_m = 4, thread_n = 8>}
+// CHECK: moe.grouped_gemm {{.*}} {tile = #moe.tile<block_m = 64, block_n = 128, block_k = 16, thread_m = 4, thread_n = 8>}
+// CHECK: moe.grouped_gemm {{.*}} {tile = #moe.tile<block_m = 32, block_n = 32, block_k = 8, thread_m = 2, thread_n = 2>}
+func.func @gpu(%x: tensor<?x8xf32>, %w: tensor<2x8x16xf32>, %wd: tensor<?x8x16xf32>, %off: tensor<3xi32>) -> (tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x16xf32>) {
   %y = moe.grouped_gemm %x, %w, offsets(%off) : tensor<?x8xf32>, tensor<2x8x16xf32>, tensor<3xi32>
-  return %y : tensor<?x16xf32>
+  %d = moe.grouped_gemm %x, %wd, offsets(%off) : tensor<?x8xf32>, tensor<?x8x16xf32>, tensor<3xi32>
+  %t = moe.grouped_gemm %x, %w, offsets(%off) {tile = #moe.tile<block_m = 32, block_n = 32, block_k = 8, thread_m = 2, thread_n = 2>} : tensor<?x8xf32>, tensor<2x8x16xf32>, tensor<3xi32>
+  return %y, %d, %t : tensor<?x16xf32>, tensor<?x16xf32>, tensor<?x16xf32>
 }
 
 // -----

@@ -11,9 +11,10 @@
 // coordinate descent from the table's current entry (else the heuristic of
 // lib/Tiles/CpuTiles.cpp): one tile size at a time takes each candidate
 // value, the layer is compiled with a table holding the candidate and timed
-// at every --tokens count, and a candidate is kept when the geometric mean
-// of its times beats the best so far by more than the noise margin. Every
-// candidate's output is checked against the scalar reference first.
+// at every --tokens count in turns with the best layer so far, and the
+// candidate is kept when the geometric mean of its time ratios is below 1 by
+// more than the noise margin. Every candidate's output is checked against
+// the scalar reference first.
 //
 // Exit status: 0 success, 1 an error or a failed check, 2 bad usage.
 //
@@ -31,6 +32,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -185,7 +187,36 @@ void writeFile(const std::string &path, const std::string &text) {
     fail("cannot replace " + path);
 }
 
-/// Compiles and times the layer with the tiles of `gemms`.
+/// A compiled layer.
+class Module {
+public:
+  Module() = default;
+  explicit Module(moe_module_t module) : module_(module) {}
+  Module(Module &&other) noexcept : module_(other.module_) {
+    other.module_ = nullptr;
+  }
+  Module &operator=(Module &&other) noexcept {
+    std::swap(module_, other.module_);
+    return *this;
+  }
+  ~Module() { moe_module_release(module_); }
+  moe_module_t get() const { return module_; }
+
+private:
+  moe_module_t module_ = nullptr;
+};
+
+/// Both layers' best-of-N times at every T, measured alternately.
+struct Comparison {
+  std::vector<double> baseMs, candidateMs;
+  /// The geometric mean over T of candidate / base.
+  double ratio = 1;
+};
+
+/// Compiles the layer with given tiles, checks it, and times two compiled
+/// layers against each other. The machine is shared and its speed drifts,
+/// so a candidate is never compared with a time taken earlier: both run in
+/// turns, at every T, and each keeps its best time.
 class Evaluator {
 public:
   Evaluator(const Options &options, const moe::LayerSpec &spec,
@@ -210,50 +241,74 @@ public:
     unlink(candidatePath_.c_str());
   }
 
-  /// The geometric mean of the ms at every T, and those ms.
-  double score(const std::vector<Gemm> &gemms, std::vector<double> &ms) {
+  /// The layer with the tiles of `gemms`, checked against the reference.
+  Module compile(const std::vector<Gemm> &gemms) {
     writeFile(candidatePath_, withEntries(baseTable_, gemms).dump(2));
     moe_compile_options_t compileOptions;
     moe_compile_options_init(&compileOptions);
     compileOptions.disk_cache = 0;
     compileOptions.tile_table = candidatePath_.c_str();
-    moe_module_t module = nullptr;
+    moe_module_t raw = nullptr;
     check(moe_compile_layer(context_, spec_.str().c_str(), &compileOptions,
-                            &module),
+                            &raw),
           "compiling the layer");
-    ms.clear();
-    double logSum = 0;
-    try {
-      for (int64_t t : tokens_) {
-        std::vector<moe_buffer_t> in = inputs_.buffers(t);
-        LayerOutput out(spec_.dtype, inputs_.args[0].dtype, t, spec_.hidden);
-        double best = bestMs(options_.repeat, [&] {
-          check(moe_run(module, nullptr, in.data(), in.size(), &out.buffer(),
-                        1),
-                "running the layer at T=" + std::to_string(t));
-        });
-        if (t == maxTokens() && checkTokens_ > 0) {
-          std::vector<float> got = out.values(checkTokens_ * spec_.hidden);
-          CheckResult result = compare(reference_, got.data(), spec_.dtype);
-          if (result.status == CheckResult::Status::Failed)
-            fail("tiles gave a wrong result at T=" + std::to_string(t) +
-                 " (max abs error " + std::to_string(result.maxAbsError) +
-                 "): a compiler bug, please report it with the tiles above");
-        }
-        ms.push_back(best);
-        logSum += std::log(best);
-      }
-    } catch (...) {
-      moe_module_release(module);
-      throw;
+    Module module(raw);
+    if (checkTokens_ > 0) {
+      int64_t t = maxTokens();
+      std::vector<moe_buffer_t> in = inputs_.buffers(t);
+      LayerOutput out(spec_.dtype, inputs_.args[0].dtype, t, spec_.hidden);
+      run(module, in, out, t);
+      std::vector<float> got = out.values(checkTokens_ * spec_.hidden);
+      CheckResult result = moe::bench::compare(reference_, got.data(), spec_.dtype);
+      if (result.status == CheckResult::Status::Failed)
+        fail("tiles gave a wrong result at T=" + std::to_string(t) +
+             " (max abs error " + std::to_string(result.maxAbsError) +
+             "): a compiler bug, please report it with the tiles above");
     }
-    moe_module_release(module);
-    return std::exp(logSum / static_cast<double>(tokens_.size()));
+    return module;
+  }
+
+  Comparison compare(const Module &base, const Module &candidate) {
+    Comparison result;
+    double logSum = 0;
+    for (int64_t t : tokens_) {
+      std::vector<moe_buffer_t> in = inputs_.buffers(t);
+      LayerOutput out(spec_.dtype, inputs_.args[0].dtype, t, spec_.hidden);
+      run(base, in, out, t);
+      run(candidate, in, out, t);
+      double baseBest = 0, candidateBest = 0;
+      for (int r = 0; r < options_.repeat; ++r) {
+        double b = time(base, in, out, t), c = time(candidate, in, out, t);
+        baseBest = r == 0 ? b : std::min(baseBest, b);
+        candidateBest = r == 0 ? c : std::min(candidateBest, c);
+      }
+      result.baseMs.push_back(baseBest);
+      result.candidateMs.push_back(candidateBest);
+      logSum += std::log(candidateBest / baseBest);
+    }
+    result.ratio = std::exp(logSum / static_cast<double>(tokens_.size()));
+    return result;
   }
 
 private:
   int64_t maxTokens() const {
     return *std::max_element(tokens_.begin(), tokens_.end());
+  }
+
+  void run(const Module &module, std::vector<moe_buffer_t> &in,
+           LayerOutput &out, int64_t t) {
+    check(moe_run(module.get(), nullptr, in.data(), in.size(), &out.buffer(),
+                  1),
+          "running the layer at T=" + std::to_string(t));
+  }
+
+  double time(const Module &module, std::vector<moe_buffer_t> &in,
+              LayerOutput &out, int64_t t) {
+    auto start = std::chrono::steady_clock::now();
+    run(module, in, out, t);
+    return std::chrono::duration<double, std::milli>(
+               std::chrono::steady_clock::now() - start)
+        .count();
   }
 
   const Options &options_;
@@ -482,11 +537,12 @@ int run(const Options &options) {
          spec->str().c_str(), moe::ref::toString(spec->dtype), isa.c_str(),
          threads, options.tokens.c_str(), options.repeat);
   Evaluator evaluator(options, *spec, *tokens, table);
-  std::vector<double> ms;
-  double best = evaluator.score(gemms, ms);
-  std::vector<double> startMs = ms, bestTimes = ms;
-  printf("start: %s ms (geomean %s)\n", msList(ms).c_str(),
-         msText(best).c_str());
+  Module start = evaluator.compile(gemms);
+  Module best = evaluator.compile(gemms);
+  for (const Gemm &gemm : gemms)
+    printf("start: %-8s tile %s, small %s\n", gemm.name.c_str(),
+           describe(gemm.tile).c_str(),
+           gemm.smallTile ? describe(*gemm.smallTile).c_str() : "-");
   fflush(stdout);
 
   for (size_t g = 0; g < gemms.size(); ++g) {
@@ -501,23 +557,28 @@ int run(const Options &options) {
         std::vector<Gemm> trial = gemms;
         trial[g].tile = tile;
         trial[g].smallTile = smallTile;
-        double score = evaluator.score(trial, ms);
-        bool kept = score < best * (1 - options.margin);
-        printf("%-8s %-19s tile %-24s small %-24s %s ms (geomean %s)%s\n",
+        Module candidate = evaluator.compile(trial);
+        Comparison comparison = evaluator.compare(best, candidate);
+        bool kept = comparison.ratio < 1 - options.margin;
+        printf("%-8s %-19s tile %-24s small %-24s %s ms against %s ms: "
+               "%.3f%s\n",
                gemms[g].name.c_str(), knob.name, describe(tile).c_str(),
                smallTile ? describe(*smallTile).c_str() : "-",
-               msList(ms).c_str(), msText(score).c_str(),
+               msList(comparison.candidateMs).c_str(),
+               msList(comparison.baseMs).c_str(), comparison.ratio,
                kept ? "  kept" : "");
         fflush(stdout);
         if (kept) {
           gemms = trial;
-          best = score;
-          bestTimes = ms;
+          best = std::move(candidate);
         }
       }
     }
   }
 
+  // The tuned layer against the start, once more, side by side.
+  Comparison overall = evaluator.compare(start, best);
+  std::vector<double> startMs = overall.baseMs, bestTimes = overall.candidateMs;
   char date[32];
   time_t now = time(nullptr);
   strftime(date, sizeof date, "%Y-%m-%d", gmtime(&now));
@@ -528,9 +589,8 @@ int run(const Options &options) {
                 {"start_ms", startMs},
                 {"date", date}};
   writeFile(options.table, withEntries(table, gemms, tuned).dump(2) + "\n");
-  printf("best: %s ms (geomean %s), start %s ms\n",
-         msList(bestTimes).c_str(), msText(best).c_str(),
-         msList(startMs).c_str());
+  printf("tuned: %s ms, start %s ms: %.3f\n", msList(bestTimes).c_str(),
+         msList(startMs).c_str(), overall.ratio);
   for (const Gemm &gemm : gemms)
     printf("%-8s tile %s, small %s\n", gemm.name.c_str(),
            describe(gemm.tile).c_str(),
@@ -556,14 +616,16 @@ int main(int argc, char **argv) {
   app.add_option("--backend", options.backend, "cpu (the only one tuned)")
       ->capture_default_str();
   app.add_option("--tokens", options.tokens,
-                 "the token counts timed, comma-separated; the score is the "
-                 "geometric mean of their times")
+                 "the token counts timed, comma-separated; a candidate is "
+                 "scored by the geometric mean of its time ratios to the "
+                 "best so far")
       ->capture_default_str();
   app.add_option("--table", options.table,
                  "the tuning table to update (created when missing)")
       ->capture_default_str();
   app.add_option("--repeat", options.repeat,
-                 "timed runs per T after one warm-up; the best counts")
+                 "timed runs per T of each layer compared, in turns, after "
+                 "one warm-up; the best counts")
       ->capture_default_str();
   app.add_option("--threads", options.threads,
                  "threads of the compiled code (default: every core)");

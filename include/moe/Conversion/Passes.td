@@ -46,23 +46,12 @@ def MoeLowerToGpu : Pass<"moe-lower-to-gpu", "::mlir::ModuleOp"> {
     holding moe ops gets the status buffer as a new last argument and each
     runtime contract is checked by two kernels before the op's own
     (GpuContractChecks.h), reporting the violation the CPU lowering would;
-    the module's `moe.contracts` lists the sites. A grouped GEMM without a
-    `#moe.tile` gets the tile options, and where they are 0 the default tile
-    of the chip of the module's `moe.target` (no target: the generic tile).
+    the module's `moe.contracts` lists the sites. Every grouped GEMM must
+    carry its `#moe.tile` (`moe-select-tiles` gives the chip's).
   }];
   let options = [
     Option<"checks", "checks", "bool", /*default=*/"true",
            "Compile the runtime contract checks in">,
-    Option<"blockM", "block-m", "int64_t", /*default=*/"0",
-           "Grouped GEMM rows per block (ops without a #moe.tile; 0: the chip's default)">,
-    Option<"blockN", "block-n", "int64_t", /*default=*/"0",
-           "Grouped GEMM result columns per block (ops without a #moe.tile; 0: the chip's default)">,
-    Option<"blockK", "block-k", "int64_t", /*default=*/"0",
-           "Grouped GEMM reduction step staged in workgroup memory (ops without a #moe.tile; 0: the chip's default)">,
-    Option<"threadM", "thread-m", "int64_t", /*default=*/"0",
-           "Grouped GEMM rows per thread (ops without a #moe.tile; 0: the chip's default)">,
-    Option<"threadN", "thread-n", "int64_t", /*default=*/"0",
-           "Grouped GEMM result columns per thread (ops without a #moe.tile; 0: the chip's default)">,
   ];
   let dependentDialects = [
     "::mlir::arith::ArithDialect",
