@@ -12,7 +12,9 @@
 //
 // The loop order keeps a Kc x NR weight panel in L1 while it is used by all
 // the row tiles of the block, and walks each expert's weights once per block
-// of rows. The sum over k for every output runs in ascending k, a fixed order
+// of rows. For deep k-blocks the panels are packed first, a k-block at a
+// time (packWeightPanels): read in place, a panel's rows are a weight row
+// apart and miss caches on every row tile. The sum over k for every output runs in ascending k, a fixed order
 // whatever the threads.
 //
 // The matmul's rows are static (block_m); moe-tile writes only the first
@@ -101,6 +103,117 @@ void widenContractOperands(RewriterBase &rewriter,
   }
 }
 
+/// Packs each k-block's weights, Kc rows x the tile's BN columns, into
+/// [BN / NR, Kc, NR] f32 before the column loop, and points the register
+/// tiles at it. In place, a register tile column's Kc x NR panel is Kc
+/// cache lines one weight row apart (6 or 8 KiB for Qwen3): each row tile
+/// walks them again, missing caches, and the hardware prefetchers do not
+/// follow that stride. The pack reads the k-block row by row, whole rows of
+/// BN columns (sequential memory), and every panel is then contiguous and
+/// stays in L1 across the row tiles; 16-bit weights are widened once here.
+/// Loops are [k-block, column, row]; a k-block or column count that does not
+/// divide evenly (dynamic slices) is left in place.
+LogicalResult packWeightPanels(RewriterBase &rewriter, linalg::LinalgOp block,
+                               ArrayRef<LoopLikeOpInterface> loops) {
+  if (loops.size() != 3)
+    return success();
+  LoopLikeOpInterface outer = loops[0], middle = loops[1], inner = loops[2];
+  auto kLoop = dyn_cast<scf::ForOp>(outer.getOperation());
+  auto nLoop = dyn_cast<scf::ForOp>(middle.getOperation());
+  Operation *rowLoop = inner.getOperation();
+  OpOperand *weights = block.getDpsInputOperand(1);
+  auto slice = weights->get().getDefiningOp<tensor::ExtractSliceOp>();
+  if (!kLoop || !nLoop || !slice || !slice.getType().hasStaticShape() ||
+      !slice.hasUnitStride())
+    return success();
+  auto source = dyn_cast<RankedTensorType>(slice.getSource().getType());
+  SmallVector<OpFoldResult> offsets = slice.getMixedOffsets();
+  if (!source || !source.hasStaticShape() ||
+      !kLoop.isDefinedOutsideOfLoop(slice.getSource()) ||
+      dyn_cast<Value>(offsets[0]) != kLoop.getInductionVar() ||
+      dyn_cast<Value>(offsets[1]) != nLoop.getInductionVar())
+    return success();
+  int64_t depth = slice.getType().getDimSize(0);
+  int64_t columns = slice.getType().getDimSize(1);
+  int64_t width = source.getDimSize(1);
+  if (width % columns || source.getDimSize(0) % depth)
+    return success();
+  int64_t panels = width / columns;
+
+  MLIRContext *ctx = rewriter.getContext();
+  Location loc = slice.getLoc();
+  Type f32 = rewriter.getF32Type();
+  rewriter.setInsertionPoint(nLoop);
+  auto rows = RankedTensorType::get({depth, width},
+                                    source.getElementType());
+  Value kBlock = tensor::ExtractSliceOp::create(
+      rewriter, loc, rows, slice.getSource(),
+      ValueRange{kLoop.getInductionVar()}, ValueRange{}, ValueRange{},
+      rewriter.getDenseI64ArrayAttr({ShapedType::kDynamic, 0}),
+      rewriter.getDenseI64ArrayAttr({depth, width}),
+      rewriter.getDenseI64ArrayAttr({1, 1}));
+  // [Kc, BN] viewed as [Kc, BN / NR, NR], so the pack is a permutation.
+  auto split = RankedTensorType::get({depth, panels, columns},
+                                     source.getElementType());
+  Value kBlockPanels = tensor::ExpandShapeOp::create(
+      rewriter, loc, split, kBlock,
+      ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+  Value empty = tensor::EmptyOp::create(
+      rewriter, loc, ArrayRef<int64_t>{panels, depth, columns}, f32);
+  AffineExpr p, k, j;
+  bindDims(ctx, p, k, j);
+  auto read = AffineMap::get(3, 0, {k, p, j}, ctx);
+  auto write = AffineMap::getMultiDimIdentityMap(3, ctx);
+  auto pack = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{empty.getType()}, ValueRange{kBlockPanels},
+      ValueRange{empty}, ArrayRef<AffineMap>{read, write},
+      SmallVector<utils::IteratorType>(3, utils::IteratorType::parallel),
+      [&](OpBuilder &b, Location nested, ValueRange args) {
+        Value v = args[0];
+        if (v.getType() != f32)
+          v = arith::ExtFOp::create(b, nested, f32, v);
+        linalg::YieldOp::create(b, nested, v);
+      });
+
+  // The panel of the register tile column the row loop works on.
+  rewriter.setInsertionPoint(rowLoop);
+  Value panel = arith::DivUIOp::create(
+      rewriter, loc, nLoop.getInductionVar(),
+      arith::ConstantIndexOp::create(rewriter, loc, columns));
+  auto panelType = RankedTensorType::get({depth, columns}, f32);
+  Value packed = tensor::ExtractSliceOp::create(
+      rewriter, loc, panelType, pack.getResult(0), ValueRange{panel},
+      ValueRange{}, ValueRange{},
+      rewriter.getDenseI64ArrayAttr({ShapedType::kDynamic, 0, 0}),
+      rewriter.getDenseI64ArrayAttr({1, depth, columns}),
+      rewriter.getDenseI64ArrayAttr({1, 1, 1}));
+  rewriter.modifyOpInPlace(block, [&] { weights->set(packed); });
+
+  // Rows of the k-block outer, panels inner: the pack reads whole weight
+  // rows in order, NR columns a vector.
+  scf::SCFTilingOptions options;
+  options.setTileSizes(getAsIndexOpFoldResult(ctx, {1, 1, 0}));
+  options.setInterchange({1, 0, 2});
+  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(pack.getOperation()), options);
+  if (failed(tiled))
+    return pack.emitOpError("could not be tiled into weight row pieces");
+  rewriter.replaceOp(pack, tiled->replacements);
+  Operation *piece = tiled->tiledOps.back();
+  rewriter.setInsertionPoint(piece);
+  FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
+      rewriter, piece, /*inputVectorSizes=*/{1, 1, columns},
+      /*inputScalableVecDims=*/{false, false, false});
+  if (failed(vectorized))
+    return piece->emitOpError("could not be vectorized as a weight copy");
+  rewriter.replaceOp(piece, vectorized->replacements);
+  return success();
+}
+
+/// Register tiles of deep k-blocks (large row tiles) read packed panels;
+/// the small tiles' short k-blocks stream the weights in place.
+constexpr int64_t kPackedDepth = 32;
+
 LogicalResult vectorizeMicroTiles(RewriterBase &rewriter, linalg::MatmulOp op,
                                   ArrayRef<int64_t> microTile) {
   int64_t rows = microTile[0], columns = microTile[1], depth = microTile[2];
@@ -123,6 +236,10 @@ LogicalResult vectorizeMicroTiles(RewriterBase &rewriter, linalg::MatmulOp op,
   Operation *block = blocked->tiledOps.back();
   if (filled)
     boundRowLoop(block, blocked->loops, filled);
+  if (depth >= kPackedDepth &&
+      failed(packWeightPanels(rewriter, cast<linalg::LinalgOp>(block),
+                              blocked->loops)))
+    return failure();
   scf::SCFTilingOptions steps;
   steps.setTileSizes(
       getAsIndexOpFoldResult(rewriter.getContext(), {0, 0, 1}));

@@ -61,3 +61,35 @@ func.func @f32_x_bf16_w(%a: tensor<4x16xf32>, %w: tensor<16x8xbf16>) -> tensor<4
   %r = linalg.matmul {moe.micro_tile = array<i64: 2, 8, 16>} ins(%a, %w : tensor<4x16xf32>, tensor<16x8xbf16>) outs(%c : tensor<4x8xf32>) -> tensor<4x8xf32>
   return %r : tensor<4x8xf32>
 }
+
+// -----
+
+// A deep k-block (Kc >= 32): each k-block's [Kc, BN] weights are packed
+// into [BN / NR, Kc, NR] f32 before the column loop, whole weight rows at a
+// time (rows outer, NR-wide pieces inner; bf16 widened once here), and the
+// register tiles read their contiguous Kc x NR panel from the pack.
+// CHECK-LABEL: func.func @packed_panels(
+// CHECK-SAME: %[[X:[^:]*]]: tensor<12x64xf32>, %[[W:[^:]*]]: tensor<64x32xbf16>)
+// CHECK: scf.for %[[K:.*]] = %c0 to %c64 step %c32
+// CHECK: %[[BLOCK:.*]] = tensor.extract_slice %[[W]][%[[K]], 0] [32, 32] [1, 1] : tensor<64x32xbf16> to tensor<32x32xbf16>
+// CHECK: %[[SPLIT:.*]] = tensor.expand_shape %[[BLOCK]] {{\[}}[0], [1, 2]] output_shape [32, 2, 16]
+// CHECK: %[[EMPTY:.*]] = tensor.empty() : tensor<2x32x16xf32>
+// CHECK: %[[PACK:.*]] = scf.for %[[ROW:.*]] = %c0 to %c32 step %c1 iter_args(%{{.*}} = %[[EMPTY]])
+// CHECK: scf.for %[[P:.*]] = %c0 to %c2 step %c1
+// CHECK: vector.transfer_read {{.*}} : tensor<1x1x16xbf16>, vector<1x1x16xbf16>
+// CHECK: arith.extf %{{.*}} : vector<1x1x16xbf16> to vector<1x1x16xf32>
+// CHECK: vector.transfer_write
+// CHECK: scf.for %[[N:.*]] = %c0 to %c32 step %c16
+// CHECK: %[[INDEX:.*]] = arith.divui %[[N]], %c16
+// CHECK: %[[PANEL:.*]] = tensor.extract_slice %[[PACK]][%[[INDEX]], 0, 0] [1, 32, 16] [1, 1, 1] : tensor<2x32x16xf32> to tensor<32x16xf32>
+// CHECK: scf.for
+// CHECK: scf.for
+// CHECK: tensor.extract_slice %[[PANEL]][%{{.*}}, 0] [1, 16] [1, 1] : tensor<32x16xf32> to tensor<1x16xf32>
+// CHECK: vector.contract {{.*}} : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
+func.func @packed_panels(%a: tensor<12x64xf32>, %w: tensor<64x32xbf16>) -> tensor<12x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = tensor.empty() : tensor<12x32xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%c0 : tensor<12x32xf32>) -> tensor<12x32xf32>
+  %r = linalg.matmul {moe.micro_tile = array<i64: 6, 16, 32>} ins(%a, %w : tensor<12x64xf32>, tensor<64x32xbf16>) outs(%c : tensor<12x32xf32>) -> tensor<12x32xf32>
+  return %r : tensor<12x32xf32>
+}
