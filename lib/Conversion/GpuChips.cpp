@@ -2,6 +2,7 @@
 #include "moe/Conversion/GpuChips.h"
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/TargetSelect.h"
@@ -94,4 +95,14 @@ mlir::moe::unknownGpuChip(llvm::StringRef chip, bool nvidia,
          " (LLVM's " + triple + " processors include " + valid + "; " +
          std::to_string(generic->getAllProcessorDescriptions().size()) +
          " in all)";
+}
+
+bool mlir::moe::hasMmaSync(llvm::StringRef chip) {
+  if (chip.empty())
+    return true;
+  unsigned number = 0;
+  return isNvidiaChip(chip) &&
+         !chip.drop_front(3).take_while(llvm::isDigit).getAsInteger(10,
+                                                                    number) &&
+         number >= 80;
 }

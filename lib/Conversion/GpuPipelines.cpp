@@ -21,6 +21,7 @@
 #include "mlir/Conversion/IndexToLLVM/IndexToLLVM.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
 #include "mlir/Conversion/MathToLibm/MathToLibm.h"
+#include "mlir/Conversion/NVGPUToNVVM/NVGPUToNVVM.h"
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
@@ -61,8 +62,10 @@ std::string ptxFeatures(StringRef chip) {
 /// Tensors to buffers; the linalg ops moe-decompose leaves (router matmul,
 /// shared expert) become 16 x 16 thread tiles of parallel loops mapped to
 /// gpu.launch, so no buffer is touched on the host; then every gpu.launch
-/// into a gpu.module kernel.
-void addKernelOutlining(OpPassManager &pm) {
+/// into a gpu.module kernel. With `mmaSync`, a kernel's vector.contract on
+/// tiles that fit becomes nvgpu.mma.sync with ldmatrix loads (the NVVM
+/// target lowers them to PTX, the emulator runs them as warp collectives).
+void addKernelOutlining(OpPassManager &pm, bool mmaSync) {
   addBufferization(pm);
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createMoePromoteLoopAccumulators());
@@ -79,6 +82,8 @@ void addKernelOutlining(OpPassManager &pm) {
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
+  if (mmaSync)
+    pm.addNestedPass<gpu::GPUModuleOp>(createMoeVectorToMmaSync());
   pm.addNestedPass<gpu::GPUModuleOp>(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -160,7 +165,7 @@ void mlir::moe::buildMoeToGpuKernelsPipeline(OpPassManager &pm,
   pm.addPass(createMoeLowerToGpu(gpu));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  addKernelOutlining(pm);
+  addKernelOutlining(pm, hasMmaSync(options.chip));
 }
 
 void mlir::moe::buildNvvmPipeline(OpPassManager &pm,
@@ -184,6 +189,7 @@ void mlir::moe::buildNvvmFromKernelsPipeline(
   target.features = ptxFeatures(chip);
   target.optLevel = 3;
   pm.addPass(createGpuNVVMAttachTarget(target));
+  pm.addNestedPass<gpu::GPUModuleOp>(createConvertNVGPUToNVVMPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps());
   addKernelCleanup(pm);
   buildGpuHostPipeline(pm);

@@ -7,12 +7,13 @@
 // "Emulator"). The host code stays in the artifact, as for nvptx and rocdl.
 //
 //===----------------------------------------------------------------------===//
+#include "EmuAccessChecks.h"
+#include "EmuCollectives.h"
 #include "moe/Conversion/Passes.h"
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
-#include "mlir/Interfaces/CastInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/SymbolTable.h"
 
 namespace mlir::moe {
@@ -26,97 +27,37 @@ using namespace mlir::moe;
 namespace {
 
 /// moe_emu_id's argument: which id (docs/abi.md).
-enum EmuId { ThreadId = 0, BlockId = 3, BlockDim = 6, GridDim = 9 };
+enum EmuId { ThreadId = 0, BlockId = 3, BlockDim = 6, GridDim = 9, LaneId = 12 };
 
 std::string kernelSymbol(StringRef kernel) {
   return ("__moe_emu_kernel_" + kernel).str();
 }
 
-func::FuncOp declare(OpBuilder &b, ModuleOp module, StringRef name,
-                     FunctionType type) {
-  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
-    return existing;
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(module.getBody());
-  auto func = func::FuncOp::create(b, module.getLoc(), name, type);
-  func.setPrivate();
-  return func;
-}
-
-/// The buffer a memref value views (through views and casts).
-Value rootBuffer(Value value) {
-  while (Operation *op = value.getDefiningOp()) {
-    if (auto view = dyn_cast<ViewLikeOpInterface>(op))
-      value = view.getViewSource();
-    else if (isa<CastOpInterface>(op) && op->getNumOperands() == 1)
-      value = op->getOperand(0);
-    else
-      break;
-  }
-  return value;
-}
-
-/// Guards one memref access (load, store, atomic) of an emulated kernel:
-/// out of bounds, it is skipped (a load gives 0) and reported.
+/// Guards one memref access (load, store, atomic, or a 1-D vector load or
+/// store of `span` elements) of an emulated kernel: out of bounds, it is
+/// skipped (a load gives 0) and reported.
 void guardAccess(OpBuilder &b, Operation *access, Value memref,
-                 ValueRange indices, bool isStore, bool isWorkgroup,
-                 func::FuncOp report, func::FuncOp track, int32_t buffer) {
+                 ValueRange indices, int64_t span, bool isStore,
+                 bool isWorkgroup, func::FuncOp report, func::FuncOp track,
+                 int32_t buffer) {
   if (indices.empty())
     return;
   Location loc = access->getLoc();
   b.setInsertionPoint(access);
-  auto index = [&](int64_t v) -> Value {
-    return arith::ConstantIndexOp::create(b, loc, v);
-  };
-  // The first dim whose index is outside [0, size) (an index below 0 is a
-  // large unsigned number), found from the last dim back.
-  Value inBounds, badDim = index(0), badIndex = index(0), badSize = index(0);
-  for (int64_t d = int64_t(indices.size()) - 1; d >= 0; --d) {
-    Value size = memref::DimOp::create(b, loc, memref, d);
-    Value ok = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult,
-                                     indices[d], size);
-    inBounds = inBounds ? arith::AndIOp::create(b, loc, inBounds, ok) : ok;
-    badDim = arith::SelectOp::create(b, loc, ok, badDim, index(d));
-    badIndex = arith::SelectOp::create(b, loc, ok, badIndex, indices[d]);
-    badSize = arith::SelectOp::create(b, loc, ok, badSize, size);
-  }
-  auto ifOp = scf::IfOp::create(b, loc, access->getResultTypes(), inBounds,
-                                /*withElseRegion=*/true);
+  AccessBounds bounds = emitBoundsTest(b, loc, memref, indices, span);
+  auto ifOp = scf::IfOp::create(b, loc, access->getResultTypes(),
+                                bounds.inBounds, /*withElseRegion=*/true);
   // Without results the builder made the yields already; make them here.
   for (Block *branch : {ifOp.thenBlock(), ifOp.elseBlock()})
     if (!branch->empty())
       branch->getTerminator()->erase();
   b.setInsertionPointToStart(ifOp.thenBlock());
-  if (track) {
-    // The race detector sees the access by its row-major element number.
-    auto type = cast<MemRefType>(memref.getType());
-    Value linear = index(0);
-    for (auto [d, idx] : llvm::enumerate(indices)) {
-      linear = arith::MulIOp::create(b, loc, linear,
-                                     index(type.getDimSize(d)));
-      linear = arith::AddIOp::create(b, loc, linear, idx);
-    }
-    Value elements = index(type.getNumElements());
-    func::CallOp::create(
-        b, loc, track,
-        ValueRange{arith::ConstantIntOp::create(b, loc, b.getI32Type(), buffer),
-                   arith::IndexCastOp::create(b, loc, b.getI64Type(), elements),
-                   arith::IndexCastOp::create(b, loc, b.getI64Type(), linear),
-                   arith::ConstantIntOp::create(b, loc, b.getI32Type(),
-                                                isStore)});
-  }
+  if (track)
+    emitWorkgroupTrack(b, loc, track, buffer, memref, indices, isStore, span);
   Operation *moved = b.clone(*access);
   scf::YieldOp::create(b, loc, moved->getResults());
   b.setInsertionPointToStart(ifOp.elseBlock());
-  auto i32 = [&](int32_t v) -> Value {
-    return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
-  };
-  auto i64 = [&](Value v) -> Value {
-    return arith::IndexCastOp::create(b, loc, b.getI64Type(), v);
-  };
-  func::CallOp::create(b, loc, report,
-                       ValueRange{i32(isStore), i32(isWorkgroup), i64(badDim),
-                                  i64(badIndex), i64(badSize)});
+  emitOutOfBoundsReport(b, loc, report, isStore, isWorkgroup, bounds);
   SmallVector<Value> zeros;
   for (Type type : access->getResultTypes())
     zeros.push_back(
@@ -201,11 +142,13 @@ struct MoeGpuToEmuPass
     entry.eraseArguments(numArgs, entry.getNumArguments() - numArgs);
 
     auto idType = b.getFunctionType({b.getI32Type()}, {b.getI64Type()});
-    func::FuncOp idFunc = declare(b, module, "moe_emu_id", idType);
+    func::FuncOp idFunc = declareEmuFunction(b, module, "moe_emu_id", idType);
     func::FuncOp barrierFunc =
-        declare(b, module, "moe_emu_barrier", b.getFunctionType({}, {}));
+        declareEmuFunction(b, module, "moe_emu_barrier", b.getFunctionType({}, {}));
 
     if (checks && failed(guardAccesses(module, func, workgroupBuffers)))
+      return failure();
+    if (failed(lowerEmuCollectives(module, func, checks, workgroupBuffers)))
       return failure();
 
     SmallVector<Operation *> gpuOps;
@@ -233,6 +176,14 @@ struct MoeGpuToEmuPass
         id(BlockDim, blockDim.getDimension());
       } else if (auto gridDim = dyn_cast<gpu::GridDimOp>(op)) {
         id(GridDim, gridDim.getDimension());
+      } else if (isa<gpu::LaneIdOp>(op)) {
+        Value which = arith::ConstantIntOp::create(b, op->getLoc(),
+                                                   b.getI32Type(), LaneId);
+        Value value = func::CallOp::create(b, op->getLoc(), idFunc, which)
+                          .getResult(0);
+        op->getResult(0).replaceAllUsesWith(arith::IndexCastOp::create(
+            b, op->getLoc(), b.getIndexType(), value));
+        op->erase();
       } else if (isa<gpu::BarrierOp>(op)) {
         func::CallOp::create(b, op->getLoc(), barrierFunc, ValueRange{});
         op->erase();
@@ -258,26 +209,24 @@ struct MoeGpuToEmuPass
     return failure(spaces.wasInterrupted());
   }
 
-  /// With checks: every load, store and atomic of `func` tests its indices.
+  /// With checks: every load, store and atomic of `func` (and every 1-D
+  /// vector load and store) tests its indices.
   LogicalResult guardAccesses(ModuleOp module, func::FuncOp func,
                               const DenseMap<Value, int32_t> &workgroupBuffers) {
     OpBuilder b(&getContext());
-    Type i32 = b.getI32Type(), i64 = b.getI64Type();
-    func::FuncOp report =
-        declare(b, module, "moe_emu_out_of_bounds",
-                b.getFunctionType({i32, i32, i64, i64, i64}, {}));
-    func::FuncOp track =
-        declare(b, module, "moe_emu_workgroup_access",
-                b.getFunctionType({i32, i64, i64, i32}, {}));
+    func::FuncOp report = declareOutOfBoundsReport(b, module);
+    func::FuncOp track = declareWorkgroupTrack(b, module);
     SmallVector<Operation *> accesses;
     func.walk([&](Operation *op) {
-      if (isa<memref::LoadOp, memref::StoreOp, memref::AtomicRMWOp>(op))
+      if (isa<memref::LoadOp, memref::StoreOp, memref::AtomicRMWOp,
+              vector::LoadOp, vector::StoreOp>(op))
         accesses.push_back(op);
     });
     for (Operation *op : accesses) {
       Value memref;
       SmallVector<Value> indices;
       bool isStore = true;
+      int64_t span = 1;
       if (auto load = dyn_cast<memref::LoadOp>(op)) {
         memref = load.getMemRef();
         indices.assign(load.getIndices().begin(), load.getIndices().end());
@@ -285,10 +234,22 @@ struct MoeGpuToEmuPass
       } else if (auto store = dyn_cast<memref::StoreOp>(op)) {
         memref = store.getMemRef();
         indices.assign(store.getIndices().begin(), store.getIndices().end());
-      } else {
-        auto atomic = cast<memref::AtomicRMWOp>(op);
+      } else if (auto atomic = dyn_cast<memref::AtomicRMWOp>(op)) {
         memref = atomic.getMemref();
         indices.assign(atomic.getIndices().begin(), atomic.getIndices().end());
+      } else {
+        auto load = dyn_cast<vector::LoadOp>(op);
+        auto store = dyn_cast<vector::StoreOp>(op);
+        VectorType vector = load ? load.getVectorType() : store.getVectorType();
+        if (vector.getRank() != 1)
+          return op->emitOpError(
+              "loads or stores a vector of rank above 1, which the emulator's "
+              "checks do not cover");
+        memref = load ? load.getBase() : store.getBase();
+        ValueRange range = load ? load.getIndices() : store.getIndices();
+        indices.assign(range.begin(), range.end());
+        isStore = bool(store);
+        span = vector.getNumElements();
       }
       bool isWorkgroup = workgroupBuffers.contains(rootBuffer(memref));
       // Races: plain loads and stores of a workgroup buffer itself (atomics
@@ -297,7 +258,7 @@ struct MoeGpuToEmuPass
       if (auto it = workgroupBuffers.find(memref);
           it != workgroupBuffers.end() && !isa<memref::AtomicRMWOp>(op))
         tracked = it->second;
-      guardAccess(b, op, memref, indices, isStore, isWorkgroup, report,
+      guardAccess(b, op, memref, indices, span, isStore, isWorkgroup, report,
                   tracked ? track : func::FuncOp(), tracked.value_or(0));
     }
     return success();

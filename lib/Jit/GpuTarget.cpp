@@ -280,7 +280,9 @@ llvm::Expected<CompileResult>(::moe::jit::compileGpu)(
   result.entries = std::move(*entries);
 
   // The target is set once, here: every pass reads it from the module
-  // (DESIGN.md §5). It replaces one the input may carry.
+  // (DESIGN.md §5). It replaces one the input may carry. A module without
+  // moe ops has not loaded the dialect that owns the attribute.
+  module.getContext()->getOrLoadDialect<mlir::moe::MoeDialect>();
   module->setAttr(mlir::moe::TargetAttr::getModuleAttrName(),
                   mlir::moe::TargetAttr::get(
                       module.getContext(), options.target,

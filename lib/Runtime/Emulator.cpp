@@ -19,10 +19,13 @@
 //
 //===----------------------------------------------------------------------===//
 #include "moe/Runtime/moe_emu.h"
+#include "WarpMatrix.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <optional>
 #include <string>
 #include <ucontext.h>
 #include <vector>
@@ -32,7 +35,7 @@ namespace {
 /// Fiber stacks: kernels keep their values in registers and spill little.
 constexpr size_t kStackBytes = 256 * 1024;
 
-enum class FiberState { Ready, AtBarrier, Done };
+enum class FiberState { Ready, AtBarrier, AtCollective, Done };
 
 /// What a workgroup element saw in the current epoch (the span between two
 /// barriers of a block): its last writer and its reader (kMany: several).
@@ -46,6 +49,17 @@ struct Fiber {
   ucontext_t context;
   FiberState state = FiberState::Ready;
   int64_t thread[3] = {0, 0, 0};
+  const char *collective = nullptr; // the one it waits at
+};
+
+/// The warp collective its lanes are arriving at: which operation, its
+/// attributes (every lane must pass the same), and each arrived lane's
+/// operands, which live on that lane's stack until the last one arrives.
+struct WarpSlot {
+  const char *name = nullptr;
+  uint64_t attributes = 0;
+  int32_t arrived = 0;
+  const void *lanes[moe::emu::kNvidiaWarp] = {};
 };
 
 struct Launch {
@@ -55,9 +69,11 @@ struct Launch {
   int64_t grid[3], block[3], blockId[3];
   ucontext_t scheduler;
   std::vector<Fiber> fibers;
+  std::vector<WarpSlot> warps;
   std::unique_ptr<char[]> stacks;
   Fiber *running = nullptr;
   std::string error; // the first one
+  bool stopped = false; // a collective stopped the block
   // Race detection: epochs start at 1 and advance at every barrier release
   // and block, so a zeroed shadow is "never touched".
   uint64_t epoch = 1;
@@ -113,22 +129,61 @@ void runBlock(Launch &launch) {
     fiber.context.uc_link = &launch.scheduler;
     makecontext(&fiber.context, fiberMain, 0);
   }
+  for (WarpSlot &warp : launch.warps)
+    warp = WarpSlot();
   for (;;) {
-    bool anyRunning = false;
-    for (Fiber &fiber : launch.fibers) {
-      if (fiber.state != FiberState::Ready)
-        continue;
-      launch.running = &fiber;
-      if (swapcontext(&launch.scheduler, &fiber.context) != 0)
-        fail("swapcontext failed");
-      launch.running = nullptr;
+    // Run every ready fiber until it returns or waits; a warp collective
+    // completed by its last lane makes the other lanes ready again.
+    for (bool ran = true; ran && !launch.stopped;) {
+      ran = false;
+      for (Fiber &fiber : launch.fibers) {
+        if (fiber.state != FiberState::Ready)
+          continue;
+        ran = true;
+        launch.running = &fiber;
+        if (swapcontext(&launch.scheduler, &fiber.context) != 0)
+          fail("swapcontext failed");
+        launch.running = nullptr;
+        if (launch.stopped)
+          break;
+      }
     }
-    const Fiber *waiting = nullptr, *returned = nullptr;
+    if (launch.stopped)
+      return; // a collective the warp's lanes disagree on
+    const Fiber *waiting = nullptr, *returned = nullptr, *collective = nullptr;
     for (const Fiber &fiber : launch.fibers) {
       if (fiber.state == FiberState::AtBarrier && !waiting)
         waiting = &fiber;
       if (fiber.state == FiberState::Done && !returned)
         returned = &fiber;
+      if (fiber.state == FiberState::AtCollective && !collective)
+        collective = &fiber;
+    }
+    // A lane waits at a collective that some lane of its warp never reaches
+    // (it returned, or waits at a barrier): on a GPU the warp hangs or
+    // computes with garbage; here the block stops.
+    if (collective) {
+      size_t warp = size_t(collective - launch.fibers.data()) /
+                    moe::emu::kNvidiaWarp;
+      const Fiber *absent = nullptr;
+      for (size_t i = warp * moe::emu::kNvidiaWarp;
+           i < std::min(launch.fibers.size(),
+                        (warp + 1) * moe::emu::kNvidiaWarp) &&
+           !absent;
+           ++i)
+        if (launch.fibers[i].state != FiberState::AtCollective)
+          absent = &launch.fibers[i];
+      report(launch,
+             std::string("lane missing from a warp collective in ") +
+                 where(launch, nullptr) + ": thread " +
+                 triple(collective->thread) + " waits at " +
+                 collective->collective + ", which thread " +
+                 (absent ? triple(absent->thread) : std::string("?")) +
+                 " of its warp " +
+                 (absent && absent->state == FiberState::Done
+                      ? "returned without reaching"
+                      : "waits at a barrier instead of"));
+      return;
     }
     // A barrier that some threads of the block never reach: on a GPU it
     // hangs or releases early; here the block stops.
@@ -139,6 +194,7 @@ void runBlock(Launch &launch) {
                          " waits at a barrier");
       return;
     }
+    bool anyRunning = false;
     for (Fiber &fiber : launch.fibers)
       if (fiber.state == FiberState::AtBarrier) {
         fiber.state = FiberState::Ready;
@@ -148,6 +204,72 @@ void runBlock(Launch &launch) {
     if (!anyRunning)
       return;
   }
+}
+
+/// Lane `running` of its warp arrives at collective `name` with its
+/// `operands`; the last lane to arrive runs `compute` on all of them, and
+/// every lane goes on once it has. A warp must be whole (32 threads of the
+/// block) and its lanes must agree on the collective and its attributes.
+void warpCollective(const char *name, uint64_t attributes,
+                    const void *operands,
+                    void (*compute)(const void *const *lanes,
+                                    uint64_t attributes)) {
+  Launch *launch = current;
+  if (!launch || !launch->running)
+    fail("a warp collective called outside a kernel");
+  Fiber *fiber = launch->running;
+  const size_t self = size_t(fiber - launch->fibers.data());
+  const size_t warp = self / moe::emu::kNvidiaWarp,
+               first = warp * moe::emu::kNvidiaWarp;
+  const size_t lanes =
+      std::min<size_t>(moe::emu::kNvidiaWarp, launch->fibers.size() - first);
+  auto stop = [&] {
+    launch->stopped = true;
+    fiber->state = FiberState::AtCollective;
+    fiber->collective = name;
+    if (swapcontext(&fiber->context, &launch->scheduler) != 0)
+      fail("swapcontext failed");
+    fail("a stopped block resumed"); // the scheduler never resumes it
+  };
+  if (lanes != size_t(moe::emu::kNvidiaWarp)) {
+    report(*launch, std::string(name) + " in a partial warp in " +
+                        where(*launch, fiber) + ": its warp has " +
+                        std::to_string(lanes) +
+                        " threads (the block's thread count is not a "
+                        "multiple of 32); the instruction needs all 32");
+    stop();
+  }
+  if (launch->warps.size() <= warp)
+    launch->warps.resize(warp + 1);
+  WarpSlot &slot = launch->warps[warp];
+  if (slot.arrived == 0) {
+    slot.name = name;
+    slot.attributes = attributes;
+  } else if (slot.name != name || slot.attributes != attributes) {
+    const Fiber *other = nullptr;
+    for (size_t i = first; i < first + lanes && !other; ++i)
+      if (launch->fibers[i].state == FiberState::AtCollective)
+        other = &launch->fibers[i];
+    report(*launch,
+           std::string("lanes of a warp at different collectives in ") +
+               where(*launch, fiber) + ": it is at " + name +
+               (slot.name == name ? " with other attributes than" : " while") +
+               " thread " + (other ? triple(other->thread) : std::string("?")) +
+               " waits at " + slot.name);
+    stop();
+  }
+  slot.lanes[self - first] = operands;
+  fiber->state = FiberState::AtCollective;
+  fiber->collective = name;
+  if (++slot.arrived == int32_t(lanes)) {
+    compute(slot.lanes, attributes);
+    slot = WarpSlot();
+    for (size_t i = first; i < first + lanes; ++i)
+      launch->fibers[i].state = FiberState::Ready;
+    return;
+  }
+  if (swapcontext(&fiber->context, &launch->scheduler) != 0)
+    fail("swapcontext failed");
 }
 
 } // namespace
@@ -266,6 +388,10 @@ extern "C" int64_t moe_emu_id(int32_t which) {
   Launch *launch = current;
   if (!launch || !launch->running)
     fail("moe_emu_id called outside a kernel");
+  if (which == 12) {
+    const Fiber *fiber = launch->running;
+    return int64_t(fiber - launch->fibers.data()) % moe::emu::kNvidiaWarp;
+  }
   int d = which % 3;
   switch (which / 3) {
   case 0:
@@ -288,4 +414,59 @@ extern "C" void moe_emu_barrier(void) {
   fiber->state = FiberState::AtBarrier;
   if (swapcontext(&fiber->context, &launch->scheduler) != 0)
     fail("swapcontext failed");
+}
+
+extern "C" void moe_emu_ldmatrix(int64_t row, int64_t out, int32_t numTiles,
+                                 int32_t transpose) {
+  moe::emu::LdMatrixLane lane;
+  lane.row = reinterpret_cast<const void *>(row);
+  lane.out = reinterpret_cast<void *>(out);
+  if (numTiles != 1 && numTiles != 2 && numTiles != 4)
+    fail("moe_emu_ldmatrix: the tile count must be 1, 2 or 4");
+  uint64_t attributes = uint64_t(numTiles) | uint64_t(transpose != 0) << 8;
+  warpCollective("nvgpu.ldmatrix", attributes, &lane,
+                 [](const void *const *lanes, uint64_t attributes) {
+                   moe::emu::LdMatrixLane all[moe::emu::kNvidiaWarp];
+                   for (int i = 0; i < moe::emu::kNvidiaWarp; ++i)
+                     all[i] = *static_cast<const moe::emu::LdMatrixLane *>(
+                         lanes[i]);
+                   moe::emu::ldmatrix(all, int32_t(attributes & 0xff),
+                                      (attributes >> 8) & 1);
+                 });
+}
+
+extern "C" void moe_emu_mma_sync(int64_t a, int64_t b, int64_t c, int64_t d,
+                                 int32_t m, int32_t n, int32_t k,
+                                 int32_t abType, int32_t cdType) {
+  moe::emu::MmaLane lane;
+  lane.a = reinterpret_cast<const void *>(a);
+  lane.b = reinterpret_cast<const void *>(b);
+  lane.c = reinterpret_cast<const void *>(c);
+  lane.d = reinterpret_cast<void *>(d);
+  moe::emu::MmaShape shape;
+  shape.m = m;
+  shape.n = n;
+  shape.k = k;
+  shape.ab = moe::emu::MatrixType(abType);
+  shape.cd = moe::emu::MatrixType(cdType);
+  if (abType < 0 || abType > 3 || cdType < 0 || cdType > 3)
+    fail("moe_emu_mma_sync: unknown element type");
+  if (std::optional<std::string> unsupported = moe::emu::unsupportedMma(shape))
+    fail(("moe_emu_mma_sync: " + *unsupported).c_str());
+  uint64_t attributes = uint64_t(uint8_t(m)) | uint64_t(uint8_t(n)) << 8 |
+                        uint64_t(uint8_t(k)) << 16 | uint64_t(abType) << 24 |
+                        uint64_t(cdType) << 32;
+  warpCollective("nvgpu.mma.sync", attributes, &lane,
+                 [](const void *const *lanes, uint64_t attributes) {
+                   moe::emu::MmaLane all[moe::emu::kNvidiaWarp];
+                   for (int i = 0; i < moe::emu::kNvidiaWarp; ++i)
+                     all[i] = *static_cast<const moe::emu::MmaLane *>(lanes[i]);
+                   moe::emu::MmaShape shape;
+                   shape.m = int32_t(attributes & 0xff);
+                   shape.n = int32_t((attributes >> 8) & 0xff);
+                   shape.k = int32_t((attributes >> 16) & 0xff);
+                   shape.ab = moe::emu::MatrixType((attributes >> 24) & 0xff);
+                   shape.cd = moe::emu::MatrixType((attributes >> 32) & 0xff);
+                   moe::emu::mmaSync(all, shape);
+                 });
 }

@@ -78,12 +78,94 @@ module attributes {gpu.container_module} {
 // A gpu op the emulator has no mapping for is an error naming it.
 module attributes {gpu.container_module} {
   gpu.module @kernels {
-    gpu.func @lanes(%buf: memref<?xi32>) kernel {
-      // expected-error @+1 {{'gpu.lane_id' op cannot run on the emulator (emu target)}}
-      %l = gpu.lane_id
+    gpu.func @shuffles(%buf: memref<?xi32>) kernel {
       %c0 = arith.constant 0 : index
-      %v = arith.index_cast %l : index to i32
-      memref.store %v, %buf[%c0] : memref<?xi32>
+      %c1 = arith.constant 1 : i32
+      %c32 = arith.constant 32 : i32
+      %v = memref.load %buf[%c0] : memref<?xi32>
+      // expected-error @+1 {{'gpu.shuffle' op cannot run on the emulator (emu target)}}
+      %s, %ok = gpu.shuffle xor %v, %c1, %c32 : i32
+      memref.store %s, %buf[%c0] : memref<?xi32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// The warp collectives become calls of the emulator's: the lane id is
+// moe_emu_id(12); ldmatrix passes the address of the lane's row and a stack
+// scratch buffer for its words; mma.sync passes its A, B, C fragments
+// flattened into scratch buffers (allocated once, at the kernel's entry),
+// the shape and the element types (bf16 = 2, f32 = 0).
+// CHECK-DAG: func.func private @moe_emu_ldmatrix(i64, i64, i32, i32)
+// CHECK-DAG: func.func private @moe_emu_mma_sync(i64, i64, i64, i64, i32, i32, i32, i32, i32)
+// CHECK-LABEL: func.func private @__moe_emu_kernel_mma(
+// CHECK: %[[D:.*]] = memref.alloca() : memref<4xf32>
+// CHECK: memref.alloca() : memref<4xf32>
+// CHECK: memref.alloca() : memref<4xbf16>
+// CHECK: %[[A:.*]] = memref.alloca() : memref<8xbf16>
+// CHECK: %[[OUT:.*]] = memref.alloca() : memref<8xbf16>
+// CHECK: %[[C12:.*]] = arith.constant 12 : i32
+// CHECK: call @moe_emu_id(%[[C12]])
+// CHECK: memref.extract_aligned_pointer_as_index %{{.*}} : memref<16x16xbf16> -> index
+// CHECK: call @moe_emu_ldmatrix(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) : (i64, i64, i32, i32) -> ()
+// CHECK: vector.load %[[OUT]][%{{.*}}] : memref<8xbf16>, vector<8xbf16>
+// CHECK: vector.shape_cast %{{.*}} : vector<8xbf16> to vector<4x2xbf16>
+// CHECK: vector.store %{{.*}}, %[[A]][%{{.*}}] : memref<8xbf16>, vector<8xbf16>
+// CHECK: call @moe_emu_mma_sync({{.*}}) : (i64, i64, i64, i64, i32, i32, i32, i32, i32) -> ()
+// CHECK: vector.load %[[D]][%{{.*}}] : memref<4xf32>, vector<4xf32>
+// CHECK-NOT: nvgpu.
+
+// With checks, the row is tested (its 8 elements inside the buffer) and told
+// to the race detector element by element; out of bounds it is reported and
+// the lane passes address 0 (zeros) but still arrives.
+// BOUNDS-LABEL: func.func private @__moe_emu_kernel_mma(
+// BOUNDS: %[[ROW:.*]] = scf.if %{{.*}} -> (i64) {
+// BOUNDS-COUNT-8: func.call @moe_emu_workgroup_access
+// BOUNDS: memref.extract_aligned_pointer_as_index
+// BOUNDS: } else {
+// BOUNDS: func.call @moe_emu_out_of_bounds
+// BOUNDS: %[[NULL:.*]] = arith.constant 0 : i64
+// BOUNDS: scf.yield %[[NULL]] : i64
+// BOUNDS: call @moe_emu_ldmatrix(%[[ROW]],
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @mma(%b: vector<2x2xbf16>, %c: vector<2x2xf32>, %out: memref<32x4xf32>) workgroup(%tile : memref<16x16xbf16, #gpu.address_space<workgroup>>) kernel {
+      %lane = gpu.lane_id
+      %c0 = arith.constant 0 : index
+      %c16 = arith.constant 16 : index
+      %row = arith.remui %lane, %c16 : index
+      %a = nvgpu.ldmatrix %tile[%row, %c0] {numTiles = 4 : i32, transpose = false} : memref<16x16xbf16, #gpu.address_space<workgroup>> -> vector<4x2xbf16>
+      %d = nvgpu.mma.sync (%a, %b, %c) {mmaShape = [16, 8, 16]} : (vector<4x2xbf16>, vector<2x2xbf16>, vector<2x2xf32>) -> vector<2x2xf32>
+      %flat = vector.shape_cast %d : vector<2x2xf32> to vector<4xf32>
+      vector.store %flat, %out[%lane, %c0] : memref<32x4xf32>, vector<4xf32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// An mma.sync the emulator does not run (integers) is an error.
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @int8(%a: vector<4x4xi8>, %b: vector<2x4xi8>, %c: vector<2x2xi32>, %out: memref<4xi32>) kernel {
+      // expected-error @+1 {{'nvgpu.mma.sync' op cannot run on the emulator: it runs m16n8k8 and m16n8k16 on f16 / bf16, m16n8k4 and m16n8k8 on tf32, with f32 accumulators (or f16 ones for f16 inputs)}}
+      %d = nvgpu.mma.sync (%a, %b, %c) {mmaShape = [16, 8, 32]} : (vector<4x4xi8>, vector<2x4xi8>, vector<2x2xi32>) -> vector<2x2xi32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// So is any other vendor op.
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @wait() kernel {
+      // expected-error @+1 {{'amdgpu.lds_barrier' op cannot run on the emulator (emu target)}}
+      amdgpu.lds_barrier
       gpu.return
     }
   }

@@ -106,6 +106,29 @@ def MoeHostBuffersToGpu : Pass<"moe-host-buffers-to-gpu", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::gpu::GPUDialect"];
 }
 
+def MoeVectorToMmaSync
+    : Pass<"moe-vector-to-mma-sync", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Turn the vector.contract ops of GPU kernels into nvgpu.mma.sync";
+  let description = [{
+    Upstream MLIR's vector-to-nvgpu conversion (the `use-nvgpu` mode of
+    `convert-vector-to-gpu`): each vector.contract whose operands fit a warp
+    matrix op, with the transfer reads and writes around it, becomes
+    `nvgpu.mma.sync`, `nvgpu.ldmatrix` and per-lane vector loads and stores
+    indexed by `gpu.lane_id`. A contraction that does not fit is left as it
+    is, and so is a bf16 one (MLIR 22's conversion has no bf16 fragments).
+    The conversion runs on one contraction's slice at a time: MLIR 22's
+    pass, run on a whole kernel, starts a slice at every elementwise op,
+    scalar index arithmetic included, and fails on the first one.
+  }];
+  let dependentDialects = [
+    "::mlir::affine::AffineDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 def MoeGpuToEmu : Pass<"moe-gpu-to-emu", "::mlir::ModuleOp"> {
   let summary = "Make the emulator's device module from the outlined GPU kernels";
   let description = [{
@@ -116,12 +139,17 @@ def MoeGpuToEmu : Pass<"moe-gpu-to-emu", "::mlir::ModuleOp"> {
     `__moe_emu_kernel_K`, whose thread, block, block-dim and grid-dim ids
     are calls of `moe_emu_id(which)`, whose `gpu.barrier` is a call of
     `moe_emu_barrier()` (a fiber switch in libmoe_runtime) and whose
-    workgroup buffers are private globals (blocks run one at a time). A gpu
-    op the emulator cannot run is an error that names it. With `checks`,
-    every memref load, store and atomic of a kernel tests its indices first
-    and, when one is out of bounds, skips the access (a load gives 0) and
-    calls `moe_emu_out_of_bounds`, which makes the launch fail naming the
-    kernel, block and thread.
+    workgroup buffers are private globals (blocks run one at a time). The
+    warp collectives `nvgpu.ldmatrix` and `nvgpu.mma.sync` become calls of
+    `moe_emu_ldmatrix` / `moe_emu_mma_sync`, each lane passing its fragments
+    through stack scratch memory; the runtime computes them once the whole
+    warp has arrived. A gpu or vendor op the emulator cannot run is an error
+    that names it. With `checks`, every memref load, store and atomic (and
+    1-D vector load and store) of a kernel tests its indices first and, when
+    one is out of bounds, skips the access (a load gives 0) and calls
+    `moe_emu_out_of_bounds`, which makes the launch fail naming the kernel,
+    block and thread; an ldmatrix row out of bounds is reported and reads as
+    zeros.
   }];
   let options = [
     Option<"checks", "checks", "bool", /*default=*/"true",
@@ -132,6 +160,7 @@ def MoeGpuToEmu : Pass<"moe-gpu-to-emu", "::mlir::ModuleOp"> {
     "::mlir::memref::MemRefDialect",
     "::mlir::arith::ArithDialect",
     "::mlir::scf::SCFDialect",
+    "::mlir::vector::VectorDialect",
   ];
 }
 

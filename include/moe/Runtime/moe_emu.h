@@ -51,11 +51,40 @@ MOE_RUNTIME_API void moe_emu_workgroup_access(int32_t buffer, int64_t size,
                                               int64_t index, int32_t is_store);
 
 /** The running thread's ids: 0-2 thread x/y/z, 3-5 block x/y/z, 6-8 block
- *  dims, 9-11 grid dims. */
+ *  dims, 9-11 grid dims, 12 its lane (its linear thread id mod 32). */
 MOE_RUNTIME_API int64_t moe_emu_id(int32_t which);
 
 /** Waits until every running thread of the block has arrived. */
 MOE_RUNTIME_API void moe_emu_barrier(void);
+
+/* Warp collectives. A warp is 32 consecutive threads of a block (by linear
+ * thread id); each lane calls the function with its own operands and returns
+ * once every lane of its warp has arrived and the instruction is computed.
+ * A lane that never arrives (it returned, or waits at a barrier), lanes at
+ * different collectives, and a warp of fewer than 32 threads are errors of
+ * the launch. Addresses are passed as integers. */
+
+/** mma.sync operand element types. */
+enum {
+  MOE_EMU_MATRIX_F32 = 0,
+  MOE_EMU_MATRIX_F16 = 1,
+  MOE_EMU_MATRIX_BF16 = 2,
+  MOE_EMU_MATRIX_TF32 = 3
+};
+
+/** nvgpu.ldmatrix (ldmatrix.sync.aligned.m8n8.x{num_tiles}[.trans].b16):
+ *  `row` is the address of the 16-byte row this lane supplies (lanes 8i to
+ *  8i+7 supply matrix i; 0: a row out of bounds, read as zeros), `out`
+ *  receives num_tiles 32-bit words (1, 2 or 4). */
+MOE_RUNTIME_API void moe_emu_ldmatrix(int64_t row, int64_t out,
+                                      int32_t num_tiles, int32_t transpose);
+
+/** nvgpu.mma.sync m x n x k: this lane's A, B and C fragments (PTX layouts)
+ *  at `a`, `b`, `c`; its D fragment is written to `d`. */
+MOE_RUNTIME_API void moe_emu_mma_sync(int64_t a, int64_t b, int64_t c,
+                                      int64_t d, int32_t m, int32_t n,
+                                      int32_t k, int32_t ab_type,
+                                      int32_t cd_type);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,248 @@
+//===- EmuCollectives.cpp - warp collectives of emulated kernels ----------===//
+//
+// A lane's vector operands go to scratch buffers allocated once at the
+// kernel's entry (a collective in a loop must not grow the fiber's stack),
+// flattened in row-major order, which is the register order of the PTX
+// fragments: register r of a fragment is row r of nvgpu's vector<R x E>.
+//
+//===----------------------------------------------------------------------===//
+#include "EmuCollectives.h"
+#include "EmuAccessChecks.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+using namespace mlir;
+using namespace mlir::moe;
+
+namespace {
+
+/// moe_emu.h's MOE_EMU_MATRIX_* of an mma.sync operand (none: unsupported).
+std::optional<int32_t> matrixType(Type element, bool tf32) {
+  if (element.isF16())
+    return 1;
+  if (element.isBF16())
+    return 2;
+  if (element.isF32())
+    return tf32 ? std::optional<int32_t>(3) : std::nullopt;
+  return std::nullopt;
+}
+
+class CollectiveLowering {
+public:
+  CollectiveLowering(ModuleOp module, func::FuncOp func, bool checks,
+                     const DenseMap<Value, int32_t> &workgroupBuffers)
+      : b(module.getContext()), module(module), func(func), checks(checks),
+        workgroupBuffers(workgroupBuffers) {}
+
+  LogicalResult run() {
+    SmallVector<Operation *> ops;
+    func.walk([&](Operation *op) {
+      StringRef dialect = op->getDialect() ? op->getDialect()->getNamespace()
+                                           : StringRef();
+      if (dialect == "nvgpu" || dialect == "amdgpu" || dialect == "nvvm" ||
+          dialect == "rocdl")
+        ops.push_back(op);
+    });
+    for (Operation *op : ops) {
+      LogicalResult done = failure();
+      if (auto load = dyn_cast<nvgpu::LdMatrixOp>(op))
+        done = lower(load);
+      else if (auto mma = dyn_cast<nvgpu::MmaSyncOp>(op))
+        done = lower(mma);
+      else
+        return op->emitOpError("cannot run on the emulator (emu target)");
+      if (failed(done))
+        return failure();
+    }
+    return success();
+  }
+
+private:
+  Value i32(Location loc, int32_t v) {
+    return arith::ConstantIntOp::create(b, loc, b.getI32Type(), v);
+  }
+
+  /// A memref<N x T> on the running fiber's stack, allocated at the entry.
+  Value scratch(Location loc, Type element, int64_t elements) {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(&func.getBody().front());
+    return memref::AllocaOp::create(
+        b, loc, MemRefType::get({elements}, element));
+  }
+
+  /// The address of element [indices] of `memref` (none: its first), as an
+  /// i64.
+  Value address(Location loc, Value memref, ValueRange indices) {
+    Value pointer =
+        memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
+    if (!indices.empty()) {
+      auto metadata =
+          memref::ExtractStridedMetadataOp::create(b, loc, memref);
+      Value linear = metadata.getOffset();
+      for (auto [index, stride] : llvm::zip(indices, metadata.getStrides()))
+        linear = arith::AddIOp::create(
+            b, loc, linear, arith::MulIOp::create(b, loc, index, stride));
+      int64_t bytes =
+          cast<MemRefType>(memref.getType()).getElementTypeBitWidth() / 8;
+      pointer = arith::AddIOp::create(
+          b, loc, pointer,
+          arith::MulIOp::create(
+              b, loc, linear, arith::ConstantIndexOp::create(b, loc, bytes)));
+    }
+    return arith::IndexCastOp::create(b, loc, b.getI64Type(), pointer);
+  }
+
+  /// Scratch memory holding `value` (a vector), flattened.
+  Value spill(Location loc, Value value) {
+    auto type = cast<VectorType>(value.getType());
+    Value buffer = scratch(loc, type.getElementType(), type.getNumElements());
+    auto flat =
+        VectorType::get({type.getNumElements()}, type.getElementType());
+    Value flattened = vector::ShapeCastOp::create(b, loc, flat, value);
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    vector::StoreOp::create(b, loc, flattened, buffer, ValueRange{zero});
+    return buffer;
+  }
+
+  /// The vector of `type` that the runtime wrote to `buffer`.
+  Value reload(Location loc, Value buffer, VectorType type) {
+    auto flat =
+        VectorType::get({type.getNumElements()}, type.getElementType());
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value loaded = vector::LoadOp::create(b, loc, flat, buffer, zero);
+    return vector::ShapeCastOp::create(b, loc, type, loaded);
+  }
+
+  LogicalResult lower(nvgpu::LdMatrixOp op) {
+    Location loc = op.getLoc();
+    b.setInsertionPoint(op);
+    Value source = op.getSrcMemref();
+    SmallVector<Value> indices(op.getIndices());
+    auto sourceType = cast<MemRefType>(source.getType());
+    int64_t rowElements = 128 / sourceType.getElementTypeBitWidth();
+    Value row;
+    if (!checks) {
+      row = address(loc, source, indices);
+    } else {
+      // Only lanes 0 .. 8 numTiles - 1 supply a row (the others' addresses
+      // are never read). One of those rows out of bounds is reported; the
+      // collective still runs (every lane must arrive) with the row read as
+      // zeros.
+      Type i64Type = b.getI64Type();
+      Value lane = arith::IndexCastOp::create(
+          b, loc, b.getIndexType(),
+          func::CallOp::create(
+              b, loc,
+              declareEmuFunction(b, module, "moe_emu_id",
+                                 b.getFunctionType({b.getI32Type()}, {i64Type})),
+              ValueRange{i32(loc, 12)})
+              .getResult(0));
+      Value supplies = arith::CmpIOp::create(
+          b, loc, arith::CmpIPredicate::ult, lane,
+          arith::ConstantIndexOp::create(b, loc, 8 * op.getNumTiles()));
+      auto supplied = scf::IfOp::create(b, loc, TypeRange{i64Type}, supplies,
+                                        /*withElseRegion=*/true);
+      b.setInsertionPointToStart(supplied.elseBlock());
+      Value unused = arith::ConstantIntOp::create(b, loc, i64Type, 0);
+      scf::YieldOp::create(b, loc, unused);
+      b.setInsertionPointToStart(supplied.thenBlock());
+      AccessBounds bounds =
+          emitBoundsTest(b, loc, source, indices, rowElements);
+      auto ifOp = scf::IfOp::create(b, loc, TypeRange{i64Type},
+                                    bounds.inBounds, /*withElseRegion=*/true);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      if (auto it = workgroupBuffers.find(source);
+          it != workgroupBuffers.end())
+        emitWorkgroupTrack(b, loc, declareWorkgroupTrack(b, module),
+                           it->second, source, indices, /*isStore=*/false,
+                           rowElements);
+      scf::YieldOp::create(b, loc, address(loc, source, indices));
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      emitOutOfBoundsReport(b, loc, declareOutOfBoundsReport(b, module),
+                            /*isStore=*/false,
+                            workgroupBuffers.contains(rootBuffer(source)),
+                            bounds);
+      Value null = arith::ConstantIntOp::create(b, loc, i64Type, 0);
+      scf::YieldOp::create(b, loc, null);
+      b.setInsertionPointAfter(ifOp);
+      scf::YieldOp::create(b, loc, ifOp.getResult(0));
+      b.setInsertionPointAfter(supplied);
+      row = supplied.getResult(0);
+    }
+    VectorType resultType = op.getRes().getType();
+    Value out = scratch(loc, resultType.getElementType(),
+                        resultType.getNumElements());
+    Type i32Type = b.getI32Type(), i64Type = b.getI64Type();
+    func::FuncOp ldmatrix = declareEmuFunction(
+        b, module, "moe_emu_ldmatrix",
+        b.getFunctionType({i64Type, i64Type, i32Type, i32Type}, {}));
+    func::CallOp::create(b, loc, ldmatrix,
+                         ValueRange{row, address(loc, out, {}),
+                                    i32(loc, op.getNumTiles()),
+                                    i32(loc, op.getTranspose())});
+    op.getRes().replaceAllUsesWith(reload(loc, out, resultType));
+    op.erase();
+    return success();
+  }
+
+  LogicalResult lower(nvgpu::MmaSyncOp op) {
+    Location loc = op.getLoc();
+    std::array<int64_t, 3> shape = op.getMmaShapeAsArray();
+    auto [m, n, k] = shape;
+    Type input = op.getMatrixA().getType().getElementType();
+    Type accumulator = op.getMatrixC().getType().getElementType();
+    std::optional<int32_t> ab =
+        matrixType(input, op->hasAttr(op.getTf32EnabledAttrName()));
+    std::optional<int32_t> cd =
+        accumulator.isF32() ? std::optional<int32_t>(0)
+        : accumulator.isF16() ? std::optional<int32_t>(1)
+                              : std::nullopt;
+    bool sixteen = input.isF16() || input.isBF16();
+    bool shapeOk = m == 16 && n == 8 &&
+                   (sixteen ? (k == 8 || k == 16) : (k == 4 || k == 8));
+    if (!ab || !cd || !shapeOk || (accumulator.isF16() && !input.isF16()))
+      return op.emitOpError("cannot run on the emulator: it runs m16n8k8 and "
+                            "m16n8k16 on f16 / bf16, m16n8k4 and m16n8k8 on "
+                            "tf32, with f32 accumulators (or f16 ones for f16 "
+                            "inputs)");
+    b.setInsertionPoint(op);
+    Value a = spill(loc, op.getMatrixA()), bFragment = spill(loc, op.getMatrixB()),
+          c = spill(loc, op.getMatrixC());
+    VectorType resultType = op.getRes().getType();
+    Value d = scratch(loc, resultType.getElementType(),
+                      resultType.getNumElements());
+    Type i32Type = b.getI32Type(), i64Type = b.getI64Type();
+    func::FuncOp mma = declareEmuFunction(
+        b, module, "moe_emu_mma_sync",
+        b.getFunctionType({i64Type, i64Type, i64Type, i64Type, i32Type,
+                           i32Type, i32Type, i32Type, i32Type},
+                          {}));
+    func::CallOp::create(
+        b, loc, mma,
+        ValueRange{address(loc, a, {}), address(loc, bFragment, {}),
+                   address(loc, c, {}), address(loc, d, {}),
+                   i32(loc, int32_t(m)), i32(loc, int32_t(n)),
+                   i32(loc, int32_t(k)), i32(loc, *ab), i32(loc, *cd)});
+    op.getRes().replaceAllUsesWith(reload(loc, d, resultType));
+    op.erase();
+    return success();
+  }
+
+  OpBuilder b;
+  ModuleOp module;
+  func::FuncOp func;
+  bool checks;
+  const DenseMap<Value, int32_t> &workgroupBuffers;
+};
+
+} // namespace
+
+LogicalResult mlir::moe::lowerEmuCollectives(
+    ModuleOp module, func::FuncOp func, bool checks,
+    const DenseMap<Value, int32_t> &workgroupBuffers) {
+  return CollectiveLowering(module, func, checks, workgroupBuffers).run();
+}

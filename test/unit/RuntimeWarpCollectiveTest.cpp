@@ -1,0 +1,280 @@
+//===- RuntimeWarpCollectiveTest.cpp - ldmatrix and mma.sync on the emulator ===//
+//
+// Hand-written kernels whose 32 lanes build their fragments element by
+// element from the PTX ISA's tables (written out here as the ISA states them,
+// not as the emulator computes them) and check D against a plain matrix
+// product of random small integers, so a wrong lane or register mapping
+// shows. Also the launch errors of a collective: a lane that never arrives,
+// lanes at different collectives, a partial warp.
+//
+//===----------------------------------------------------------------------===//
+#include "moe/Reference/Reference.h"
+#include "moe/Runtime/moe_emu.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+namespace {
+
+int64_t address(const void *pointer) {
+  return reinterpret_cast<int64_t>(pointer);
+}
+
+/// A matrix of small random integers (exact in bf16, f16 and their sums).
+std::vector<float> randomMatrix(int rows, int cols, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_int_distribution<int> value(-8, 8);
+  std::vector<float> m(size_t(rows) * cols);
+  for (float &v : m)
+    v = float(value(rng));
+  return m;
+}
+
+struct MmaCase {
+  int k;
+  int32_t abType, cdType;
+  std::vector<float> a, b, c; // row-major 16 x k, k x 8, 16 x 8
+  std::vector<float> d;       // what each lane wrote back, as 16 x 8
+};
+
+uint32_t encode(float value, int32_t type) {
+  if (type == MOE_EMU_MATRIX_BF16)
+    return moe::ref::toBF16Bits(value);
+  if (type == MOE_EMU_MATRIX_F16)
+    return moe::ref::toF16Bits(value);
+  uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  return bits;
+}
+
+float decode(const uint8_t *bytes, int32_t type) {
+  if (type == MOE_EMU_MATRIX_F16) {
+    uint16_t bits;
+    std::memcpy(&bits, bytes, 2);
+    return moe::ref::fromF16Bits(bits);
+  }
+  float value;
+  std::memcpy(&value, bytes, 4);
+  return value;
+}
+
+/// Each lane packs its fragment elements from the PTX ISA's per-element
+/// tables for mma.m16n8k16 / k8 (16-bit inputs) and m16n8k8 / k4 (tf32),
+/// with groupID = lane >> 2 and threadID_in_group = lane % 4.
+void mmaLane(void **params) {
+  MmaCase &test = **static_cast<MmaCase **>(params[0]);
+  const int lane = int(moe_emu_id(12));
+  const int group = lane >> 2, inGroup = lane % 4, k = test.k;
+  const bool tf32 = test.abType == MOE_EMU_MATRIX_TF32;
+  const int elementBytes = tf32 ? 4 : 2;
+  uint8_t a[32], b[16], c[16], d[16];
+  auto put = [&](uint8_t *fragment, int i, float value, int32_t type,
+                 int bytes) {
+    uint32_t bits = encode(value, type);
+    std::memcpy(fragment + i * bytes, &bits, bytes);
+  };
+  const int aCount = 16 * k / 32, bCount = k * 8 / 32;
+  for (int i = 0; i < aCount; ++i) {
+    int row, col;
+    if (!tf32) { // a0..a7: rows g (a0 a1 a4 a5) / g + 8, cols 2t + (i & 1) (+8)
+      row = group + ((i / 2) % 2) * 8;
+      col = inGroup * 2 + (i & 1) + (i >= 4 ? 8 : 0);
+    } else { // a0..a3: rows g (a0 a2) / g + 8, cols t (+4 for a2 a3)
+      row = group + (i % 2) * 8;
+      col = inGroup + (i >= 2 ? 4 : 0);
+    }
+    put(a, i, test.a[size_t(row) * k + col], test.abType, elementBytes);
+  }
+  for (int i = 0; i < bCount; ++i) {
+    int row = tf32 ? inGroup + (i >= 1 ? 4 : 0)
+                   : inGroup * 2 + (i & 1) + (i >= 2 ? 8 : 0);
+    put(b, i, test.b[size_t(row) * 8 + group], test.abType, elementBytes);
+  }
+  const int cdBytes = test.cdType == MOE_EMU_MATRIX_F16 ? 2 : 4;
+  for (int i = 0; i < 4; ++i) { // c0..c3: rows g (c0 c1) / g + 8, cols 2t + (i & 1)
+    int row = group + (i >= 2 ? 8 : 0), col = inGroup * 2 + (i & 1);
+    put(c, i, test.c[size_t(row) * 8 + col], test.cdType, cdBytes);
+  }
+  moe_emu_mma_sync(address(a), address(b), address(c), address(d), 16, 8, k,
+                   test.abType, test.cdType);
+  for (int i = 0; i < 4; ++i) {
+    int row = group + (i >= 2 ? 8 : 0), col = inGroup * 2 + (i & 1);
+    test.d[size_t(row) * 8 + col] = decode(d + i * cdBytes, test.cdType);
+  }
+}
+
+void expectMmaMatchesProduct(int k, int32_t abType, int32_t cdType,
+                             unsigned seed) {
+  MmaCase test;
+  test.k = k;
+  test.abType = abType;
+  test.cdType = cdType;
+  test.a = randomMatrix(16, k, seed);
+  test.b = randomMatrix(k, 8, seed + 1);
+  test.c = randomMatrix(16, 8, seed + 2);
+  test.d.assign(16 * 8, -1000.0f);
+  MmaCase *pointer = &test;
+  void *params[] = {&pointer};
+  // Two warps: each computes the same product independently.
+  ASSERT_EQ(moe_emu_launch("mma", mmaLane, params, 1, 1, 1, 64, 1, 1), 0)
+      << moe_emu_error();
+  for (int i = 0; i < 16; ++i)
+    for (int j = 0; j < 8; ++j) {
+      float expected = test.c[size_t(i) * 8 + j];
+      for (int kk = 0; kk < k; ++kk)
+        expected += test.a[size_t(i) * k + kk] * test.b[size_t(kk) * 8 + j];
+      EXPECT_EQ(test.d[size_t(i) * 8 + j], expected)
+          << "D[" << i << "][" << j << "] of m16n8k" << k;
+    }
+}
+
+TEST(RuntimeWarpCollective, MmaSyncBf16MatchesAPlainProduct) {
+  expectMmaMatchesProduct(16, MOE_EMU_MATRIX_BF16, MOE_EMU_MATRIX_F32, 1);
+  expectMmaMatchesProduct(8, MOE_EMU_MATRIX_BF16, MOE_EMU_MATRIX_F32, 2);
+}
+
+TEST(RuntimeWarpCollective, MmaSyncF16MatchesAPlainProduct) {
+  expectMmaMatchesProduct(16, MOE_EMU_MATRIX_F16, MOE_EMU_MATRIX_F32, 3);
+  expectMmaMatchesProduct(16, MOE_EMU_MATRIX_F16, MOE_EMU_MATRIX_F16, 4);
+  expectMmaMatchesProduct(8, MOE_EMU_MATRIX_F16, MOE_EMU_MATRIX_F16, 5);
+}
+
+TEST(RuntimeWarpCollective, MmaSyncTf32MatchesAPlainProduct) {
+  expectMmaMatchesProduct(8, MOE_EMU_MATRIX_TF32, MOE_EMU_MATRIX_F32, 6);
+  expectMmaMatchesProduct(4, MOE_EMU_MATRIX_TF32, MOE_EMU_MATRIX_F32, 7);
+}
+
+/// tf32 keeps 10 mantissa bits: 1 + 2^-11 is 1 to the tensor cores.
+void tf32Lane(void **params) {
+  float *out = *static_cast<float **>(params[0]);
+  float one = 1.0f + 1.0f / 2048.0f, a[4] = {one, one, one, one},
+        b[2] = {one, one}, c[4] = {0, 0, 0, 0}, d[4];
+  moe_emu_mma_sync(address(a), address(b), address(c), address(d), 16, 8, 8,
+                   MOE_EMU_MATRIX_TF32, MOE_EMU_MATRIX_F32);
+  if (moe_emu_id(12) == 0)
+    *out = d[0];
+}
+
+TEST(RuntimeWarpCollective, Tf32DropsTheLowMantissaBits) {
+  float d = 0;
+  float *pointer = &d;
+  void *params[] = {&pointer};
+  ASSERT_EQ(moe_emu_launch("tf32", tf32Lane, params, 1, 1, 1, 32, 1, 1), 0)
+      << moe_emu_error();
+  EXPECT_EQ(d, 8.0f); // 8 products of 1 x 1
+}
+
+struct LdMatrixCase {
+  uint16_t shared[32][24]; // rows of 16-bit elements, 8 of padding
+  int32_t numTiles;
+  bool transpose;
+  uint32_t out[32][4];
+};
+
+/// Matrix i of an x4 load is rows 8i..8i+7 of `shared`, columns 8..15;
+/// lane l supplies row l % 8 of matrix l / 8.
+void ldmatrixLane(void **params) {
+  LdMatrixCase &test = **static_cast<LdMatrixCase **>(params[0]);
+  int lane = int(moe_emu_id(12));
+  int matrix = lane / 8, row = lane % 8;
+  const uint16_t *rowAddress =
+      matrix < test.numTiles ? &test.shared[8 * matrix + row][8] : nullptr;
+  moe_emu_ldmatrix(address(rowAddress), address(test.out[lane]),
+                   test.numTiles, test.transpose);
+}
+
+void expectLdMatrix(int32_t numTiles, bool transpose) {
+  auto test = std::make_unique<LdMatrixCase>();
+  for (int r = 0; r < 32; ++r)
+    for (int c = 0; c < 24; ++c)
+      test->shared[r][c] = uint16_t(r * 100 + c);
+  test->numTiles = numTiles;
+  test->transpose = transpose;
+  std::memset(test->out, 0xff, sizeof(test->out));
+  LdMatrixCase *pointer = test.get();
+  void *params[] = {&pointer};
+  ASSERT_EQ(moe_emu_launch("ldmatrix", ldmatrixLane, params, 1, 1, 1, 32, 1, 1),
+            0)
+      << moe_emu_error();
+  // PTX: each thread receives a row's two consecutive elements, row
+  // lane / 4, elements 2 (lane % 4) and 2 (lane % 4) + 1; .trans delivers
+  // the matrix transposed (column lane / 4).
+  for (int lane = 0; lane < 32; ++lane)
+    for (int i = 0; i < numTiles; ++i) {
+      uint16_t got[2];
+      std::memcpy(got, &test->out[lane][i], 4);
+      for (int j = 0; j < 2; ++j) {
+        int row = lane / 4, col = 2 * (lane % 4) + j;
+        if (transpose)
+          std::swap(row, col);
+        EXPECT_EQ(got[j], test->shared[8 * i + row][8 + col])
+            << "lane " << lane << ", matrix " << i << ", element " << j
+            << (transpose ? " (transposed)" : "");
+      }
+    }
+}
+
+TEST(RuntimeWarpCollective, LdMatrixDealsRowsToLanes) {
+  expectLdMatrix(1, false);
+  expectLdMatrix(2, false);
+  expectLdMatrix(4, false);
+}
+
+TEST(RuntimeWarpCollective, LdMatrixTransposedDealsColumnsToLanes) {
+  expectLdMatrix(2, true);
+  expectLdMatrix(4, true);
+}
+
+/// Lane 5 of the second warp returns before the collective.
+void laneReturnsEarly(void **) {
+  if (moe_emu_id(0) == 37)
+    return;
+  uint32_t out[1];
+  uint16_t row[8] = {};
+  moe_emu_ldmatrix(address(row), address(out), 1, 0);
+}
+
+/// The first half-warp loads, the second multiplies.
+void lanesDisagree(void **) {
+  uint32_t words[8] = {}, d[4];
+  if (moe_emu_id(0) < 16)
+    moe_emu_ldmatrix(address(words), address(d), 1, 0);
+  else
+    moe_emu_mma_sync(address(words), address(words), address(words),
+                     address(d), 16, 8, 16, MOE_EMU_MATRIX_BF16,
+                     MOE_EMU_MATRIX_F32);
+}
+
+void halfWarp(void **) {
+  uint32_t out[1];
+  uint16_t row[8] = {};
+  moe_emu_ldmatrix(address(row), address(out), 1, 0);
+}
+
+TEST(RuntimeWarpCollective, CollectiveMisuseIsAnErrorNamingTheThreads) {
+  EXPECT_EQ(moe_emu_launch("early", laneReturnsEarly, nullptr, 1, 1, 1, 64, 1,
+                           1),
+            1);
+  EXPECT_STREQ(moe_emu_error(),
+               "lane missing from a warp collective in kernel early, block "
+               "(0, 0, 0): thread (32, 0, 0) waits at nvgpu.ldmatrix, which "
+               "thread (37, 0, 0) of its warp returned without reaching");
+  EXPECT_EQ(moe_emu_launch("disagree", lanesDisagree, nullptr, 1, 1, 1, 32, 1,
+                           1),
+            1);
+  EXPECT_STREQ(moe_emu_error(),
+               "lanes of a warp at different collectives in kernel disagree, "
+               "block (0, 0, 0), thread (16, 0, 0): it is at nvgpu.mma.sync "
+               "while thread (0, 0, 0) waits at nvgpu.ldmatrix");
+  EXPECT_EQ(moe_emu_launch("half", halfWarp, nullptr, 1, 1, 1, 16, 1, 1), 1);
+  EXPECT_STREQ(moe_emu_error(),
+               "nvgpu.ldmatrix in a partial warp in kernel half, block (0, 0, "
+               "0), thread (0, 0, 0): its warp has 16 threads (the block's "
+               "thread count is not a multiple of 32); the instruction needs "
+               "all 32");
+}
+
+} // namespace
