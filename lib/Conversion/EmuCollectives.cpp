@@ -10,10 +10,12 @@
 #include "EmuAccessChecks.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace mlir::moe;
@@ -44,7 +46,7 @@ public:
       StringRef dialect = op->getDialect() ? op->getDialect()->getNamespace()
                                            : StringRef();
       if (dialect == "nvgpu" || dialect == "amdgpu" || dialect == "nvvm" ||
-          dialect == "rocdl")
+          dialect == "rocdl" || isa<gpu::ShuffleOp, gpu::SubgroupReduceOp>(op))
         ops.push_back(op);
     });
     for (Operation *op : ops) {
@@ -53,6 +55,10 @@ public:
         done = lower(load);
       else if (auto mma = dyn_cast<nvgpu::MmaSyncOp>(op))
         done = lower(mma);
+      else if (auto shuffle = dyn_cast<gpu::ShuffleOp>(op))
+        done = lower(shuffle);
+      else if (auto reduce = dyn_cast<gpu::SubgroupReduceOp>(op))
+        done = lower(reduce);
       else
         return op->emitOpError("cannot run on the emulator (emu target)");
       if (failed(done))
@@ -228,6 +234,132 @@ private:
                    i32(loc, int32_t(m)), i32(loc, int32_t(n)),
                    i32(loc, int32_t(k)), i32(loc, *ab), i32(loc, *cd)});
     op.getRes().replaceAllUsesWith(reload(loc, d, resultType));
+    op.erase();
+    return success();
+  }
+
+  /// The bits of scalar `value` (integer or float, at most 64 bits) as i64,
+  /// and back.
+  Value toBits(Location loc, Value value) {
+    Type type = value.getType();
+    unsigned width = type.getIntOrFloatBitWidth();
+    if (isa<FloatType>(type))
+      value = arith::BitcastOp::create(b, loc, b.getIntegerType(width), value);
+    if (width == 64)
+      return value;
+    return arith::ExtUIOp::create(b, loc, b.getI64Type(), value);
+  }
+  Value fromBits(Location loc, Value bits, Type type) {
+    unsigned width = type.getIntOrFloatBitWidth();
+    Value value = bits;
+    if (width != 64)
+      value = arith::TruncIOp::create(b, loc, b.getIntegerType(width), bits);
+    if (isa<FloatType>(type))
+      value = arith::BitcastOp::create(b, loc, type, value);
+    return value;
+  }
+
+  /// Applies `scalar` to each element of `value` (a scalar or a 1-D vector).
+  Value elementwise(Location loc, Value value,
+                    function_ref<Value(Value)> scalar) {
+    auto vector = dyn_cast<VectorType>(value.getType());
+    if (!vector)
+      return scalar(value);
+    Value result = arith::ConstantOp::create(b, loc, vector,
+                                             b.getZeroAttr(vector));
+    for (int64_t i = 0; i < vector.getNumElements(); ++i) {
+      Value element = vector::ExtractOp::create(b, loc, value, i);
+      result = vector::InsertOp::create(b, loc, scalar(element), result, i);
+    }
+    return result;
+  }
+
+  LogicalResult lower(gpu::ShuffleOp op) {
+    Location loc = op.getLoc();
+    Type element = getElementTypeOrSelf(op.getValue().getType());
+    if (element.getIntOrFloatBitWidth() > 64)
+      return op.emitOpError("cannot run on the emulator: values of more "
+                            "than 64 bits");
+    b.setInsertionPoint(op);
+    int32_t mode = 0;
+    switch (op.getMode()) {
+    case gpu::ShuffleMode::XOR:
+      mode = 0;
+      break;
+    case gpu::ShuffleMode::UP:
+      mode = 1;
+      break;
+    case gpu::ShuffleMode::DOWN:
+      mode = 2;
+      break;
+    case gpu::ShuffleMode::IDX:
+      mode = 3;
+      break;
+    }
+    Type i32Type = b.getI32Type(), i64Type = b.getI64Type();
+    func::FuncOp shuffle = declareEmuFunction(
+        b, module, "moe_emu_shuffle",
+        b.getFunctionType({i64Type, i32Type, i32Type, i32Type, i64Type}, {}));
+    Value out = scratch(loc, i64Type, 2);
+    Value outAddress = address(loc, out, {});
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    Value validBits;
+    Value result = elementwise(loc, op.getValue(), [&](Value scalar) {
+      func::CallOp::create(b, loc, shuffle,
+                           ValueRange{toBits(loc, scalar), op.getOffset(),
+                                      op.getWidth(), i32(loc, mode),
+                                      outAddress});
+      validBits = memref::LoadOp::create(b, loc, out, ValueRange{one});
+      return fromBits(loc,
+                      memref::LoadOp::create(b, loc, out, ValueRange{zero}),
+                      scalar.getType());
+    });
+    Value valid = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::ne, validBits,
+        arith::ConstantIntOp::create(b, loc, i64Type, 0));
+    op.getShuffleResult().replaceAllUsesWith(result);
+    op.getValid().replaceAllUsesWith(valid);
+    op.erase();
+    return success();
+  }
+
+  LogicalResult lower(gpu::SubgroupReduceOp op) {
+    Location loc = op.getLoc();
+    Type element = getElementTypeOrSelf(op.getValue().getType());
+    std::optional<int32_t> scalarType;
+    if (element.isF16())
+      scalarType = 0x110;
+    else if (element.isBF16())
+      scalarType = 0x310;
+    else if (element.isF32())
+      scalarType = 0x120;
+    else if (element.isF64())
+      scalarType = 0x140;
+    else if (element.isInteger() && element.getIntOrFloatBitWidth() <= 64)
+      scalarType = int32_t(element.getIntOrFloatBitWidth());
+    if (!scalarType)
+      return op.emitOpError("cannot run on the emulator: it reduces f16, "
+                            "bf16, f32, f64 and integers of up to 64 bits");
+    b.setInsertionPoint(op);
+    Type i32Type = b.getI32Type(), i64Type = b.getI64Type();
+    func::FuncOp reduce = declareEmuFunction(
+        b, module, "moe_emu_subgroup_reduce",
+        b.getFunctionType({i64Type, i32Type, i32Type, i32Type, i32Type},
+                          {i64Type}));
+    int32_t clusterSize = int32_t(op.getClusterSize().value_or(32));
+    int32_t clusterStride = int32_t(op.getClusterStride());
+    Value result = elementwise(loc, op.getValue(), [&](Value scalar) {
+      Value bits =
+          func::CallOp::create(
+              b, loc, reduce,
+              ValueRange{toBits(loc, scalar), i32(loc, int32_t(op.getOp())),
+                         i32(loc, *scalarType), i32(loc, clusterSize),
+                         i32(loc, clusterStride)})
+              .getResult(0);
+      return fromBits(loc, bits, scalar.getType());
+    });
+    op.getResult().replaceAllUsesWith(result);
     op.erase();
     return success();
   }

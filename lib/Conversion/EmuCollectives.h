@@ -1,9 +1,10 @@
 //===- EmuCollectives.h - warp collectives of emulated kernels --*- C++ -*-===//
 //
 // moe-gpu-to-emu's rewriting of the warp-wide ops of a kernel (DESIGN.md §5,
-// "Emulator"): nvgpu.ldmatrix and nvgpu.mma.sync become calls of the
-// emulator's collectives (moe_emu.h), each lane passing its operands through
-// scratch memory on its own stack.
+// "Emulator"): nvgpu.ldmatrix, nvgpu.mma.sync, gpu.shuffle and
+// gpu.subgroup_reduce become calls of the emulator's collectives
+// (moe_emu.h), each lane passing its operands by value or through scratch
+// memory on its own stack.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MOE_LIB_CONVERSION_EMUCOLLECTIVES_H

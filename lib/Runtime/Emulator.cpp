@@ -20,6 +20,7 @@
 //===----------------------------------------------------------------------===//
 #include "moe/Runtime/moe_emu.h"
 #include "WarpMatrix.h"
+#include "WarpReduce.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -469,4 +470,85 @@ extern "C" void moe_emu_mma_sync(int64_t a, int64_t b, int64_t c, int64_t d,
                    shape.cd = moe::emu::MatrixType((attributes >> 32) & 0xff);
                    moe::emu::mmaSync(all, shape);
                  });
+}
+
+namespace {
+/// One lane's operands and results of a shuffle or a reduction.
+struct ScalarLane {
+  int64_t value = 0;
+  int32_t offset = 0;
+  int64_t result = 0;
+  bool valid = false;
+};
+
+void gatherLanes(const void *const *lanes, int64_t *values, int32_t *offsets) {
+  for (int i = 0; i < moe::emu::kNvidiaWarp; ++i) {
+    const auto *lane = static_cast<const ScalarLane *>(lanes[i]);
+    values[i] = lane->value;
+    offsets[i] = lane->offset;
+  }
+}
+} // namespace
+
+extern "C" void moe_emu_shuffle(int64_t value, int32_t offset, int32_t width,
+                                int32_t mode, int64_t out) {
+  if (mode < MOE_EMU_SHUFFLE_XOR || mode > MOE_EMU_SHUFFLE_IDX)
+    fail("moe_emu_shuffle: unknown mode");
+  ScalarLane lane;
+  lane.value = value;
+  lane.offset = offset;
+  uint64_t attributes = uint64_t(uint32_t(mode)) | uint64_t(uint32_t(width)) << 8;
+  warpCollective("gpu.shuffle", attributes, &lane,
+                 [](const void *const *lanes, uint64_t attributes) {
+                   constexpr int n = moe::emu::kNvidiaWarp;
+                   int64_t values[n], results[n];
+                   int32_t offsets[n];
+                   bool valid[n];
+                   gatherLanes(lanes, values, offsets);
+                   moe::emu::shuffle(n, values, offsets,
+                                     int32_t(attributes & 0xff),
+                                     int32_t(attributes >> 8), results, valid);
+                   for (int i = 0; i < n; ++i) {
+                     auto *lane = static_cast<ScalarLane *>(
+                         const_cast<void *>(lanes[i]));
+                     lane->result = results[i];
+                     lane->valid = valid[i];
+                   }
+                 });
+  int64_t *written = reinterpret_cast<int64_t *>(out);
+  written[0] = lane.result;
+  written[1] = lane.valid;
+}
+
+extern "C" int64_t moe_emu_subgroup_reduce(int64_t value, int32_t op,
+                                           int32_t scalar, int32_t clusterSize,
+                                           int32_t clusterStride) {
+  if (std::optional<std::string> unsupported =
+          moe::emu::unsupportedReduce(op, scalar))
+    fail(("moe_emu_subgroup_reduce: " + *unsupported).c_str());
+  if (clusterSize < 1 || clusterStride < 1 ||
+      clusterSize * clusterStride > moe::emu::kNvidiaWarp ||
+      moe::emu::kNvidiaWarp % (clusterSize * clusterStride) != 0)
+    fail("moe_emu_subgroup_reduce: clusters do not tile the warp");
+  ScalarLane lane;
+  lane.value = value;
+  uint64_t attributes = uint64_t(uint8_t(op)) | uint64_t(uint16_t(scalar)) << 8 |
+                        uint64_t(uint8_t(clusterSize)) << 24 |
+                        uint64_t(uint8_t(clusterStride)) << 32;
+  warpCollective("gpu.subgroup_reduce", attributes, &lane,
+                 [](const void *const *lanes, uint64_t attributes) {
+                   constexpr int n = moe::emu::kNvidiaWarp;
+                   int64_t values[n], results[n];
+                   int32_t offsets[n];
+                   gatherLanes(lanes, values, offsets);
+                   moe::emu::subgroupReduce(
+                       n, values, int32_t(attributes & 0xff),
+                       int32_t((attributes >> 8) & 0xffff),
+                       int32_t((attributes >> 24) & 0xff),
+                       int32_t((attributes >> 32) & 0xff), results);
+                   for (int i = 0; i < n; ++i)
+                     static_cast<ScalarLane *>(const_cast<void *>(lanes[i]))
+                         ->result = results[i];
+                 });
+  return lane.result;
 }

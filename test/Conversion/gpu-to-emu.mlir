@@ -78,14 +78,50 @@ module attributes {gpu.container_module} {
 // A gpu op the emulator has no mapping for is an error naming it.
 module attributes {gpu.container_module} {
   gpu.module @kernels {
-    gpu.func @shuffles(%buf: memref<?xi32>) kernel {
+    gpu.func @prints(%buf: memref<?xi32>) kernel {
+      // expected-error @+1 {{'gpu.printf' op cannot run on the emulator (emu target)}}
+      gpu.printf "hello"
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// Subgroup ops are warp collectives too: a shuffle passes its value's bits,
+// offset, width and mode (down = 2) and reads the source lane's bits and the
+// valid flag back from scratch; a reduction passes its operation (maxnumf =
+// 7), scalar type (f32 = 0x120 = 288) and cluster (size 4, stride 1), one
+// call per element of a vector.
+// CHECK-DAG: func.func private @moe_emu_shuffle(i64, i32, i32, i32, i64)
+// CHECK-DAG: func.func private @moe_emu_subgroup_reduce(i64, i32, i32, i32, i32) -> i64
+// CHECK-LABEL: func.func private @__moe_emu_kernel_subgroups(
+// CHECK: %[[OUT:.*]] = memref.alloca() : memref<2xi64>
+// CHECK: %[[BITS:.*]] = arith.bitcast %{{.*}} : f32 to i32
+// CHECK: %[[WIDE:.*]] = arith.extui %[[BITS]] : i32 to i64
+// CHECK: %[[DOWN:.*]] = arith.constant 2 : i32
+// CHECK: call @moe_emu_shuffle(%[[WIDE]], %{{.*}}, %{{.*}}, %[[DOWN]], %{{.*}})
+// CHECK: memref.load %[[OUT]][%{{.*}}] : memref<2xi64>
+// CHECK: arith.cmpi ne
+// CHECK: %[[MAX:.*]] = arith.constant 7 : i32
+// CHECK: %[[F32:.*]] = arith.constant 288 : i32
+// CHECK: %[[SIZE:.*]] = arith.constant 4 : i32
+// CHECK: call @moe_emu_subgroup_reduce(%{{.*}}, %[[MAX]], %[[F32]], %[[SIZE]], %{{.*}})
+// CHECK: call @moe_emu_subgroup_reduce(
+// CHECK-NOT: gpu.subgroup_reduce
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @subgroups(%buf: memref<?xf32>, %pair: memref<?xvector<2xf32>>) kernel {
       %c0 = arith.constant 0 : index
       %c1 = arith.constant 1 : i32
       %c32 = arith.constant 32 : i32
-      %v = memref.load %buf[%c0] : memref<?xi32>
-      // expected-error @+1 {{'gpu.shuffle' op cannot run on the emulator (emu target)}}
-      %s, %ok = gpu.shuffle xor %v, %c1, %c32 : i32
-      memref.store %s, %buf[%c0] : memref<?xi32>
+      %v = memref.load %buf[%c0] : memref<?xf32>
+      %s, %ok = gpu.shuffle down %v, %c1, %c32 : f32
+      %r = arith.select %ok, %s, %v : f32
+      memref.store %r, %buf[%c0] : memref<?xf32>
+      %p = memref.load %pair[%c0] : memref<?xvector<2xf32>>
+      %m = gpu.subgroup_reduce maxnumf %p cluster(size = 4) : (vector<2xf32>) -> vector<2xf32>
+      memref.store %m, %pair[%c0] : memref<?xvector<2xf32>>
       gpu.return
     }
   }

@@ -278,3 +278,109 @@ TEST(RuntimeWarpCollective, CollectiveMisuseIsAnErrorNamingTheThreads) {
 }
 
 } // namespace
+
+namespace {
+
+struct ShuffleCase {
+  int32_t mode, width;
+  int64_t result[32];
+  int64_t valid[32];
+};
+
+/// Lane l holds 100 + l and shuffles with offset 3 (idx: lane 31 - l).
+void shuffleLane(void **params) {
+  ShuffleCase &test = **static_cast<ShuffleCase **>(params[0]);
+  int32_t lane = int32_t(moe_emu_id(12));
+  int32_t offset = test.mode == MOE_EMU_SHUFFLE_IDX ? 31 - lane : 3;
+  int64_t out[2];
+  moe_emu_shuffle(100 + lane, offset, test.width, test.mode, address(out));
+  test.result[lane] = out[0];
+  test.valid[lane] = out[1];
+}
+
+TEST(RuntimeWarpCollective, ShuffleReadsTheSourceLaneWithinTheWidth) {
+  for (int32_t mode : {MOE_EMU_SHUFFLE_XOR, MOE_EMU_SHUFFLE_UP,
+                       MOE_EMU_SHUFFLE_DOWN, MOE_EMU_SHUFFLE_IDX})
+    for (int32_t width : {32, 16}) {
+      ShuffleCase test{mode, width, {}, {}};
+      ShuffleCase *pointer = &test;
+      void *params[] = {&pointer};
+      ASSERT_EQ(moe_emu_launch("shuffle", shuffleLane, params, 1, 1, 1, 32, 1,
+                               1),
+                0)
+          << moe_emu_error();
+      for (int lane = 0; lane < 32; ++lane) {
+        int source = mode == MOE_EMU_SHUFFLE_XOR    ? lane ^ 3
+                     : mode == MOE_EMU_SHUFFLE_UP   ? lane - 3
+                     : mode == MOE_EMU_SHUFFLE_DOWN ? lane + 3
+                                                    : 31 - lane;
+        bool valid = source >= 0 && source < width;
+        EXPECT_EQ(test.valid[lane], valid)
+            << "mode " << mode << ", width " << width << ", lane " << lane;
+        EXPECT_EQ(test.result[lane], valid ? 100 + source : 100 + lane)
+            << "mode " << mode << ", width " << width << ", lane " << lane;
+      }
+    }
+}
+
+struct ReduceCase {
+  int32_t op, scalar, size, stride;
+  int64_t in[32], out[32];
+};
+
+void reduceLane(void **params) {
+  ReduceCase &test = **static_cast<ReduceCase **>(params[0]);
+  int lane = int(moe_emu_id(12));
+  test.out[lane] = moe_emu_subgroup_reduce(test.in[lane], test.op, test.scalar,
+                                           test.size, test.stride);
+}
+
+ReduceCase runReduce(int32_t op, int32_t scalar, int32_t size, int32_t stride,
+                     const std::vector<int64_t> &in) {
+  ReduceCase test{op, scalar, size, stride, {}, {}};
+  std::copy(in.begin(), in.end(), test.in);
+  ReduceCase *pointer = &test;
+  void *params[] = {&pointer};
+  EXPECT_EQ(moe_emu_launch("reduce", reduceLane, params, 1, 1, 1, 32, 1, 1), 0)
+      << moe_emu_error();
+  return test;
+}
+
+int64_t f32Bits(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  return bits;
+}
+
+TEST(RuntimeWarpCollective, SubgroupReduceCombinesEachCluster) {
+  std::vector<int64_t> values(32);
+  for (int lane = 0; lane < 32; ++lane)
+    values[size_t(lane)] = f32Bits(float(lane) * 0.5f);
+  // The whole warp: 0.5 (0 + 1 + ... + 31) = 248.
+  ReduceCase all = runReduce(MOE_EMU_REDUCE_ADD, MOE_EMU_SCALAR_F32, 32, 1,
+                             values);
+  for (int lane = 0; lane < 32; ++lane)
+    EXPECT_EQ(all.out[lane], f32Bits(248.0f)) << "lane " << lane;
+  // Clusters of 4 lanes 2 apart: lane l's cluster is {b, b+2, b+4, b+6},
+  // b = (l / 8) 8 + l % 2.
+  ReduceCase clusters = runReduce(MOE_EMU_REDUCE_ADD, MOE_EMU_SCALAR_F32, 4,
+                                  2, values);
+  for (int lane = 0; lane < 32; ++lane) {
+    int base = (lane / 8) * 8 + lane % 2;
+    float sum = 0.5f * float(4 * base + 12);
+    EXPECT_EQ(clusters.out[lane], f32Bits(sum)) << "lane " << lane;
+  }
+  // Signed i32 maximum: lane l holds (l * 7) % 13 - 6 as 32-bit bits.
+  std::vector<int64_t> ints(32);
+  for (int lane = 0; lane < 32; ++lane)
+    ints[size_t(lane)] = int64_t(uint32_t(int32_t((lane * 7) % 13 - 6)));
+  ReduceCase maximum = runReduce(MOE_EMU_REDUCE_MAXSI, 32, 8, 1, ints);
+  for (int lane = 0; lane < 32; ++lane) {
+    int32_t best = INT32_MIN;
+    for (int i = (lane / 8) * 8; i < (lane / 8) * 8 + 8; ++i)
+      best = std::max(best, int32_t((i * 7) % 13 - 6));
+    EXPECT_EQ(maximum.out[lane], int64_t(uint32_t(best))) << "lane " << lane;
+  }
+}
+
+} // namespace

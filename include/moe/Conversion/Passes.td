@@ -140,10 +140,12 @@ def MoeGpuToEmu : Pass<"moe-gpu-to-emu", "::mlir::ModuleOp"> {
     are calls of `moe_emu_id(which)`, whose `gpu.barrier` is a call of
     `moe_emu_barrier()` (a fiber switch in libmoe_runtime) and whose
     workgroup buffers are private globals (blocks run one at a time). The
-    warp collectives `nvgpu.ldmatrix` and `nvgpu.mma.sync` become calls of
-    `moe_emu_ldmatrix` / `moe_emu_mma_sync`, each lane passing its fragments
-    through stack scratch memory; the runtime computes them once the whole
-    warp has arrived. A gpu or vendor op the emulator cannot run is an error
+    warp collectives `nvgpu.ldmatrix`, `nvgpu.mma.sync`, `gpu.shuffle` and
+    `gpu.subgroup_reduce` become calls of `moe_emu_ldmatrix`,
+    `moe_emu_mma_sync`, `moe_emu_shuffle`, `moe_emu_subgroup_reduce`, each
+    lane passing its operands (fragments through stack scratch memory); the
+    runtime computes them once the whole warp has arrived. `gpu.lane_id` is
+    `moe_emu_id(12)`. A gpu or vendor op the emulator cannot run is an error
     that names it. With `checks`, every memref load, store and atomic (and
     1-D vector load and store) of a kernel tests its indices first and, when
     one is out of bounds, skips the access (a load gives 0) and calls

@@ -86,6 +86,54 @@ MOE_RUNTIME_API void moe_emu_mma_sync(int64_t a, int64_t b, int64_t c,
                                       int32_t k, int32_t ab_type,
                                       int32_t cd_type);
 
+/** gpu.shuffle modes (gpu::ShuffleMode's numbering is not used here). */
+enum {
+  MOE_EMU_SHUFFLE_XOR = 0,
+  MOE_EMU_SHUFFLE_UP = 1,
+  MOE_EMU_SHUFFLE_DOWN = 2,
+  MOE_EMU_SHUFFLE_IDX = 3
+};
+
+/** gpu.shuffle: this lane's value (its bits, up to 64), its offset and the
+ *  warp's mode and width; `out` receives two int64: the source lane's value
+ *  and 1 when the source lane lies in [0, width) (else the lane's own value
+ *  and 0). */
+MOE_RUNTIME_API void moe_emu_shuffle(int64_t value, int32_t offset,
+                                     int32_t width, int32_t mode, int64_t out);
+
+/** Scalar types of gpu.subgroup_reduce: integers are their bit width. */
+enum {
+  MOE_EMU_SCALAR_F16 = 0x110,
+  MOE_EMU_SCALAR_BF16 = 0x310,
+  MOE_EMU_SCALAR_F32 = 0x120,
+  MOE_EMU_SCALAR_F64 = 0x140
+};
+
+/** gpu.subgroup_reduce operations (gpu::AllReduceOperation's numbering). */
+enum {
+  MOE_EMU_REDUCE_ADD = 0,
+  MOE_EMU_REDUCE_MUL = 1,
+  MOE_EMU_REDUCE_MINUI = 2,
+  MOE_EMU_REDUCE_MINSI = 3,
+  MOE_EMU_REDUCE_MINNUMF = 4,
+  MOE_EMU_REDUCE_MAXUI = 5,
+  MOE_EMU_REDUCE_MAXSI = 6,
+  MOE_EMU_REDUCE_MAXNUMF = 7,
+  MOE_EMU_REDUCE_AND = 8,
+  MOE_EMU_REDUCE_OR = 9,
+  MOE_EMU_REDUCE_XOR = 10,
+  MOE_EMU_REDUCE_MINIMUMF = 11,
+  MOE_EMU_REDUCE_MAXIMUMF = 12
+};
+
+/** gpu.subgroup_reduce of this lane's value (bits) over its cluster of
+ *  `cluster_size` lanes `cluster_stride` apart, combined in ascending lane
+ *  order; returns the cluster's result. */
+MOE_RUNTIME_API int64_t moe_emu_subgroup_reduce(int64_t value, int32_t op,
+                                                int32_t scalar,
+                                                int32_t cluster_size,
+                                                int32_t cluster_stride);
+
 #ifdef __cplusplus
 }
 #endif
