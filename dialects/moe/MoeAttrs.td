@@ -62,13 +62,21 @@ def Moe_TileAttr : AttrDef<Moe_Dialect, "Tile"> {
     `(block_m / thread_m) x (block_n / thread_n)` threads computes
     `thread_m x thread_n` results.
 
+    With `warp_m` and `warp_n` (GPU), the products run on the tensor cores:
+    each warp of 32 threads computes a `warp_m x warp_n` piece of the block
+    with mma.sync m16n8k16 steps (so the block's threads are its warps'), and
+    `thread_m x thread_n` is each thread's share of the epilogue.
+
     ```mlir
     #moe.tile<block_m = 64, block_n = 64, block_k = 16, thread_m = 4, thread_n = 4>
+    #moe.tile<block_m = 64, block_n = 64, block_k = 32, thread_m = 4, thread_n = 8, warp_m = 32, warp_n = 32>
     ```
   }];
   let parameters = (ins "int64_t":$block_m, "int64_t":$block_n,
                         "int64_t":$block_k, "int64_t":$thread_m,
-                        "int64_t":$thread_n);
+                        "int64_t":$thread_n,
+                        DefaultValuedParameter<"int64_t", "0">:$warp_m,
+                        DefaultValuedParameter<"int64_t", "0">:$warp_n);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }

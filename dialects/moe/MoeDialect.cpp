@@ -47,7 +47,8 @@ bool TargetAttr::hasFeature(StringRef feature) const {
 
 LogicalResult TileAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                int64_t blockM, int64_t blockN, int64_t blockK,
-                               int64_t threadM, int64_t threadN) {
+                               int64_t threadM, int64_t threadN, int64_t warpM,
+                               int64_t warpN) {
   if (blockM <= 0 || blockN <= 0 || blockK <= 0 || threadM <= 0 ||
       threadN <= 0)
     return emitError() << "tile sizes must be positive, got block_m = "
@@ -64,5 +65,23 @@ LogicalResult TileAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (threads > 1024)
     return emitError() << "tile has " << threads
                        << " threads per block; a GPU block has at most 1024";
+  if (warpM == 0 && warpN == 0)
+    return success();
+  // mma.sync m16n8k16: a warp's piece is whole 16 x 8 steps, K whole k16s.
+  if (warpM <= 0 || warpN <= 0 || warpM % 16 || warpN % 8 || blockK % 16)
+    return emitError() << "tile warp_m = " << warpM << ", warp_n = " << warpN
+                       << ", block_k = " << blockK
+                       << ": a tensor-core tile needs warp_m a multiple of 16, "
+                          "warp_n of 8 and block_k of 16";
+  if (blockM % warpM || blockN % warpN)
+    return emitError() << "tile block " << blockM << "x" << blockN
+                       << " is not made of whole " << warpM << "x" << warpN
+                       << " warp pieces";
+  int64_t warpThreads = (blockM / warpM) * (blockN / warpN) * 32;
+  if (warpThreads != threads)
+    return emitError() << "tile has " << threads
+                       << " threads (thread_m, thread_n) but its warp pieces "
+                          "need "
+                       << warpThreads << " (32 per warp)";
   return success();
 }

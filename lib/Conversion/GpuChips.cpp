@@ -96,13 +96,3 @@ mlir::moe::unknownGpuChip(llvm::StringRef chip, bool nvidia,
          std::to_string(generic->getAllProcessorDescriptions().size()) +
          " in all)";
 }
-
-bool mlir::moe::hasMmaSync(llvm::StringRef chip) {
-  if (chip.empty())
-    return true;
-  unsigned number = 0;
-  return isNvidiaChip(chip) &&
-         !chip.drop_front(3).take_while(llvm::isDigit).getAsInteger(10,
-                                                                    number) &&
-         number >= 80;
-}

@@ -21,6 +21,7 @@ namespace mlir::moe {
 /// result columns, stepping BK along the reduction, each thread TM x TN.
 struct GemmTile {
   int64_t bm, bn, bk, tm, tn;
+  int64_t wm = 0, wn = 0; // tensor cores: a warp's piece (0: SIMT)
   int64_t threadsX() const { return bn / tn; }
   int64_t threadsY() const { return bm / tm; }
   int64_t threads() const { return threadsX() * threadsY(); }

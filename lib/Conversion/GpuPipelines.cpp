@@ -9,6 +9,7 @@
 #include "GpuKernels.h"
 #include "moe/Conversion/GpuChips.h"
 #include "moe/Conversion/Passes.h"
+#include "moe/Tiles/GpuTiles.h"
 #include "moe/Transforms/Passes.h"
 
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
@@ -165,7 +166,7 @@ void mlir::moe::buildMoeToGpuKernelsPipeline(OpPassManager &pm,
   pm.addPass(createMoeLowerToGpu(gpu));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  addKernelOutlining(pm, hasMmaSync(options.chip));
+  addKernelOutlining(pm, ::moe::tiles::hasMmaSync(options.chip.getValue()));
 }
 
 void mlir::moe::buildNvvmPipeline(OpPassManager &pm,

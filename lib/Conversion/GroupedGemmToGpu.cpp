@@ -6,7 +6,9 @@
 // Each block walks the segments to find its (expert, first row) at run time
 // and idles past the end, so one kernel serves every token count.
 //
-// A block stages BM x BK of x and BK x BN of the expert's weight (both halves
+// Two kernels compute the products (GroupedGemmGpu.h): with warp pieces in
+// the tile, the tensor-core one (GroupedGemmMma.cpp); else the SIMT one here.
+// It stages BM x BK of x and BK x BN of the expert's weight (both halves
 // of a gated weight) in workgroup memory, widened to f32, between two
 // barriers; each thread keeps TM x TN f32 accumulators in registers and adds
 // the products in ascending In order, the reference's order. The epilogue
@@ -15,22 +17,16 @@
 // makes a thread read or write out of bounds.
 //
 //===----------------------------------------------------------------------===//
-#include "GpuKernels.h"
-#include "GroupedGemmBuffers.h"
+#include "GroupedGemmGpu.h"
 #include "moe/MoeActivation.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/IR/TypeUtilities.h"
 
 using namespace mlir;
 using namespace mlir::moe;
 
 namespace {
-
-/// The row range of one row-tile: rows [begin, end) of `expert`.
-struct TileRows {
-  Value found; // i1: the block has rows to compute
-  Value expert, begin, end;
-};
 
 Value cmp(OpBuilder &b, Location loc, arith::CmpIPredicate predicate, Value lhs,
           Value rhs) {
@@ -41,12 +37,15 @@ Value select(OpBuilder &b, Location loc, Value condition, Value lhs, Value rhs) 
   return arith::SelectOp::create(b, loc, condition, lhs, rhs);
 }
 
-/// Walks the experts' segments in order, counting row-tiles, until the tile
-/// numbered `tile`.
-TileRows locateTile(LoopEmitter &em, GroupedGemmOp op, Value segments,
-                    Value numExperts, Value numRows, Value tile, int64_t bm) {
+} // namespace
+
+TileRows mlir::moe::locateTile(LoopEmitter &em, const GemmKernelInputs &in,
+                               Value tile, int64_t bm) {
   OpBuilder &b = em.b;
   Location loc = em.loc;
+  GroupedGemmOp op = in.op;
+  Value segments = in.g.segments, numExperts = in.g.numExperts,
+        numRows = in.g.numRows;
   bool offsets = op.getSegmentKind() == SegmentKind::Offsets;
   Value capacity =
       offsets ? Value() : arith::DivUIOp::create(b, loc, numRows, numExperts);
@@ -88,66 +87,83 @@ TileRows locateTile(LoopEmitter &em, GroupedGemmOp op, Value segments,
   return {found, result[2], result[3], result[4]};
 }
 
-/// `value` when `valid`, else 0, without touching memory when not valid.
-Value loadOrZero(LoopEmitter &em, Value valid, function_ref<Value()> load) {
-  return em.ifThenElse(em.b.getF32Type(), valid, load,
-                       [&] { return em.f32(0.0); });
+Value mlir::moe::loadOrZero(LoopEmitter &em, Type type, Value valid,
+                           function_ref<Value()> load) {
+  return em.ifThenElse(type, valid, load, [&]() -> Value {
+    return arith::ConstantOp::create(em.b, em.loc, type,
+                                     em.b.getZeroAttr(type));
+  });
 }
 
-} // namespace
+Value mlir::moe::loadXOrZero(LoopEmitter &k, const GemmKernelInputs &in,
+                             const TileRows &rows, Value row, Value column,
+                             bool widen) {
+  OpBuilder &b = k.b;
+  Location loc = k.loc;
+  Type type = widen ? Type(b.getF32Type()) : in.g.element;
+  auto read = [&](Value xRow) -> Value {
+    return widen ? k.loadF32(in.g.x, {xRow, column})
+                 : k.load(in.g.x, {xRow, column});
+  };
+  Value valid = arith::AndIOp::create(
+      b, loc, cmp(b, loc, arith::CmpIPredicate::ult, row, rows.end),
+      cmp(b, loc, arith::CmpIPredicate::ult, column, in.g.in));
+  return loadOrZero(k, type, valid, [&]() -> Value {
+    if (!in.g.gatherRows)
+      return read(row);
+    // Row r reads token rows[r] / K; an empty row is 0.
+    Value pair = k.load(in.g.gatherRows, {row});
+    Value pairs =
+        arith::IndexCastOp::create(b, loc, b.getI32Type(), in.gatherPairs);
+    return loadOrZero(k, type, k.inRange(pair, k.i32(0), pairs),
+                      [&]() -> Value {
+                        Value token = arith::DivUIOp::create(
+                            b, loc, k.toIndex(pair), in.gatherK);
+                        return read(token);
+                      });
+  });
+}
 
-FailureOr<SmallVector<Value>>
-mlir::moe::lowerGroupedGemmToGpu(GroupedGemmOp op, LoopEmitter &em,
-                                 const GemmTile &tile,
-                                 GpuContractChecks &checks) {
+void mlir::moe::storeEpilogue(LoopEmitter &k, const GemmKernelInputs &in,
+                              const TileRows &rows, Value row, Value column,
+                              Value acc, Value accUp) {
+  OpBuilder &b = k.b;
+  Location loc = k.loc;
+  Value bias = in.g.bias;
+  Value inside = arith::AndIOp::create(
+      b, loc, cmp(b, loc, arith::CmpIPredicate::ult, row, rows.end),
+      cmp(b, loc, arith::CmpIPredicate::ult, column, in.g.width));
+  k.ifThen(inside, [&] {
+    Value value = acc;
+    if (bias)
+      value = arith::AddFOp::create(b, loc, value,
+                                    k.loadF32(bias, {rows.expert, column}));
+    value = buildActivation(b, loc, value, in.op.getActivation());
+    if (in.gated) {
+      Value upValue = accUp;
+      if (bias)
+        upValue = arith::AddFOp::create(
+            b, loc, upValue,
+            k.loadF32(bias, {rows.expert, arith::AddIOp::create(
+                                              b, loc, column, in.g.width)}));
+      value = arith::MulFOp::create(b, loc, value, upValue);
+    }
+    k.storeRounded(value, in.y, {row, column});
+  });
+}
+
+namespace {
+
+/// The SIMT kernel: each thread keeps TM x TN f32 accumulators (per gated
+/// half) and adds the products in ascending In order.
+void emitSimtGemmKernel(LoopEmitter &em, const GemmKernelInputs &in,
+                        const GemmTile &tile, Value rowTiles,
+                        Value columnTiles) {
   OpBuilder &b = em.b;
   Location loc = em.loc;
-  // Every thread stages the same number of x and weight elements.
-  if (tile.bm % tile.tm || tile.bn % tile.tn ||
-      (tile.bm * tile.bk) % tile.threads() ||
-      (tile.bk * tile.bn) % tile.threads())
-    return op.emitOpError("has a GPU tile whose parts do not divide evenly: ")
-           << "block " << tile.bm << "x" << tile.bn << "x" << tile.bk
-           << ", thread " << tile.tm << "x" << tile.tn
-           << " (block_m and block_n must be multiples of thread_m and "
-              "thread_n, and block_m * block_k and block_k * block_n "
-              "multiples of the thread count)";
-  const bool eio = op.getWeightLayout() == WeightLayout::ExpertInOut;
-  const bool gated = op.getGated();
-  const Activation activation = op.getActivation();
+  const bool eio = in.eio, gated = in.gated;
   Type f32 = b.getF32Type();
-
-  GroupedGemmBuffers g = GroupedGemmBuffers::create(op, em);
-  Value x = g.x, w = g.w, segments = g.segments, bias = g.bias,
-        gatherRows = g.gatherRows;
-  Value numExperts = g.numExperts, in = g.in, width = g.width,
-        numRows = g.numRows;
-  Type element = g.element;
-  // The contracts, in the CPU lowering's order: gather rows, then segments.
-  if (gatherRows)
-    checkRowsOnGpu(em, checks, "moe.grouped_gemm", "gather rows",
-                   "grouped_gemm_gather", gatherRows,
-                   arith::MulIOp::create(b, loc, em.dim(x, 0),
-                                         em.index(*op.getGatherK())));
-  checkSegmentsOnGpu(em, checks,
-                     op.getSegmentKind() == SegmentKind::Offsets, segments,
-                     numExperts, numRows);
-  Value y = g.allocResult(em);
-  // Rows owned by no expert are zero.
-  Value zero = arith::ConstantOp::create(b, loc, element,
-                                         b.getFloatAttr(element, 0.0));
-  launchFlat(em, "grouped_gemm_zero", arith::MulIOp::create(b, loc, numRows, width),
-             [&](LoopEmitter &kernel, Value i) {
-               Value r = arith::DivUIOp::create(kernel.b, loc, i, width);
-               Value c = arith::RemUIOp::create(kernel.b, loc, i, width);
-               kernel.store(zero, y, {r, c});
-             });
-
-  Value gatherK = gatherRows ? em.index(*op.getGatherK()) : Value();
-  Value gatherPairs =
-      gatherRows ? arith::MulIOp::create(b, loc, em.dim(x, 0), gatherK)
-                 : Value();
-
+  Value w = in.g.w, width = in.g.width, inDim = in.g.in;
   const int64_t bm = tile.bm, bn = tile.bn, bk = tile.bk, tm = tile.tm,
                 tn = tile.tn, threads = tile.threads();
   const int64_t accumulators = tm * tn * (gated ? 2 : 1);
@@ -155,118 +171,97 @@ mlir::moe::lowerGroupedGemmToGpu(GroupedGemmOp op, LoopEmitter &em,
                                  workgroupMemRef({bk, bn}, f32)};
   if (gated)
     shared.push_back(workgroupMemRef({bk, bn}, f32));
-
-  Value rowTiles = arith::AddIOp::create(
-      b, loc, arith::CeilDivUIOp::create(b, loc, numRows, em.index(bm)),
-      numExperts);
-  Value columnTiles = arith::CeilDivUIOp::create(b, loc, width, em.index(bn));
-  // A width of 0 leaves nothing to compute (and an empty grid is an error).
-  Value anyColumns = cmp(b, loc, arith::CmpIPredicate::ugt, width, em.index(0));
-  em.ifThen(anyColumns, [&] {
-    launchKernel(
-        em, "grouped_gemm", rowTiles, columnTiles, tile.threadsX(), tile.threadsY(), shared,
-        [&](gpu::LaunchOp launch) {
-          LoopEmitter k(b, loc);
-          Value tileA = launch.getWorkgroupAttributions()[0];
-          Value tileB = launch.getWorkgroupAttributions()[1];
-          Value tileUp = gated ? Value(launch.getWorkgroupAttributions()[2]) : Value();
-          Value tx = launch.getThreadIds().x, ty = launch.getThreadIds().y;
-          Value thread = arith::AddIOp::create(
-              b, loc, arith::MulIOp::create(b, loc, ty, k.index(tile.threadsX())),
-              tx);
-          Value firstColumn = arith::MulIOp::create(
-              b, loc, launch.getBlockIds().y, k.index(bn));
-          TileRows rows = locateTile(k, op, segments, numExperts, numRows,
-                                     launch.getBlockIds().x, bm);
-          // Block-uniform: every thread of an idle block skips the barriers.
-          k.ifThen(rows.found, [&] {
-            Value kTiles = arith::CeilDivUIOp::create(b, loc, in, k.index(bk));
-            SmallVector<Value> init(accumulators, k.f32(0.0));
-            SmallVector<Value> acc = k.forLoop(
-                k.index(0), kTiles, init,
-                [&](Value kt, ValueRange carried) -> SmallVector<Value> {
-                  Value k0 = arith::MulIOp::create(b, loc, kt, k.index(bk));
-                  // x tile: consecutive threads read consecutive In.
-                  for (int64_t s = 0; s < bm * bk / threads; ++s) {
-                    Value idx = arith::AddIOp::create(b, loc, thread,
-                                                      k.index(s * threads));
-                    Value r = arith::DivUIOp::create(b, loc, idx, k.index(bk));
-                    Value kk = arith::RemUIOp::create(b, loc, idx, k.index(bk));
-                    Value row = arith::AddIOp::create(b, loc, rows.begin, r);
-                    Value column = arith::AddIOp::create(b, loc, k0, kk);
-                    Value valid = arith::AndIOp::create(
-                        b, loc, cmp(b, loc, arith::CmpIPredicate::ult, row, rows.end),
-                        cmp(b, loc, arith::CmpIPredicate::ult, column, in));
-                    Value value = loadOrZero(k, valid, [&]() -> Value {
-                      if (!gatherRows)
-                        return k.loadF32(x, {row, column});
-                      // Row r reads token rows[r] / K; an empty row is 0.
-                      Value pair = k.load(gatherRows, {row});
-                      Value pairs = arith::IndexCastOp::create(
-                          b, loc, b.getI32Type(), gatherPairs);
-                      return loadOrZero(
-                          k, k.inRange(pair, k.i32(0), pairs), [&]() -> Value {
-                            Value token = arith::DivUIOp::create(
-                                b, loc, k.toIndex(pair), gatherK);
-                            return k.loadF32(x, {token, column});
-                          });
-                    });
-                    k.store(value, tileA, {r, kk});
+  launchKernel(
+      em, "grouped_gemm", rowTiles, columnTiles, tile.threadsX(),
+      tile.threadsY(), shared, [&](gpu::LaunchOp launch) {
+        LoopEmitter k(b, loc);
+        Value tileA = launch.getWorkgroupAttributions()[0];
+        Value tileB = launch.getWorkgroupAttributions()[1];
+        Value tileUp =
+            gated ? Value(launch.getWorkgroupAttributions()[2]) : Value();
+        Value tx = launch.getThreadIds().x, ty = launch.getThreadIds().y;
+        Value thread = arith::AddIOp::create(
+            b, loc, arith::MulIOp::create(b, loc, ty, k.index(tile.threadsX())),
+            tx);
+        Value firstColumn =
+            arith::MulIOp::create(b, loc, launch.getBlockIds().y, k.index(bn));
+        TileRows rows = locateTile(k, in, launch.getBlockIds().x, bm);
+        // Block-uniform: every thread of an idle block skips the barriers.
+        k.ifThen(rows.found, [&] {
+          Value kTiles = arith::CeilDivUIOp::create(b, loc, inDim, k.index(bk));
+          SmallVector<Value> init(accumulators, k.f32(0.0));
+          SmallVector<Value> acc = k.forLoop(
+              k.index(0), kTiles, init,
+              [&](Value kt, ValueRange carried) -> SmallVector<Value> {
+                Value k0 = arith::MulIOp::create(b, loc, kt, k.index(bk));
+                // x tile: consecutive threads read consecutive In.
+                for (int64_t s = 0; s < bm * bk / threads; ++s) {
+                  Value idx = arith::AddIOp::create(b, loc, thread,
+                                                    k.index(s * threads));
+                  Value r = arith::DivUIOp::create(b, loc, idx, k.index(bk));
+                  Value kk = arith::RemUIOp::create(b, loc, idx, k.index(bk));
+                  Value row = arith::AddIOp::create(b, loc, rows.begin, r);
+                  Value column = arith::AddIOp::create(b, loc, k0, kk);
+                  k.store(loadXOrZero(k, in, rows, row, column, /*widen=*/true),
+                          tileA, {r, kk});
+                }
+                // Weight tile(s): consecutive threads read the weight's
+                // contiguous dimension (Out for eio, In for eoi).
+                for (int64_t s = 0; s < bk * bn / threads; ++s) {
+                  Value idx = arith::AddIOp::create(b, loc, thread,
+                                                    k.index(s * threads));
+                  Value kk, c;
+                  if (eio) {
+                    kk = arith::DivUIOp::create(b, loc, idx, k.index(bn));
+                    c = arith::RemUIOp::create(b, loc, idx, k.index(bn));
+                  } else {
+                    c = arith::DivUIOp::create(b, loc, idx, k.index(bk));
+                    kk = arith::RemUIOp::create(b, loc, idx, k.index(bk));
                   }
-                  // Weight tile(s): consecutive threads read the weight's
-                  // contiguous dimension (Out for eio, In for eoi).
-                  for (int64_t s = 0; s < bk * bn / threads; ++s) {
-                    Value idx = arith::AddIOp::create(b, loc, thread,
-                                                      k.index(s * threads));
-                    Value kk, c;
-                    if (eio) {
-                      kk = arith::DivUIOp::create(b, loc, idx, k.index(bn));
-                      c = arith::RemUIOp::create(b, loc, idx, k.index(bn));
-                    } else {
-                      c = arith::DivUIOp::create(b, loc, idx, k.index(bk));
-                      kk = arith::RemUIOp::create(b, loc, idx, k.index(bk));
-                    }
-                    Value reduction = arith::AddIOp::create(b, loc, k0, kk);
-                    Value column = arith::AddIOp::create(b, loc, firstColumn, c);
-                    Value valid = arith::AndIOp::create(
-                        b, loc,
-                        cmp(b, loc, arith::CmpIPredicate::ult, column, width),
-                        cmp(b, loc, arith::CmpIPredicate::ult, reduction, in));
-                    auto weightAt = [&](Value o) -> Value {
-                      return eio ? k.loadF32(w, {rows.expert, reduction, o})
-                                 : k.loadF32(w, {rows.expert, o, reduction});
-                    };
-                    k.store(loadOrZero(k, valid, [&] { return weightAt(column); }),
-                            tileB, {kk, c});
-                    if (gated) {
-                      Value upColumn = arith::AddIOp::create(b, loc, column, width);
-                      k.store(
-                          loadOrZero(k, valid, [&] { return weightAt(upColumn); }),
-                          tileUp, {kk, c});
-                    }
+                  Value reduction = arith::AddIOp::create(b, loc, k0, kk);
+                  Value column = arith::AddIOp::create(b, loc, firstColumn, c);
+                  Value valid = arith::AndIOp::create(
+                      b, loc,
+                      cmp(b, loc, arith::CmpIPredicate::ult, column, width),
+                      cmp(b, loc, arith::CmpIPredicate::ult, reduction, inDim));
+                  auto weightAt = [&](Value o) -> Value {
+                    return eio ? k.loadF32(w, {rows.expert, reduction, o})
+                               : k.loadF32(w, {rows.expert, o, reduction});
+                  };
+                  k.store(loadOrZero(k, f32, valid,
+                                     [&] { return weightAt(column); }),
+                          tileB, {kk, c});
+                  if (gated) {
+                    Value upColumn = arith::AddIOp::create(b, loc, column, width);
+                    k.store(loadOrZero(k, f32, valid,
+                                       [&] { return weightAt(upColumn); }),
+                            tileUp, {kk, c});
                   }
-                  gpu::BarrierOp::create(b, loc);
-                  // Threads whose rows are all past the tile's end (an
-                  // expert with few rows: decode) skip the arithmetic; no
-                  // barrier inside, so the divergence is safe.
-                  Value busy = cmp(
-                      b, loc, arith::CmpIPredicate::ult,
-                      arith::MulIOp::create(b, loc, ty, k.index(tm)),
-                      arith::SubIOp::create(b, loc, rows.end, rows.begin));
-                  auto compute = [&]() -> SmallVector<Value> {
-                   return k.forLoop(
+                }
+                gpu::BarrierOp::create(b, loc);
+                // Threads whose rows are all past the tile's end (an
+                // expert with few rows: decode) skip the arithmetic; no
+                // barrier inside, so the divergence is safe.
+                Value busy = cmp(
+                    b, loc, arith::CmpIPredicate::ult,
+                    arith::MulIOp::create(b, loc, ty, k.index(tm)),
+                    arith::SubIOp::create(b, loc, rows.end, rows.begin));
+                auto compute = [&]() -> SmallVector<Value> {
+                  return k.forLoop(
                       k.index(0), k.index(bk), carried,
                       [&](Value kk, ValueRange acc) -> SmallVector<Value> {
                         SmallVector<Value> a, wv, up;
                         for (int64_t i = 0; i < tm; ++i) {
                           Value r = arith::AddIOp::create(
-                              b, loc, arith::MulIOp::create(b, loc, ty, k.index(tm)),
+                              b, loc,
+                              arith::MulIOp::create(b, loc, ty, k.index(tm)),
                               k.index(i));
                           a.push_back(k.load(tileA, {r, kk}));
                         }
                         for (int64_t j = 0; j < tn; ++j) {
                           Value c = arith::AddIOp::create(
-                              b, loc, arith::MulIOp::create(b, loc, tx, k.index(tn)),
+                              b, loc,
+                              arith::MulIOp::create(b, loc, tx, k.index(tn)),
                               k.index(j));
                           wv.push_back(k.load(tileB, {kk, c}));
                           if (gated)
@@ -286,51 +281,103 @@ mlir::moe::lowerGroupedGemmToGpu(GroupedGemmOp op, LoopEmitter &em,
                           }
                         return sums;
                       });
-                  };
-                  SmallVector<Value> next = k.ifThenElse(
-                      TypeRange(ValueRange(carried)), busy, compute,
-                      [&] { return SmallVector<Value>(carried); });
-                  // The next tile overwrites workgroup memory.
-                  gpu::BarrierOp::create(b, loc);
-                  return next;
-                });
+                };
+                SmallVector<Value> next = k.ifThenElse(
+                    TypeRange(ValueRange(carried)), busy, compute,
+                    [&] { return SmallVector<Value>(carried); });
+                // The next tile overwrites workgroup memory.
+                gpu::BarrierOp::create(b, loc);
+                return next;
+              });
 
-            for (int64_t i = 0; i < tm; ++i)
-              for (int64_t j = 0; j < tn; ++j) {
-                Value row = arith::AddIOp::create(
-                    b, loc, rows.begin,
-                    arith::AddIOp::create(
-                        b, loc, arith::MulIOp::create(b, loc, ty, k.index(tm)),
-                        k.index(i)));
-                Value column = arith::AddIOp::create(
-                    b, loc, firstColumn,
-                    arith::AddIOp::create(
-                        b, loc, arith::MulIOp::create(b, loc, tx, k.index(tn)),
-                        k.index(j)));
-                Value inside = arith::AndIOp::create(
-                    b, loc, cmp(b, loc, arith::CmpIPredicate::ult, row, rows.end),
-                    cmp(b, loc, arith::CmpIPredicate::ult, column, width));
-                k.ifThen(inside, [&] {
-                  Value value = acc[i * tn + j];
-                  if (bias)
-                    value = arith::AddFOp::create(
-                        b, loc, value, k.loadF32(bias, {rows.expert, column}));
-                  value = buildActivation(b, loc, value, activation);
-                  if (gated) {
-                    Value upValue = acc[tm * tn + i * tn + j];
-                    if (bias)
-                      upValue = arith::AddFOp::create(
-                          b, loc, upValue,
-                          k.loadF32(bias,
-                                    {rows.expert,
-                                     arith::AddIOp::create(b, loc, column, width)}));
-                    value = arith::MulFOp::create(b, loc, value, upValue);
-                  }
-                  k.storeRounded(value, y, {row, column});
-                });
-              }
-          });
+          for (int64_t i = 0; i < tm; ++i)
+            for (int64_t j = 0; j < tn; ++j) {
+              Value row = arith::AddIOp::create(
+                  b, loc, rows.begin,
+                  arith::AddIOp::create(
+                      b, loc, arith::MulIOp::create(b, loc, ty, k.index(tm)),
+                      k.index(i)));
+              Value column = arith::AddIOp::create(
+                  b, loc, firstColumn,
+                  arith::AddIOp::create(
+                      b, loc, arith::MulIOp::create(b, loc, tx, k.index(tn)),
+                      k.index(j)));
+              storeEpilogue(k, in, rows, row, column, acc[i * tn + j],
+                            gated ? acc[tm * tn + i * tn + j] : Value());
+            }
         });
+      });
+}
+
+} // namespace
+
+FailureOr<SmallVector<Value>>
+mlir::moe::lowerGroupedGemmToGpu(GroupedGemmOp op, LoopEmitter &em,
+                                 const GemmTile &tile,
+                                 GpuContractChecks &checks) {
+  OpBuilder &b = em.b;
+  Location loc = em.loc;
+  const bool mma = tile.wm > 0;
+  // Every thread stages the same number of x and weight elements.
+  if (tile.bm % tile.tm || tile.bn % tile.tn ||
+      (tile.bm * tile.bk) % tile.threads() ||
+      (tile.bk * tile.bn) % tile.threads())
+    return op.emitOpError("has a GPU tile whose parts do not divide evenly: ")
+           << "block " << tile.bm << "x" << tile.bn << "x" << tile.bk
+           << ", thread " << tile.tm << "x" << tile.tn
+           << " (block_m and block_n must be multiples of thread_m and "
+              "thread_n, and block_m * block_k and block_k * block_n "
+              "multiples of the thread count)";
+  GemmKernelInputs in;
+  in.op = op;
+  in.eio = op.getWeightLayout() == WeightLayout::ExpertInOut;
+  in.gated = op.getGated();
+  in.g = GroupedGemmBuffers::create(op, em);
+  if (mma && !(in.g.element.isF16() &&
+               getElementTypeOrSelf(in.g.w.getType()).isF16()))
+    return op.emitOpError("has a tensor-core tile (warp_m, warp_n) but the "
+                          "tensor-core kernel takes f16 x and weights only");
+  Value x = in.g.x, segments = in.g.segments, gatherRows = in.g.gatherRows;
+  Value numExperts = in.g.numExperts, width = in.g.width,
+        numRows = in.g.numRows;
+  // The contracts, in the CPU lowering's order: gather rows, then segments.
+  if (gatherRows)
+    checkRowsOnGpu(em, checks, "moe.grouped_gemm", "gather rows",
+                   "grouped_gemm_gather", gatherRows,
+                   arith::MulIOp::create(b, loc, em.dim(x, 0),
+                                         em.index(*op.getGatherK())));
+  checkSegmentsOnGpu(em, checks,
+                     op.getSegmentKind() == SegmentKind::Offsets, segments,
+                     numExperts, numRows);
+  Value y = in.g.allocResult(em);
+  in.y = y;
+  // Rows owned by no expert are zero.
+  Type element = in.g.element;
+  Value zero = arith::ConstantOp::create(b, loc, element,
+                                         b.getFloatAttr(element, 0.0));
+  launchFlat(em, "grouped_gemm_zero", arith::MulIOp::create(b, loc, numRows, width),
+             [&](LoopEmitter &kernel, Value i) {
+               Value r = arith::DivUIOp::create(kernel.b, loc, i, width);
+               Value c = arith::RemUIOp::create(kernel.b, loc, i, width);
+               kernel.store(zero, y, {r, c});
+             });
+  if (gatherRows) {
+    in.gatherK = em.index(*op.getGatherK());
+    in.gatherPairs = arith::MulIOp::create(b, loc, em.dim(x, 0), in.gatherK);
+  }
+
+  Value rowTiles = arith::AddIOp::create(
+      b, loc, arith::CeilDivUIOp::create(b, loc, numRows, em.index(tile.bm)),
+      numExperts);
+  Value columnTiles =
+      arith::CeilDivUIOp::create(b, loc, width, em.index(tile.bn));
+  // A width of 0 leaves nothing to compute (and an empty grid is an error).
+  Value anyColumns = cmp(b, loc, arith::CmpIPredicate::ugt, width, em.index(0));
+  em.ifThen(anyColumns, [&] {
+    if (mma)
+      emitMmaGemmKernel(em, in, tile, rowTiles, columnTiles);
+    else
+      emitSimtGemmKernel(em, in, tile, rowTiles, columnTiles);
   });
 
   if (!op.getCombineRows())

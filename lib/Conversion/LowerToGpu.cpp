@@ -4,6 +4,7 @@
 #include "moe/Conversion/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 namespace mlir::moe {
 #define GEN_PASS_DEF_MOELOWERTOGPU
@@ -38,7 +39,8 @@ struct MoeLowerToGpuPass
       if (!attr)
         return gemm.emitOpError("has no #moe.tile (run moe-select-tiles)");
       GemmTile tile{attr.getBlockM(), attr.getBlockN(), attr.getBlockK(),
-                    attr.getThreadM(), attr.getThreadN()};
+                    attr.getThreadM(), attr.getThreadN(), attr.getWarpM(),
+                    attr.getWarpN()};
       return lowerGroupedGemmToGpu(gemm, em, tile, checks);
     }
     if (auto unpermute = dyn_cast<UnpermuteOp>(op))

@@ -22,6 +22,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/TypeUtilities.h"
 
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Error.h"
@@ -66,7 +67,7 @@ TileTableKey tableKey(GroupedGemmOp op, TargetAttr target) {
 
 TileAttr toAttr(MLIRContext *ctx, const TileSizes &tile) {
   return TileAttr::get(ctx, tile.blockM, tile.blockN, tile.blockK,
-                       tile.threadM, tile.threadN);
+                       tile.threadM, tile.threadN, tile.warpM, tile.warpN);
 }
 
 /// A grouped GEMM's CPU tiles: the table's when it names the GEMM, else
@@ -158,13 +159,16 @@ struct MoeSelectTilesPass
     if (failed(target))
       return signalPassFailure();
     if (target->getKind() != "cpu") {
-      // GPU targets: the SIMT kernel's tile for the chip, on every grouped
-      // GEMM (its kernel takes any weight shape).
-      TileAttr tile = toAttr(&getContext(),
-                             tiles::gpuTile(target->getChip().str()));
+      // GPU targets: the chip's tile on every grouped GEMM (the kernels take
+      // any weight shape); a tensor-core one where x and the weights are
+      // f16 and the chip has mma.sync.
       module.walk([&](GroupedGemmOp op) {
-        if (!op.getTileAttr())
-          op.setTileAttr(tile);
+        if (op.getTileAttr())
+          return;
+        bool f16 = getElementTypeOrSelf(op.getX().getType()).isF16() &&
+                   getElementTypeOrSelf(op.getW().getType()).isF16();
+        op.setTileAttr(toAttr(
+            &getContext(), tiles::gpuTile(target->getChip().str(), f16)));
       });
       return;
     }

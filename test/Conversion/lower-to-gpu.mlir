@@ -177,3 +177,29 @@ func.func @balance_loss(%logits: tensor<?x8xf32>, %ids: tensor<?x2xi32>) -> tens
   %l = moe.balance_loss %logits, %ids : tensor<?x8xf32>, tensor<?x2xi32>
   return %l : tensor<f32>
 }
+
+// -----
+
+// With a tensor-core tile (f16 on the emulator or sm_80+), one 128-thread
+// block stages x and the weight as f16 (eoi: the weight tile is N x K) and
+// each warp contracts 16 x 16 pieces of x with 8 x 16 pieces of the weight
+// into loop-carried 16 x 8 f32 accumulators, written to a workgroup f32
+// tile for the epilogue. The kernel stage turns the contractions into
+// mma.sync (test/Target/NVVM/grouped-gemm-mma.mlir).
+// CHECK-LABEL: func.func @mma_gemm(
+// CHECK: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c128{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) workgroup(%[[X:.*]] : memref<64x32xf16, #gpu.address_space<workgroup>>, %[[W:.*]] : memref<64x32xf16, #gpu.address_space<workgroup>>, %[[ACC:.*]] : memref<64x64xf32, #gpu.address_space<workgroup>>)
+// CHECK: %[[LOOP:.*]]:8 = scf.for {{.*}} -> (vector<16x8xf32>, vector<16x8xf32>, vector<16x8xf32>, vector<16x8xf32>, vector<16x8xf32>, vector<16x8xf32>, vector<16x8xf32>, vector<16x8xf32>)
+// CHECK: memref.store %{{.*}}, %[[X]]
+// CHECK: memref.store %{{.*}}, %[[W]]
+// CHECK: gpu.barrier
+// CHECK: %[[A:.*]] = vector.transfer_read %[[X]]{{.*}} : memref<64x32xf16, #gpu.address_space<workgroup>>, vector<16x16xf16>
+// CHECK: %[[B:.*]] = vector.transfer_read %[[W]]{{.*}} : memref<64x32xf16, #gpu.address_space<workgroup>>, vector<8x16xf16>
+// CHECK: vector.contract {{.*}} %[[A]], %[[B]], %{{.*}} : vector<16x16xf16>, vector<8x16xf16> into vector<16x8xf32>
+// CHECK: gpu.barrier
+// CHECK: vector.transfer_write %[[LOOP]]#0, %[[ACC]]
+// CHECK: gpu.barrier
+// CHECK: memref.load %[[ACC]]
+func.func @mma_gemm(%x: tensor<?x32xf16>, %w: tensor<4x64x32xf16>, %o: tensor<5xi32>) -> tensor<?x64xf16> {
+  %y = moe.grouped_gemm %x, %w, offsets(%o) layout<eoi> : tensor<?x32xf16>, tensor<4x64x32xf16>, tensor<5xi32>
+  return %y : tensor<?x64xf16>
+}

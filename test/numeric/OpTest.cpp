@@ -382,7 +382,18 @@ INSTANTIATE_TEST_SUITE_P(
                  ref::DType::BF16, true, true, false, A::Gelu, false, true,
                  true,
                  "block_m = 64, block_n = 128, block_k = 16, thread_m = 4, "
-                 "thread_n = 8"}),
+                 "thread_n = 8"},
+        // Tensor-core tiles (f16; on emu the mma.sync collectives): four
+        // warps of 16 x 16, gated with bias (eio: transposed ldmatrix of
+        // the weight) and gathered and combined (eoi).
+        GemmCase{"offsets_bias_silu_gated_f16_mma16x16", ref::DType::F16,
+                 false, false, true, A::Silu, true, false, false,
+                 "block_m = 32, block_n = 32, block_k = 16, thread_m = 2, "
+                 "thread_n = 4, warp_m = 16, warp_n = 16"},
+        GemmCase{"gather_combine_offsets_eoi_f16_mma32x32", ref::DType::F16,
+                 false, true, false, A::Gelu, false, true, true,
+                 "block_m = 64, block_n = 64, block_k = 32, thread_m = 4, "
+                 "thread_n = 8, warp_m = 32, warp_n = 32"}),
     [](const ::testing::TestParamInfo<GemmCase> &info) {
       return info.param.name;
     });

@@ -26,11 +26,6 @@ inline bool isNvidiaChip(llvm::StringRef chip) {
   return chip.starts_with("sm_");
 }
 
-/// Whether kernels for `chip` get warp matrix ops (nvgpu.mma.sync with
-/// ldmatrix) for the vector.contract ops they hold: NVIDIA chips from sm_80
-/// on, and the emulator (no chip), which runs those ops itself.
-bool hasMmaSync(llvm::StringRef chip);
-
 /// For the NVIDIA chip `chip` (sm_XY, the compute capability of a device):
 /// itself when LLVM's NVPTX target knows it, else the newest chip LLVM knows
 /// that is not above it (sm_120 for an sm_121 device when LLVM stops at

@@ -16,10 +16,13 @@ namespace moe::tiles {
 /// The five sizes of a #moe.tile.
 struct TileSizes {
   int64_t blockM = 0, blockN = 0, blockK = 0, threadM = 0, threadN = 0;
+  // GPU tensor cores: a warp's piece of the block (0: SIMT).
+  int64_t warpM = 0, warpN = 0;
   bool operator==(const TileSizes &other) const {
     return blockM == other.blockM && blockN == other.blockN &&
            blockK == other.blockK && threadM == other.threadM &&
-           threadN == other.threadN;
+           threadN == other.threadN && warpM == other.warpM &&
+           warpN == other.warpN;
   }
 };
 

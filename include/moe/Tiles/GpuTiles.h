@@ -15,9 +15,15 @@
 
 namespace moe::tiles {
 
-/// The SIMT grouped GEMM tile for `chip` (sm_80, sm_90, gfx90a, gfx942;
-/// empty for the emulator).
-TileSizes gpuTile(std::string_view chip);
+/// Whether kernels for `chip` use warp matrix ops (nvgpu.mma.sync with
+/// ldmatrix): NVIDIA chips from sm_80 on, and the emulator (empty chip),
+/// which runs those ops itself.
+bool hasMmaSync(std::string_view chip);
+
+/// The grouped GEMM tile for `chip` (sm_80, sm_90, gfx90a, gfx942; empty for
+/// the emulator). `f16` says x and the weights are f16: with mma.sync the
+/// tile is a tensor-core one (warp_m x warp_n pieces), else a SIMT one.
+TileSizes gpuTile(std::string_view chip, bool f16 = false);
 
 } // namespace moe::tiles
 

@@ -328,6 +328,30 @@ func.func @gemm_tile_threads(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: te
 
 // -----
 
+func.func @gemm_tile_warp_shape(%x: tensor<?x8xf16>, %w: tensor<4x8x16xf16>, %o: tensor<5xi32>) {
+  // expected-error @+1 {{tile warp_m = 24, warp_n = 32, block_k = 32: a tensor-core tile needs warp_m a multiple of 16, warp_n of 8 and block_k of 16}}
+  %y = moe.grouped_gemm %x, %w, offsets(%o) {tile = #moe.tile<block_m = 48, block_n = 64, block_k = 32, thread_m = 4, thread_n = 8, warp_m = 24, warp_n = 32>} : tensor<?x8xf16>, tensor<4x8x16xf16>, tensor<5xi32>
+  return
+}
+
+// -----
+
+func.func @gemm_tile_warp_pieces(%x: tensor<?x8xf16>, %w: tensor<4x8x16xf16>, %o: tensor<5xi32>) {
+  // expected-error @+1 {{tile block 64x64 is not made of whole 48x32 warp pieces}}
+  %y = moe.grouped_gemm %x, %w, offsets(%o) {tile = #moe.tile<block_m = 64, block_n = 64, block_k = 32, thread_m = 4, thread_n = 8, warp_m = 48, warp_n = 32>} : tensor<?x8xf16>, tensor<4x8x16xf16>, tensor<5xi32>
+  return
+}
+
+// -----
+
+func.func @gemm_tile_warp_threads(%x: tensor<?x8xf16>, %w: tensor<4x8x16xf16>, %o: tensor<5xi32>) {
+  // expected-error @+1 {{tile has 256 threads (thread_m, thread_n) but its warp pieces need 128 (32 per warp)}}
+  %y = moe.grouped_gemm %x, %w, offsets(%o) {tile = #moe.tile<block_m = 64, block_n = 64, block_k = 32, thread_m = 4, thread_n = 4, warp_m = 32, warp_n = 32>} : tensor<?x8xf16>, tensor<4x8x16xf16>, tensor<5xi32>
+  return
+}
+
+// -----
+
 func.func @gemm_x_rank(%x: tensor<8xf32>, %w: tensor<4x8x16xf32>, %o: tensor<5xi32>) {
   // expected-error @+1 {{operand 'x' must be a rank-2 tensor for the result types to be inferred, got 'tensor<8xf32>'}}
   %y = moe.grouped_gemm %x, %w, offsets(%o) : tensor<8xf32>, tensor<4x8x16xf32>, tensor<5xi32>
