@@ -190,6 +190,7 @@ void mlir::moe::buildNvvmFromKernelsPipeline(
   target.features = ptxFeatures(chip);
   target.optLevel = 3;
   pm.addPass(createGpuNVVMAttachTarget(target));
+  pm.addNestedPass<gpu::GPUModuleOp>(createMoeBf16MmaToNvvm());
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertNVGPUToNVVMPass());
   pm.addNestedPass<gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps());
   addKernelCleanup(pm);

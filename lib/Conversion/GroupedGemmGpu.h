@@ -53,7 +53,7 @@ void storeEpilogue(LoopEmitter &k, const GemmKernelInputs &in,
                    const TileRows &rows, Value row, Value column, Value acc,
                    Value accUp);
 
-/// The tensor-core kernel (tile.wm > 0): f16 x and weights.
+/// The tensor-core kernel (tile.wm > 0): f16 or bf16 x and weights.
 void emitMmaGemmKernel(LoopEmitter &em, const GemmKernelInputs &in,
                        const GemmTile &tile, Value rowTiles,
                        Value columnTiles);

@@ -8,12 +8,16 @@
 // with its 8 x 16 pieces of the weight into 16 x 8 f32 accumulators kept
 // across the K loop. The products are `vector.contract` ops: the kernel stage
 // turns them into ldmatrix + mma.sync (moe-vector-to-mma-sync), which the
-// NVVM target compiles and the emulator runs as warp collectives. The
+// NVVM target compiles and the emulator runs as warp collectives. bf16 data
+// is staged and contracted as its 16-bit patterns in f16 vectors, each
+// contraction carrying `moe.mma_element = bf16` so that the mma.sync it
+// becomes multiplies bf16 (MLIR 22's conversion has f16 fragments only). The
 // accumulators go through a workgroup f32 tile to the SIMT epilogue, so bias,
 // activation, gate and rounding are the SIMT kernel's.
 //
 //===----------------------------------------------------------------------===//
 #include "GroupedGemmGpu.h"
+#include "moe/Conversion/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -31,6 +35,7 @@ public:
   MmaKernel(LoopEmitter &k, const GemmKernelInputs &in, const GemmTile &tile)
       : k(k), b(k.b), loc(k.loc), in(in), tile(tile),
         f16(b.getF16Type()), f32(b.getF32Type()) {}
+
 
   /// The block's body, inside the launch.
   void emit(gpu::LaunchOp launch) {
@@ -115,8 +120,8 @@ private:
       Value kk = arith::RemUIOp::create(b, loc, idx, k.index(bk));
       Value row = arith::AddIOp::create(b, loc, rows.begin, r);
       Value column = arith::AddIOp::create(b, loc, k0, kk);
-      k.store(loadXOrZero(k, in, rows, row, column, /*widen=*/false), tileX,
-              {r, kk});
+      k.store(toCarrier(loadXOrZero(k, in, rows, row, column, /*widen=*/false)),
+              tileX, {r, kk});
     }
     for (int64_t s = 0; s < bk * bn / n; ++s) {
       Value idx = arith::AddIOp::create(b, loc, thread, k.index(s * n));
@@ -142,14 +147,24 @@ private:
         return in.eio ? k.load(in.g.w, {rows.expert, reduction, o})
                       : k.load(in.g.w, {rows.expert, o, reduction});
       };
-      k.store(loadOrZero(k, f16, valid, [&] { return weightAt(column); }),
+      Type element = in.g.element;
+      k.store(toCarrier(loadOrZero(k, element, valid,
+                                   [&] { return weightAt(column); })),
               tileW, at);
       if (in.gated) {
         Value upColumn = arith::AddIOp::create(b, loc, column, in.g.width);
-        k.store(loadOrZero(k, f16, valid, [&] { return weightAt(upColumn); }),
+        k.store(toCarrier(loadOrZero(k, element, valid,
+                                     [&] { return weightAt(upColumn); })),
                 tileUp, at);
       }
     }
+  }
+
+  /// A 16-bit value as the f16 workgroup tiles hold it (its bits).
+  Value toCarrier(Value value) {
+    if (value.getType() == f16)
+      return value;
+    return arith::BitcastOp::create(b, loc, f16, value);
   }
 
   /// The warp's x piece i at K step `step`: 16 rows x 16 of K.
@@ -180,18 +195,21 @@ private:
         transpose, ArrayRef<bool>{true, true});
   }
 
-  /// acc + a · wᵀ: (m, k) x (n, k) -> (m, n), with f16 products widened
+  /// acc + a · wᵀ: (m, k) x (n, k) -> (m, n), with 16-bit products widened
   /// into the f32 accumulator.
   Value contract(Value a, Value w, Value acc) {
     MLIRContext *ctx = b.getContext();
     AffineExpr m, n, kk;
     bindDims(ctx, m, n, kk);
-    return vector::ContractionOp::create(
+    auto contraction = vector::ContractionOp::create(
         b, loc, a, w, acc,
         ArrayRef<ArrayRef<AffineExpr>>{{m, kk}, {n, kk}, {m, n}},
         ArrayRef<vector::IteratorType>{vector::IteratorType::parallel,
                                        vector::IteratorType::parallel,
                                        vector::IteratorType::reduction});
+    if (!in.g.element.isF16())
+      contraction->setAttr(kMmaElementAttrName, TypeAttr::get(in.g.element));
+    return contraction;
   }
 
   void storeAccumulators(ArrayRef<Value> acc) {

@@ -333,10 +333,12 @@ mlir::moe::lowerGroupedGemmToGpu(GroupedGemmOp op, LoopEmitter &em,
   in.eio = op.getWeightLayout() == WeightLayout::ExpertInOut;
   in.gated = op.getGated();
   in.g = GroupedGemmBuffers::create(op, em);
-  if (mma && !(in.g.element.isF16() &&
-               getElementTypeOrSelf(in.g.w.getType()).isF16()))
+  Type weightElement = getElementTypeOrSelf(in.g.w.getType());
+  if (mma && !((in.g.element.isF16() || in.g.element.isBF16()) &&
+               weightElement == in.g.element))
     return op.emitOpError("has a tensor-core tile (warp_m, warp_n) but the "
-                          "tensor-core kernel takes f16 x and weights only");
+                          "tensor-core kernel takes f16 or bf16 x and "
+                          "weights of the same type only");
   Value x = in.g.x, segments = in.g.segments, gatherRows = in.g.gatherRows;
   Value numExperts = in.g.numExperts, width = in.g.width,
         numRows = in.g.numRows;

@@ -18,11 +18,11 @@ bool hasMmaSync(std::string_view chip) {
   return number >= 80;
 }
 
-TileSizes gpuTile(std::string_view chip, bool f16) {
+TileSizes gpuTile(std::string_view chip, bool sixteenBit) {
   // Tensor cores (mma.sync m16n8k16): four warps of 32 x 32 each, K in
   // steps of 32 staged in workgroup memory; each thread's share of the
   // epilogue is 4 x 8. Not yet timed on a GPU.
-  if (f16 && hasMmaSync(chip)) {
+  if (sixteenBit && hasMmaSync(chip)) {
     TileSizes tile{64, 64, 32, 4, 8};
     tile.warpM = 32;
     tile.warpN = 32;

@@ -161,14 +161,16 @@ struct MoeSelectTilesPass
     if (target->getKind() != "cpu") {
       // GPU targets: the chip's tile on every grouped GEMM (the kernels take
       // any weight shape); a tensor-core one where x and the weights are
-      // f16 and the chip has mma.sync.
+      // f16 or bf16 and the chip has mma.sync.
       module.walk([&](GroupedGemmOp op) {
         if (op.getTileAttr())
           return;
-        bool f16 = getElementTypeOrSelf(op.getX().getType()).isF16() &&
-                   getElementTypeOrSelf(op.getW().getType()).isF16();
-        op.setTileAttr(toAttr(
-            &getContext(), tiles::gpuTile(target->getChip().str(), f16)));
+        Type x = getElementTypeOrSelf(op.getX().getType());
+        bool sixteenBit = (x.isF16() || x.isBF16()) &&
+                          getElementTypeOrSelf(op.getW().getType()) == x;
+        op.setTileAttr(toAttr(&getContext(),
+                              tiles::gpuTile(target->getChip().str(),
+                                             sixteenBit)));
       });
       return;
     }

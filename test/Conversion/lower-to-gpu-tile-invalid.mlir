@@ -20,10 +20,10 @@ func.func @gemm_op_tile(%x: tensor<?x8xf32>, %w: tensor<2x8x8xf32>, %o: tensor<3
 
 // -----
 
-// The tensor-core kernel takes f16 x and weights (bf16 has no mma.sync
-// lowering yet; f32 would need tf32, which is opt-in).
-func.func @gemm_mma_bf16(%x: tensor<?x32xbf16>, %w: tensor<2x32x64xbf16>, %o: tensor<3xi32>) -> tensor<?x64xbf16> {
-  // expected-error @+1 {{'moe.grouped_gemm' op has a tensor-core tile (warp_m, warp_n) but the tensor-core kernel takes f16 x and weights only}}
-  %y = moe.grouped_gemm %x, %w, offsets(%o) {tile = #moe.tile<block_m = 64, block_n = 64, block_k = 32, thread_m = 4, thread_n = 8, warp_m = 32, warp_n = 32>} : tensor<?x32xbf16>, tensor<2x32x64xbf16>, tensor<3xi32>
-  return %y : tensor<?x64xbf16>
+// The tensor-core kernel takes f16 or bf16 x and weights (f32 would need
+// tf32, which is opt-in).
+func.func @gemm_mma_f32(%x: tensor<?x32xf32>, %w: tensor<2x32x64xf32>, %o: tensor<3xi32>) -> tensor<?x64xf32> {
+  // expected-error @+1 {{'moe.grouped_gemm' op has a tensor-core tile (warp_m, warp_n) but the tensor-core kernel takes f16 or bf16 x and weights of the same type only}}
+  %y = moe.grouped_gemm %x, %w, offsets(%o) {tile = #moe.tile<block_m = 64, block_n = 64, block_k = 32, thread_m = 4, thread_n = 8, warp_m = 32, warp_n = 32>} : tensor<?x32xf32>, tensor<2x32x64xf32>, tensor<3xi32>
+  return %y : tensor<?x64xf32>
 }

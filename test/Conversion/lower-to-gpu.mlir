@@ -1,8 +1,8 @@
 // RUN: moe-opt %s --split-input-file --moe-select-tiles=target=emu --moe-lower-to-gpu | FileCheck %s
 
-// The grouped GEMM: a zero fill of y (rows owned by no expert), then one
-// tiled launch over ceil(M/64) + E row-tiles x ceil(width/64) column-tiles,
-// 16x16 threads, x and both weight halves staged in workgroup memory between
+// The grouped GEMM with a SIMT tile: a zero fill of y (rows owned by no
+// expert), then one tiled launch over ceil(M/64) + E row-tiles x
+// ceil(width/64) column-tiles, 16x16 threads, x and both weight halves staged in workgroup memory between
 // barriers, each block locating its expert in the offsets.
 // CHECK-LABEL: func.func @gated_gemm(
 // CHECK: %[[Y:[a-z0-9_]+]] = memref.alloc(%{{.*}}) : memref<?x128xbf16>
@@ -23,7 +23,7 @@
 // CHECK: arith.truncf %{{.*}} : f32 to bf16
 // CHECK: memref.store %{{.*}}, %[[Y]][
 func.func @gated_gemm(%x: tensor<?x64xbf16>, %w: tensor<8x64x256xbf16>, %o: tensor<9xi32>) -> tensor<?x128xbf16> {
-  %y = moe.grouped_gemm %x, %w, offsets(%o) activation<silu> gated : tensor<?x64xbf16>, tensor<8x64x256xbf16>, tensor<9xi32>
+  %y = moe.grouped_gemm %x, %w, offsets(%o) activation<silu> gated {tile = #moe.tile<block_m = 64, block_n = 64, block_k = 16, thread_m = 4, thread_n = 4>} : tensor<?x64xbf16>, tensor<8x64x256xbf16>, tensor<9xi32>
   return %y : tensor<?x128xbf16>
 }
 

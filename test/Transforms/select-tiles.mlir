@@ -69,13 +69,13 @@ func.func @gpu(%x: tensor<?x8xf32>, %w: tensor<2x8x16xf32>, %wd: tensor<?x8x16xf
 
 // -----
 
-// f16 x and weights on a chip with mma.sync (sm_80 on, and the emulator) get
-// a tensor-core tile: four warps of 32 x 32, K in steps of 32, each thread's
-// epilogue share 4 x 8. bf16 keeps the SIMT tile (no bf16 mma.sync lowering
-// yet), as does f16 on an AMD chip.
+// f16 or bf16 x and weights on a chip with mma.sync (sm_80 on, and the
+// emulator) get a tensor-core tile: four warps of 32 x 32, K in steps of 32,
+// each thread's epilogue share 4 x 8. f32 keeps the SIMT tile, as does f16 on
+// an AMD chip.
 // CHECK-LABEL: func @tensor_cores
 // CHECK: moe.grouped_gemm {{.*}} {tile = #moe.tile<block_m = 64, block_n = 64, block_k = 32, thread_m = 4, thread_n = 8, warp_m = 32, warp_n = 32>} : tensor<?x8xf16>
-// CHECK: moe.grouped_gemm {{.*}} {tile = #moe.tile<block_m = 64, block_n = 64, block_k = 16, thread_m = 4, thread_n = 4>} : tensor<?x8xbf16>
+// CHECK: moe.grouped_gemm {{.*}} {tile = #moe.tile<block_m = 64, block_n = 64, block_k = 32, thread_m = 4, thread_n = 8, warp_m = 32, warp_n = 32>} : tensor<?x8xbf16>
 module attributes {moe.target = #moe.target<kind = "nvptx", chip = "sm_80">} {
 func.func @tensor_cores(%x: tensor<?x8xf16>, %w: tensor<2x8x16xf16>, %xb: tensor<?x8xbf16>, %wb: tensor<2x8x16xbf16>, %off: tensor<3xi32>) -> (tensor<?x16xf16>, tensor<?x16xbf16>) {
   %y = moe.grouped_gemm %x, %w, offsets(%off) : tensor<?x8xf16>, tensor<2x8x16xf16>, tensor<3xi32>

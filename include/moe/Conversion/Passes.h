@@ -16,6 +16,11 @@
 
 namespace mlir::moe {
 
+/// On a vector.contract of 16-bit data held as f16 bit patterns: the data's
+/// real type (bf16). Set by the grouped GEMM's tensor-core kernel, read by
+/// moe-vector-to-mma-sync.
+constexpr llvm::StringLiteral kMmaElementAttrName = "moe.mma_element";
+
 #define GEN_PASS_DECL
 #include "moe/Conversion/Passes.h.inc"
 

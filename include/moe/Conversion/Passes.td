@@ -117,15 +117,39 @@ def MoeVectorToMmaSync
     `nvgpu.mma.sync`, `nvgpu.ldmatrix` and per-lane vector loads and stores
     indexed by `gpu.lane_id`. A contraction that does not fit is left as it
     is, and so is a bf16 one (MLIR 22's conversion has no bf16 fragments).
+    A contraction tagged `moe.mma_element = bf16` holds bf16 data as f16
+    bit patterns (the grouped GEMM's tensor-core kernel stages it so): it
+    converts as f16 and its mma.sync ops then take bf16 fragments; one that
+    does not convert is an error.
     The conversion runs on one contraction's slice at a time: MLIR 22's
     pass, run on a whole kernel, starts a slice at every elementwise op,
     scalar index arithmetic included, and fails on the first one.
   }];
   let dependentDialects = [
     "::mlir::affine::AffineDialect",
+    "::mlir::arith::ArithDialect",
     "::mlir::gpu::GPUDialect",
     "::mlir::memref::MemRefDialect",
     "::mlir::nvgpu::NVGPUDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
+def MoeBf16MmaToNvvm
+    : Pass<"moe-bf16-mma-to-nvvm", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Lower bf16 nvgpu.mma.sync to nvvm.mma.sync";
+  let description = [{
+    MLIR 22's nvgpu-to-nvvm conversion has no bf16 mma.sync ("failed to
+    deduce operand PTX types"). This pass, run just before it on the NVVM
+    target, rewrites each m16n8k16 nvgpu.mma.sync on bf16 with f32
+    accumulators into `nvvm.mma.sync` (row x col, bf16 x bf16 -> f32): each
+    32-bit register of A and B is its two bf16 elements as one i32, C is its
+    four f32, and D is unpacked from the result struct into the vector the
+    op returned.
+  }];
+  let dependentDialects = [
+    "::mlir::LLVM::LLVMDialect",
+    "::mlir::NVVM::NVVMDialect",
     "::mlir::vector::VectorDialect",
   ];
 }

@@ -21,9 +21,10 @@ namespace moe::tiles {
 bool hasMmaSync(std::string_view chip);
 
 /// The grouped GEMM tile for `chip` (sm_80, sm_90, gfx90a, gfx942; empty for
-/// the emulator). `f16` says x and the weights are f16: with mma.sync the
-/// tile is a tensor-core one (warp_m x warp_n pieces), else a SIMT one.
-TileSizes gpuTile(std::string_view chip, bool f16 = false);
+/// the emulator). `sixteenBit` says x and the weights are f16 or bf16: with
+/// mma.sync the tile is a tensor-core one (warp_m x warp_n pieces), else a
+/// SIMT one.
+TileSizes gpuTile(std::string_view chip, bool sixteenBit = false);
 
 } // namespace moe::tiles
 

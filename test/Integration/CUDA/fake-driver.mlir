@@ -34,9 +34,9 @@
 // CHECK: cuLaunchKernel permute_scatter
 // CHECK: cuLaunchKernel permute_gather
 // CHECK: cuLaunchKernel grouped_gemm_zero
-// CHECK: cuLaunchKernel grouped_gemm grid 9 1 1 block 16 16 1
+// CHECK: cuLaunchKernel grouped_gemm grid 9 1 1 block 128 1 1
 // CHECK: cuLaunchKernel grouped_gemm_zero_0
-// CHECK: cuLaunchKernel grouped_gemm_0 grid 9 1 1 block 16 16 1
+// CHECK: cuLaunchKernel grouped_gemm_0 grid 9 1 1 block 128 1 1
 // CHECK: cuLaunchKernel unpermute_unheld
 // CHECK: cuLaunchKernel unpermute_claim
 // CHECK: cuLaunchKernel unpermute_sum grid 2 1 1 block 256 1 1
