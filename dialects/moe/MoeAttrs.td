@@ -63,8 +63,9 @@ def Moe_TileAttr : AttrDef<Moe_Dialect, "Tile"> {
     `thread_m x thread_n` results.
 
     With `warp_m` and `warp_n` (GPU), the products run on the tensor cores:
-    each warp of 32 threads computes a `warp_m x warp_n` piece of the block
-    with mma.sync m16n8k16 steps (so the block's threads are its warps'), and
+    each warp computes a `warp_m x warp_n` piece of the block with mma.sync
+    m16n8k16 steps (32-lane warps, NVIDIA) or MFMA 16x16x16 steps (64-lane
+    waves, AMD), so the block's threads are its warps', and
     `thread_m x thread_n` is each thread's share of the epilogue.
 
     ```mlir

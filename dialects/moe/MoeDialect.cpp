@@ -77,11 +77,14 @@ LogicalResult TileAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "tile block " << blockM << "x" << blockN
                        << " is not made of whole " << warpM << "x" << warpN
                        << " warp pieces";
-  int64_t warpThreads = (blockM / warpM) * (blockN / warpN) * 32;
-  if (warpThreads != threads)
+  // A warp is 32 lanes (mma.sync) or 64 (an AMD wave, MFMA); which one the
+  // target has is moe-lower-to-gpu's check.
+  int64_t warps = (blockM / warpM) * (blockN / warpN);
+  if (threads != warps * 32 && threads != warps * 64)
     return emitError() << "tile has " << threads
-                       << " threads (thread_m, thread_n) but its warp pieces "
-                          "need "
-                       << warpThreads << " (32 per warp)";
+                       << " threads (thread_m, thread_n) but its " << warps
+                       << " warp pieces need " << warps * 32
+                       << " (32 per warp) or " << warps * 64
+                       << " (64 per AMD wave)";
   return success();
 }

@@ -4,11 +4,13 @@
 // kernel's entry (a collective in a loop must not grow the fiber's stack),
 // flattened in row-major order, which is the register order of the PTX
 // fragments: register r of a fragment is row r of nvgpu's vector<R x E>.
+// An MFMA fragment is a 1-D vector already, in its register order.
 //
 //===----------------------------------------------------------------------===//
 #include "EmuCollectives.h"
 #include "EmuAccessChecks.h"
 
+#include "mlir/Dialect/AMDGPU/IR/AMDGPUDialect.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -36,9 +38,10 @@ std::optional<int32_t> matrixType(Type element, bool tf32) {
 class CollectiveLowering {
 public:
   CollectiveLowering(ModuleOp module, func::FuncOp func, bool checks,
+                     int subgroupSize,
                      const DenseMap<Value, int32_t> &workgroupBuffers)
       : b(module.getContext()), module(module), func(func), checks(checks),
-        workgroupBuffers(workgroupBuffers) {}
+        subgroupSize(subgroupSize), workgroupBuffers(workgroupBuffers) {}
 
   LogicalResult run() {
     SmallVector<Operation *> ops;
@@ -51,7 +54,17 @@ public:
     });
     for (Operation *op : ops) {
       LogicalResult done = failure();
-      if (auto load = dyn_cast<nvgpu::LdMatrixOp>(op))
+      bool wave = isa<amdgpu::MFMAOp>(op);
+      if (wave != (subgroupSize == 64) &&
+          isa<amdgpu::MFMAOp, nvgpu::LdMatrixOp, nvgpu::MmaSyncOp,
+              gpu::ShuffleOp, gpu::SubgroupReduceOp>(op))
+        return op->emitOpError("cannot run on the emulator with ")
+               << subgroupSize << "-lane warps: it runs "
+               << (wave ? "amdgpu.mfma on 64-lane AMD waves"
+                        : "the NVIDIA warp collectives on 32-lane warps");
+      if (auto mfma = dyn_cast<amdgpu::MFMAOp>(op))
+        done = lower(mfma);
+      else if (auto load = dyn_cast<nvgpu::LdMatrixOp>(op))
         done = lower(load);
       else if (auto mma = dyn_cast<nvgpu::MmaSyncOp>(op))
         done = lower(mma);
@@ -238,6 +251,41 @@ private:
     return success();
   }
 
+  LogicalResult lower(amdgpu::MFMAOp op) {
+    Location loc = op.getLoc();
+    uint32_t m = op.getM(), n = op.getN(), k = op.getK();
+    auto sourceType = dyn_cast<VectorType>(op.getSourceA().getType());
+    auto accType = dyn_cast<VectorType>(op.getDestC().getType());
+    Type input = sourceType ? sourceType.getElementType() : Type();
+    bool shapeOk = (m == 16 && n == 16 && k == 16) || (m == 32 && n == 32 && k == 8);
+    if (!sourceType || !accType || !(input.isF16() || input.isBF16()) ||
+        !accType.getElementType().isF32() || !shapeOk || op.getBlocks() != 1 ||
+        op.getCbsz() || op.getAbid() || op.getBlgp() != amdgpu::MFMAPermB::none)
+      return op.emitOpError("cannot run on the emulator: it runs 16x16x16 "
+                            "and 32x32x8 on f16 / bf16 with f32 accumulators, "
+                            "one block, without lane permutations");
+    b.setInsertionPoint(op);
+    Value a = spill(loc, op.getSourceA()), bFragment = spill(loc, op.getSourceB()),
+          c = spill(loc, op.getDestC());
+    Value d = scratch(loc, accType.getElementType(), accType.getNumElements());
+    Type i32Type = b.getI32Type(), i64Type = b.getI64Type();
+    func::FuncOp mfma = declareEmuFunction(
+        b, module, "moe_emu_mfma",
+        b.getFunctionType({i64Type, i64Type, i64Type, i64Type, i32Type,
+                           i32Type, i32Type, i32Type, i32Type},
+                          {}));
+    func::CallOp::create(
+        b, loc, mfma,
+        ValueRange{address(loc, a, {}), address(loc, bFragment, {}),
+                   address(loc, c, {}), address(loc, d, {}),
+                   i32(loc, int32_t(m)), i32(loc, int32_t(n)),
+                   i32(loc, int32_t(k)), i32(loc, *matrixType(input, false)),
+                   i32(loc, 0)});
+    op.getDestD().replaceAllUsesWith(reload(loc, d, accType));
+    op.erase();
+    return success();
+  }
+
   /// The bits of scalar `value` (integer or float, at most 64 bits) as i64,
   /// and back.
   Value toBits(Location loc, Value value) {
@@ -368,13 +416,16 @@ private:
   ModuleOp module;
   func::FuncOp func;
   bool checks;
+  int subgroupSize;
   const DenseMap<Value, int32_t> &workgroupBuffers;
 };
 
 } // namespace
 
 LogicalResult mlir::moe::lowerEmuCollectives(
-    ModuleOp module, func::FuncOp func, bool checks,
+    ModuleOp module, func::FuncOp func, bool checks, int subgroupSize,
     const DenseMap<Value, int32_t> &workgroupBuffers) {
-  return CollectiveLowering(module, func, checks, workgroupBuffers).run();
+  return CollectiveLowering(module, func, checks, subgroupSize,
+                            workgroupBuffers)
+      .run();
 }

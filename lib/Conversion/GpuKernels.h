@@ -22,6 +22,8 @@ namespace mlir::moe {
 struct GemmTile {
   int64_t bm, bn, bk, tm, tn;
   int64_t wm = 0, wn = 0; // tensor cores: a warp's piece (0: SIMT)
+  bool mfma = false;      // its steps: MFMA 16x16x16 on 64-lane waves, or
+                          // mma.sync m16n8k16 on 32-lane warps
   int64_t threadsX() const { return bn / tn; }
   int64_t threadsY() const { return bm / tm; }
   int64_t threads() const { return threadsX() * threadsY(); }

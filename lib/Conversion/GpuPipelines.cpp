@@ -63,10 +63,12 @@ std::string ptxFeatures(StringRef chip) {
 /// Tensors to buffers; the linalg ops moe-decompose leaves (router matmul,
 /// shared expert) become 16 x 16 thread tiles of parallel loops mapped to
 /// gpu.launch, so no buffer is touched on the host; then every gpu.launch
-/// into a gpu.module kernel. With `mmaSync`, a kernel's vector.contract on
-/// tiles that fit becomes nvgpu.mma.sync with ldmatrix loads (the NVVM
-/// target lowers them to PTX, the emulator runs them as warp collectives).
-void addKernelOutlining(OpPassManager &pm, bool mmaSync) {
+/// into a gpu.module kernel. A kernel's vector.contract on pieces that fit
+/// becomes the chip's warp matrix instruction: nvgpu.mma.sync with ldmatrix
+/// loads, or amdgpu.mfma (the NVVM / ROCDL targets lower them, the emulator
+/// runs them as warp collectives).
+void addKernelOutlining(OpPassManager &pm,
+                        ::moe::tiles::MatrixInstruction instruction) {
   addBufferization(pm);
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createMoePromoteLoopAccumulators());
@@ -83,8 +85,10 @@ void addKernelOutlining(OpPassManager &pm, bool mmaSync) {
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
-  if (mmaSync)
+  if (instruction == ::moe::tiles::MatrixInstruction::MmaSync)
     pm.addNestedPass<gpu::GPUModuleOp>(createMoeVectorToMmaSync());
+  if (instruction == ::moe::tiles::MatrixInstruction::Mfma)
+    pm.addNestedPass<gpu::GPUModuleOp>(createMoeVectorToMfma());
   pm.addNestedPass<gpu::GPUModuleOp>(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
@@ -147,18 +151,19 @@ std::string mlir::moe::defaultCudaToolkit() {
 }
 
 void mlir::moe::buildMoeToGpuKernelsPipeline(OpPassManager &pm,
-                                             const GpuPipelineOptions &options) {
+                                             const GpuPipelineOptions &options,
+                                             bool emulated) {
   pm.addPass(createMoeCheckShapes());
   pm.addPass(createMoeDecompose());
   pm.addPass(createCanonicalizerPass());
   // Every grouped GEMM gets the tile of the module's moe.target: one the
   // driver set (the JIT, for the device it compiles for) wins; a module
   // without one (moe-opt) records the pipeline's chip there (none: the
-  // emulator's generic tile).
+  // emulator's own chip). The emulator runs any chip's kernels.
   MoeSelectTilesOptions target;
-  target.targetKind = options.chip.empty()          ? "emu"
-                      : isNvidiaChip(options.chip) ? "nvptx"
-                                                   : "rocdl";
+  target.targetKind = emulated || options.chip.empty() ? "emu"
+                      : isNvidiaChip(options.chip)      ? "nvptx"
+                                                        : "rocdl";
   target.chip = options.chip;
   pm.addPass(createMoeSelectTiles(target));
   MoeLowerToGpuOptions gpu;
@@ -166,7 +171,8 @@ void mlir::moe::buildMoeToGpuKernelsPipeline(OpPassManager &pm,
   pm.addPass(createMoeLowerToGpu(gpu));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
-  addKernelOutlining(pm, ::moe::tiles::hasMmaSync(options.chip.getValue()));
+  addKernelOutlining(pm,
+                     ::moe::tiles::matrixInstruction(options.chip.getValue()));
 }
 
 void mlir::moe::buildNvvmPipeline(OpPassManager &pm,
@@ -222,14 +228,17 @@ void mlir::moe::buildRocdlFromKernelsPipeline(
 
 void mlir::moe::buildEmuDevicePipeline(OpPassManager &pm,
                                        const GpuPipelineOptions &options) {
-  buildMoeToGpuKernelsPipeline(pm, options);
-  buildEmuDeviceFromKernelsPipeline(pm, options.checks);
+  buildMoeToGpuKernelsPipeline(pm, options, /*emulated=*/true);
+  buildEmuDeviceFromKernelsPipeline(pm, options.checks, options.chip);
 }
 
 void mlir::moe::buildEmuDeviceFromKernelsPipeline(OpPassManager &pm,
-                                                  bool checks) {
+                                                  bool checks,
+                                                  StringRef chip) {
   MoeGpuToEmuOptions emu;
   emu.checks = checks;
+  emu.subgroupSize =
+      ::moe::tiles::warpLanes(::moe::tiles::matrixInstruction(chip.str()));
   pm.addPass(createMoeGpuToEmu(emu));
   // The kernels are host functions now: the CPU target's LLVM stages
   // without bufferization and deallocation (nothing to do: the device code
@@ -262,13 +271,16 @@ void mlir::moe::registerMoeGpuPipelines() {
   PassPipelineRegistration<GpuPipelineOptions>(
       "moe-lower-to-emu-device",
       "Lower moe ops on tensors to the emulator's device module: the GPU "
-      "kernels as host functions exported under their names (LLVM dialect)",
+      "kernels (of `chip`: none for the emulator's own) as host functions "
+      "exported under their names (LLVM dialect)",
       buildEmuDevicePipeline);
   PassPipelineRegistration<GpuPipelineOptions>(
       "moe-lower-to-gpu-kernels",
       "Lower moe ops on tensors to outlined gpu.module kernels (the stages "
       "every GPU target shares)",
-      buildMoeToGpuKernelsPipeline);
+      [](OpPassManager &pm, const GpuPipelineOptions &options) {
+        buildMoeToGpuKernelsPipeline(pm, options);
+      });
   PassPipelineRegistration<GpuPipelineOptions>(
       "moe-lower-to-nvvm",
       "Lower moe ops on tensors to NVVM kernels serialized as PTX or cubin, "

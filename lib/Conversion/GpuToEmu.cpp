@@ -27,7 +27,14 @@ using namespace mlir::moe;
 namespace {
 
 /// moe_emu_id's argument: which id (docs/abi.md).
-enum EmuId { ThreadId = 0, BlockId = 3, BlockDim = 6, GridDim = 9, LaneId = 12 };
+enum EmuId {
+  ThreadId = 0,
+  BlockId = 3,
+  BlockDim = 6,
+  GridDim = 9,
+  WarpLaneId = 12,
+  WaveLaneId = 13
+};
 
 std::string kernelSymbol(StringRef kernel) {
   return ("__moe_emu_kernel_" + kernel).str();
@@ -79,6 +86,12 @@ struct MoeGpuToEmuPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
+    if (subgroupSize != 32 && subgroupSize != 64) {
+      module.emitError() << "moe-gpu-to-emu: subgroup-size must be 32 or 64, "
+                            "got "
+                         << subgroupSize;
+      return signalPassFailure();
+    }
     SmallVector<gpu::GPUModuleOp> kernelModules(
         module.getOps<gpu::GPUModuleOp>());
     if (kernelModules.size() > 1) {
@@ -148,7 +161,8 @@ struct MoeGpuToEmuPass
 
     if (checks && failed(guardAccesses(module, func, workgroupBuffers)))
       return failure();
-    if (failed(lowerEmuCollectives(module, func, checks, workgroupBuffers)))
+    if (failed(lowerEmuCollectives(module, func, checks, subgroupSize,
+                                   workgroupBuffers)))
       return failure();
 
     SmallVector<Operation *> gpuOps;
@@ -177,8 +191,9 @@ struct MoeGpuToEmuPass
       } else if (auto gridDim = dyn_cast<gpu::GridDimOp>(op)) {
         id(GridDim, gridDim.getDimension());
       } else if (isa<gpu::LaneIdOp>(op)) {
-        Value which = arith::ConstantIntOp::create(b, op->getLoc(),
-                                                   b.getI32Type(), LaneId);
+        Value which = arith::ConstantIntOp::create(
+            b, op->getLoc(), b.getI32Type(),
+            subgroupSize == 64 ? WaveLaneId : WarpLaneId);
         Value value = func::CallOp::create(b, op->getLoc(), idFunc, which)
                           .getResult(0);
         op->getResult(0).replaceAllUsesWith(arith::IndexCastOp::create(

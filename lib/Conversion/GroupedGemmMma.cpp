@@ -5,13 +5,16 @@
 // (GroupedGemmToGpu.cpp). A block stages BM x BK of x and the expert's BK x BN
 // weight tile(s) in workgroup memory as f16, in the weight's own layout (K x
 // N for eio, N x K for eoi); each warp then contracts its 16 x 16 pieces of x
-// with its 8 x 16 pieces of the weight into 16 x 8 f32 accumulators kept
-// across the K loop. The products are `vector.contract` ops: the kernel stage
-// turns them into ldmatrix + mma.sync (moe-vector-to-mma-sync), which the
-// NVVM target compiles and the emulator runs as warp collectives. bf16 data
+// with its N x 16 pieces of the weight into 16 x N f32 accumulators kept
+// across the K loop: N = 8 for mma.sync m16n8k16 (32-lane warps), 16 for
+// MFMA 16x16x16 (64-lane AMD waves). The products are `vector.contract` ops:
+// the kernel stage turns them into ldmatrix + mma.sync
+// (moe-vector-to-mma-sync) or amdgpu.mfma (moe-vector-to-mfma), which the
+// NVVM / ROCDL targets compile and the emulator runs as warp collectives.
+// bf16 data
 // is staged and contracted as its 16-bit patterns in f16 vectors, each
-// contraction carrying `moe.mma_element = bf16` so that the mma.sync it
-// becomes multiplies bf16 (MLIR 22's conversion has f16 fragments only). The
+// contraction carrying `moe.mma_element = bf16` so that the mma.sync or MFMA
+// it becomes multiplies bf16 (MLIR 22's conversion has f16 fragments only). The
 // accumulators go through a workgroup f32 tile to the SIMT epilogue, so bias,
 // activation, gate and rounding are the SIMT kernel's.
 //
@@ -27,15 +30,15 @@ using namespace mlir::moe;
 
 namespace {
 
-/// mma.sync m16n8k16.
-constexpr int64_t kMmaM = 16, kMmaN = 8, kMmaK = 16;
+/// A step's rows and depth: 16 x 16 for both instructions.
+constexpr int64_t kMmaM = 16, kMmaK = 16;
 
 class MmaKernel {
 public:
   MmaKernel(LoopEmitter &k, const GemmKernelInputs &in, const GemmTile &tile)
       : k(k), b(k.b), loc(k.loc), in(in), tile(tile),
-        f16(b.getF16Type()), f32(b.getF32Type()) {}
-
+        f16(b.getF16Type()), f32(b.getF32Type()),
+        stepN(tile.mfma ? 16 : 8), lanes(tile.mfma ? 64 : 32) {}
 
   /// The block's body, inside the launch.
   void emit(gpu::LaunchOp launch) {
@@ -46,7 +49,7 @@ public:
     tileAcc = shared[in.gated ? 3 : 2];
     tileAccUp = in.gated ? Value(shared[4]) : Value();
     thread = launch.getThreadIds().x;
-    Value warp = arith::DivUIOp::create(b, loc, thread, k.index(32));
+    Value warp = arith::DivUIOp::create(b, loc, thread, k.index(lanes));
     int64_t warpsN = tile.bn / tile.wn;
     warpRow = arith::MulIOp::create(
         b, loc, arith::DivUIOp::create(b, loc, warp, k.index(warpsN)),
@@ -68,16 +71,16 @@ public:
 
 private:
   int64_t piecesM() const { return tile.wm / kMmaM; }
-  int64_t piecesN() const { return tile.wn / kMmaN; }
+  int64_t piecesN() const { return tile.wn / stepN; }
   int64_t pieces() const { return piecesM() * piecesN() * (in.gated ? 2 : 1); }
   int64_t threads() const {
-    return (tile.bm / tile.wm) * (tile.bn / tile.wn) * 32;
+    return (tile.bm / tile.wm) * (tile.bn / tile.wn) * lanes;
   }
 
   /// The K loop: stage, then contract; the accumulators are loop-carried
-  /// 16 x 8 vectors (piece (i, j) at i * piecesN + j, the up half after).
+  /// 16 x N vectors (piece (i, j) at i * piecesN + j, the up half after).
   SmallVector<Value> accumulate() {
-    auto accType = VectorType::get({kMmaM, kMmaN}, f32);
+    auto accType = VectorType::get({kMmaM, stepN}, f32);
     Value zero =
         arith::ConstantOp::create(b, loc, accType, b.getZeroAttr(accType));
     SmallVector<Value> init(pieces(), zero);
@@ -177,13 +180,13 @@ private:
         ValueRange{row, k.index(step)}, pad, ArrayRef<bool>{true, true});
   }
 
-  /// The warp's weight piece j at K step `step` as 8 columns x 16 of K: a
+  /// The warp's weight piece j at K step `step` as N columns x 16 of K: a
   /// transposed read of the K x N tile (eio), a plain one of N x K (eoi).
   Value readW(Value tileWeight, int64_t j, int64_t step) {
     Value column =
-        arith::AddIOp::create(b, loc, warpColumn, k.index(j * kMmaN));
+        arith::AddIOp::create(b, loc, warpColumn, k.index(j * stepN));
     Value pad = arith::ConstantOp::create(b, loc, f16, b.getZeroAttr(f16));
-    auto type = VectorType::get({kMmaN, kMmaK}, f16);
+    auto type = VectorType::get({stepN, kMmaK}, f16);
     if (!in.eio)
       return vector::TransferReadOp::create(
           b, loc, type, tileWeight, ValueRange{column, k.index(step)}, pad,
@@ -218,7 +221,7 @@ private:
         Value row =
             arith::AddIOp::create(b, loc, warpRow, k.index(i * kMmaM));
         Value column =
-            arith::AddIOp::create(b, loc, warpColumn, k.index(j * kMmaN));
+            arith::AddIOp::create(b, loc, warpColumn, k.index(j * stepN));
         int64_t slot = i * piecesN() + j;
         vector::TransferWriteOp::create(b, loc, acc[slot], tileAcc,
                                         ValueRange{row, column},
@@ -257,6 +260,7 @@ private:
   const GemmKernelInputs &in;
   const GemmTile &tile;
   Type f16, f32;
+  int64_t stepN, lanes;
   Value tileX, tileW, tileUp, tileAcc, tileAccUp;
   Value thread, warpRow, warpColumn, firstColumn;
   TileRows rows;
@@ -279,7 +283,8 @@ void mlir::moe::emitMmaGemmKernel(LoopEmitter &em, const GemmKernelInputs &in,
   shared.push_back(workgroupMemRef({tile.bm, tile.bn}, f32));
   if (in.gated)
     shared.push_back(workgroupMemRef({tile.bm, tile.bn}, f32));
-  int64_t threads = (tile.bm / tile.wm) * (tile.bn / tile.wn) * 32;
+  int64_t threads =
+      (tile.bm / tile.wm) * (tile.bn / tile.wn) * (tile.mfma ? 64 : 32);
   launchKernel(em, "grouped_gemm", rowTiles, columnTiles, threads, 1, shared,
                [&](gpu::LaunchOp launch) {
                  LoopEmitter k(b, em.loc);

@@ -2,6 +2,7 @@
 #include "GpuKernels.h"
 #include "MoeFunctionLowering.h"
 #include "moe/Conversion/Passes.h"
+#include "moe/Tiles/GpuTiles.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -32,6 +33,37 @@ struct MoeLowerToGpuPass
       signalPassFailure();
   }
 
+  /// A tensor-core tile's steps are the target's warp matrix instruction
+  /// (the module's #moe.target; none: the emulator's own chip), and its
+  /// thread count that of the instruction's warps.
+  static LogicalResult setMatrixInstruction(GroupedGemmOp gemm,
+                                            GemmTile &tile) {
+    auto module = gemm->getParentOfType<ModuleOp>();
+    auto target = module ? module->getAttrOfType<TargetAttr>(
+                               TargetAttr::getModuleAttrName())
+                         : TargetAttr();
+    std::string chip = target ? target.getChip().str() : "";
+    namespace tiles = ::moe::tiles;
+    tiles::MatrixInstruction instruction = tiles::matrixInstruction(chip);
+    if (instruction == tiles::MatrixInstruction::None)
+      return gemm.emitOpError("has a tensor-core tile (warp_m, warp_n) but "
+                              "chip '")
+             << chip << "' has no warp matrix instruction the kernels use "
+                        "(sm_80 and newer, gfx90a, gfx942, gfx950)";
+    tile.mfma = instruction == tiles::MatrixInstruction::Mfma;
+    int64_t lanes = tiles::warpLanes(instruction);
+    int64_t warps = (tile.bm / tile.wm) * (tile.bn / tile.wn);
+    if (tile.threads() != warps * lanes)
+      return gemm.emitOpError("has a tensor-core tile of ")
+             << tile.threads() << " threads, but on chip '" << chip << "' its "
+             << warps << " warps need " << warps * lanes << " (" << lanes
+             << " lanes each)";
+    if (tile.mfma && tile.wn % 16)
+      return gemm.emitOpError("has a tensor-core tile with warp_n = ")
+             << tile.wn << ", but MFMA 16x16x16 needs a multiple of 16";
+    return success();
+  }
+
   FailureOr<SmallVector<Value>> lower(Operation *op, LoopEmitter &em,
                                       GpuContractChecks &checks) {
     if (auto gemm = dyn_cast<GroupedGemmOp>(op)) {
@@ -41,6 +73,8 @@ struct MoeLowerToGpuPass
       GemmTile tile{attr.getBlockM(), attr.getBlockN(), attr.getBlockK(),
                     attr.getThreadM(), attr.getThreadN(), attr.getWarpM(),
                     attr.getWarpN()};
+      if (tile.wm > 0 && failed(setMatrixInstruction(gemm, tile)))
+        return failure();
       return lowerGroupedGemmToGpu(gemm, em, tile, checks);
     }
     if (auto unpermute = dyn_cast<UnpermuteOp>(op))

@@ -43,6 +43,9 @@ struct GpuTarget {
   bool nvidia; // else AMD (when not emu)
   std::string chip;
   std::string toolkit;
+  /// The chip whose kernels are built: `chip`, but empty for the
+  /// emulator's own ("host").
+  std::string kernelChip() const { return chip == "host" ? "" : chip; }
 };
 
 std::string join(const std::string &dir, const char *a, const char *b = "",
@@ -57,9 +60,19 @@ llvm::Expected<GpuTarget> resolveTarget(const CompileOptions &options) {
   target.emu = options.target == "emu";
   target.nvidia = options.target == "nvptx";
   if (target.emu) {
-    if (!options.chip.empty())
-      return llvm::createStringError("--chip does not apply to target emu");
-    target.chip = "host";
+    // The emulator runs its own kernels, or those of a chip named (its
+    // warp matrix instructions included: sm_80's mma.sync, gfx942's MFMA).
+    target.chip = options.chip.empty() ? "host" : options.chip;
+    llvm::Regex gpuChip("^(sm_[0-9]+a?|gfx[0-9a-f]+)$");
+    if (target.chip != "host" && !gpuChip.match(target.chip))
+      return llvm::createStringError(
+          "unknown chip '" + target.chip +
+          "' for target emu (an NVIDIA or AMD chip whose kernels the "
+          "emulator runs: sm_80, sm_90, gfx90a, gfx942, ...)");
+    if (target.chip != "host")
+      if (std::optional<std::string> unknown = mlir::moe::unknownGpuChip(
+              target.chip, mlir::moe::isNvidiaChip(target.chip), "emu"))
+        return llvm::createStringError(*unknown);
     return target;
   }
   // sm_80 PTX runs on every supported NVIDIA GPU (the driver JIT-compiles
@@ -229,11 +242,11 @@ bool kernelsUseMath(ModuleOp module) {
 /// Compiles the kernels of the outlined `module` into the emu device
 /// binary (a host shared object) and replaces the gpu.module by a gpu.binary
 /// holding it, which the host code loads with mgpuModuleLoad.
-llvm::Error embedEmuDevice(ModuleOp module, bool checks,
+llvm::Error embedEmuDevice(ModuleOp module, bool checks, StringRef chip,
                            const DiagnosticCollector &diagnostics) {
   OwningOpRef<ModuleOp> device(module.clone());
   PassManager toDevice(module.getContext());
-  mlir::moe::buildEmuDeviceFromKernelsPipeline(toDevice, checks);
+  mlir::moe::buildEmuDeviceFromKernelsPipeline(toDevice, checks, chip);
   if (failed(toDevice.run(*device)))
     return diagnostics.error("compiling the kernels for the emulator failed");
   auto bytes = emitHostModule(*device, Emit::So, /*manifest=*/"", diagnostics);
@@ -286,11 +299,11 @@ llvm::Expected<CompileResult>(::moe::jit::compileGpu)(
   module->setAttr(mlir::moe::TargetAttr::getModuleAttrName(),
                   mlir::moe::TargetAttr::get(
                       module.getContext(), options.target,
-                      target->emu ? "" : target->chip, /*features=*/""));
+                      target->kernelChip(), /*features=*/""));
 
   mlir::moe::GpuPipelineOptions pipeline;
   pipeline.checks = options.checks;
-  pipeline.chip = target->emu ? "" : target->chip;
+  pipeline.chip = target->kernelChip();
   pipeline.format = *binary ? "bin" : "isa";
   if (target->nvidia)
     pipeline.cudaPath = target->toolkit;
@@ -298,7 +311,7 @@ llvm::Expected<CompileResult>(::moe::jit::compileGpu)(
     pipeline.rocmPath = target->toolkit;
 
   PassManager toKernels(module.getContext());
-  mlir::moe::buildMoeToGpuKernelsPipeline(toKernels, pipeline);
+  mlir::moe::buildMoeToGpuKernelsPipeline(toKernels, pipeline, target->emu);
   if (failed(toKernels.run(module)))
     return diagnostics.error("lowering the moe ops to GPU kernels failed");
   if (llvm::Error error =
@@ -322,7 +335,8 @@ llvm::Expected<CompileResult>(::moe::jit::compileGpu)(
 
   PassManager toDevice(module.getContext());
   if (target->emu) {
-    if (llvm::Error error = embedEmuDevice(module, options.checks, diagnostics))
+    if (llvm::Error error = embedEmuDevice(module, options.checks,
+                                           target->kernelChip(), diagnostics))
       return std::move(error);
     mlir::moe::buildGpuHostPipeline(toDevice);
   } else if (target->nvidia) {

@@ -67,13 +67,14 @@ Error compile(moe_context_t context, std::string source, bool isLayerSpec,
   request.target = backendTarget(context->backend);
   // The chip: the caller's, else that of the device the module will run on
   // (DESIGN.md §5), so the cache never hands one device's code to another.
+  // On emu it names the chip whose kernels the emulator runs.
   bool gpu = context->backend == MOE_BACKEND_CUDA ||
              context->backend == MOE_BACKEND_HIP;
   if (options->chip && *options->chip) {
-    if (!gpu)
+    if (!gpu && context->backend != MOE_BACKEND_EMU)
       return makeError(MOE_ERROR_INVALID_ARGUMENT,
                        std::string("a compile option chip ('") +
-                           options->chip + "') applies to cuda and hip "
+                           options->chip + "') applies to cuda, hip and emu "
                            "contexts, not " +
                            moe_backend_name(context->backend));
     request.chip = options->chip;

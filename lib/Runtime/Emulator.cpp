@@ -51,16 +51,19 @@ struct Fiber {
   FiberState state = FiberState::Ready;
   int64_t thread[3] = {0, 0, 0};
   const char *collective = nullptr; // the one it waits at
+  int32_t collectiveWidth = 0;       // and the lanes of its warp
 };
 
 /// The warp collective its lanes are arriving at: which operation, its
 /// attributes (every lane must pass the same), and each arrived lane's
 /// operands, which live on that lane's stack until the last one arrives.
+/// A slot belongs to the warp's first 32 lanes; a 64-lane wave uses the slot
+/// of its first half.
 struct WarpSlot {
   const char *name = nullptr;
   uint64_t attributes = 0;
   int32_t arrived = 0;
-  const void *lanes[moe::emu::kNvidiaWarp] = {};
+  const void *lanes[moe::emu::kAmdWave] = {};
 };
 
 struct Launch {
@@ -164,13 +167,11 @@ void runBlock(Launch &launch) {
     // (it returned, or waits at a barrier): on a GPU the warp hangs or
     // computes with garbage; here the block stops.
     if (collective) {
-      size_t warp = size_t(collective - launch.fibers.data()) /
-                    moe::emu::kNvidiaWarp;
+      const size_t width = size_t(collective->collectiveWidth);
+      size_t warp = size_t(collective - launch.fibers.data()) / width;
       const Fiber *absent = nullptr;
-      for (size_t i = warp * moe::emu::kNvidiaWarp;
-           i < std::min(launch.fibers.size(),
-                        (warp + 1) * moe::emu::kNvidiaWarp) &&
-           !absent;
+      for (size_t i = warp * width;
+           i < std::min(launch.fibers.size(), (warp + 1) * width) && !absent;
            ++i)
         if (launch.fibers[i].state != FiberState::AtCollective)
           absent = &launch.fibers[i];
@@ -209,40 +210,44 @@ void runBlock(Launch &launch) {
 
 /// Lane `running` of its warp arrives at collective `name` with its
 /// `operands`; the last lane to arrive runs `compute` on all of them, and
-/// every lane goes on once it has. A warp must be whole (32 threads of the
-/// block) and its lanes must agree on the collective and its attributes.
+/// every lane goes on once it has. A warp (`width` consecutive threads of
+/// the block: 32 for NVIDIA, 64 for an AMD wave) must be whole and its lanes
+/// must agree on the collective and its attributes.
 void warpCollective(const char *name, uint64_t attributes,
                     const void *operands,
                     void (*compute)(const void *const *lanes,
-                                    uint64_t attributes)) {
+                                    uint64_t attributes),
+                    size_t width = moe::emu::kNvidiaWarp) {
   Launch *launch = current;
   if (!launch || !launch->running)
     fail("a warp collective called outside a kernel");
   Fiber *fiber = launch->running;
   const size_t self = size_t(fiber - launch->fibers.data());
-  const size_t warp = self / moe::emu::kNvidiaWarp,
-               first = warp * moe::emu::kNvidiaWarp;
-  const size_t lanes =
-      std::min<size_t>(moe::emu::kNvidiaWarp, launch->fibers.size() - first);
+  const size_t first = self / width * width,
+               slotIndex = first / moe::emu::kNvidiaWarp;
+  const size_t lanes = std::min(width, launch->fibers.size() - first);
   auto stop = [&] {
     launch->stopped = true;
     fiber->state = FiberState::AtCollective;
     fiber->collective = name;
+    fiber->collectiveWidth = int32_t(width);
     if (swapcontext(&fiber->context, &launch->scheduler) != 0)
       fail("swapcontext failed");
     fail("a stopped block resumed"); // the scheduler never resumes it
   };
-  if (lanes != size_t(moe::emu::kNvidiaWarp)) {
+  if (lanes != width) {
+    std::string all = std::to_string(width);
     report(*launch, std::string(name) + " in a partial warp in " +
                         where(*launch, fiber) + ": its warp has " +
                         std::to_string(lanes) +
                         " threads (the block's thread count is not a "
-                        "multiple of 32); the instruction needs all 32");
+                        "multiple of " + all + "); the instruction needs all " +
+                        all);
     stop();
   }
-  if (launch->warps.size() <= warp)
-    launch->warps.resize(warp + 1);
-  WarpSlot &slot = launch->warps[warp];
+  if (launch->warps.size() <= slotIndex)
+    launch->warps.resize(slotIndex + 1);
+  WarpSlot &slot = launch->warps[slotIndex];
   if (slot.arrived == 0) {
     slot.name = name;
     slot.attributes = attributes;
@@ -262,6 +267,7 @@ void warpCollective(const char *name, uint64_t attributes,
   slot.lanes[self - first] = operands;
   fiber->state = FiberState::AtCollective;
   fiber->collective = name;
+  fiber->collectiveWidth = int32_t(width);
   if (++slot.arrived == int32_t(lanes)) {
     compute(slot.lanes, attributes);
     slot = WarpSlot();
@@ -389,9 +395,10 @@ extern "C" int64_t moe_emu_id(int32_t which) {
   Launch *launch = current;
   if (!launch || !launch->running)
     fail("moe_emu_id called outside a kernel");
-  if (which == 12) {
+  if (which == 12 || which == 13) {
     const Fiber *fiber = launch->running;
-    return int64_t(fiber - launch->fibers.data()) % moe::emu::kNvidiaWarp;
+    return int64_t(fiber - launch->fibers.data()) %
+           (which == 12 ? moe::emu::kNvidiaWarp : moe::emu::kAmdWave);
   }
   int d = which % 3;
   switch (which / 3) {
@@ -470,6 +477,44 @@ extern "C" void moe_emu_mma_sync(int64_t a, int64_t b, int64_t c, int64_t d,
                    shape.cd = moe::emu::MatrixType((attributes >> 32) & 0xff);
                    moe::emu::mmaSync(all, shape);
                  });
+}
+
+extern "C" void moe_emu_mfma(int64_t a, int64_t b, int64_t c, int64_t d,
+                             int32_t m, int32_t n, int32_t k, int32_t abType,
+                             int32_t cdType) {
+  moe::emu::MmaLane lane;
+  lane.a = reinterpret_cast<const void *>(a);
+  lane.b = reinterpret_cast<const void *>(b);
+  lane.c = reinterpret_cast<const void *>(c);
+  lane.d = reinterpret_cast<void *>(d);
+  if (abType < 0 || abType > 3 || cdType < 0 || cdType > 3)
+    fail("moe_emu_mfma: unknown element type");
+  moe::emu::MmaShape shape;
+  shape.m = m;
+  shape.n = n;
+  shape.k = k;
+  shape.ab = moe::emu::MatrixType(abType);
+  shape.cd = moe::emu::MatrixType(cdType);
+  if (std::optional<std::string> unsupported = moe::emu::unsupportedMfma(shape))
+    fail(("moe_emu_mfma: " + *unsupported).c_str());
+  uint64_t attributes = uint64_t(uint8_t(m)) | uint64_t(uint8_t(n)) << 8 |
+                        uint64_t(uint8_t(k)) << 16 | uint64_t(abType) << 24 |
+                        uint64_t(cdType) << 32;
+  warpCollective(
+      "amdgpu.mfma", attributes, &lane,
+      [](const void *const *lanes, uint64_t attributes) {
+        moe::emu::MmaLane all[moe::emu::kAmdWave];
+        for (int i = 0; i < moe::emu::kAmdWave; ++i)
+          all[i] = *static_cast<const moe::emu::MmaLane *>(lanes[i]);
+        moe::emu::MmaShape shape;
+        shape.m = int32_t(attributes & 0xff);
+        shape.n = int32_t((attributes >> 8) & 0xff);
+        shape.k = int32_t((attributes >> 16) & 0xff);
+        shape.ab = moe::emu::MatrixType((attributes >> 24) & 0xff);
+        shape.cd = moe::emu::MatrixType((attributes >> 32) & 0xff);
+        moe::emu::mfma(all, shape);
+      },
+      moe::emu::kAmdWave);
 }
 
 namespace {

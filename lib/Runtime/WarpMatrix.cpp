@@ -130,4 +130,42 @@ void mmaSync(const MmaLane *lanes, const MmaShape &shape) {
   }
 }
 
+std::optional<std::string> unsupportedMfma(const MmaShape &shape) {
+  std::string what = "mfma " + std::to_string(shape.m) + "x" +
+                     std::to_string(shape.n) + "x" + std::to_string(shape.k);
+  if (shape.ab != MatrixType::F16 && shape.ab != MatrixType::BF16)
+    return what + ": the emulator runs f16 and bf16 inputs";
+  if (shape.cd != MatrixType::F32)
+    return what + ": the accumulator must be f32";
+  if (!(shape.m == 16 && shape.n == 16 && shape.k == 16) &&
+      !(shape.m == 32 && shape.n == 32 && shape.k == 8))
+    return what + ": the emulator runs 16x16x16 and 32x32x8";
+  return std::nullopt;
+}
+
+void mfma(const MmaLane *lanes, const MmaShape &shape) {
+  const int m = shape.m, n = shape.n, k = shape.k, groups = kAmdWave / m;
+  std::vector<float> a(size_t(m) * k), b(size_t(k) * n), c(size_t(m) * n);
+  auto dLane = [&](int i, int j) { return j + m * ((i / 4) % groups); };
+  auto dElement = [&](int i) { return i % 4 + 4 * (i / (4 * groups)); };
+  for (int lane = 0; lane < kAmdWave; ++lane)
+    for (int e = 0; e < 4; ++e) {
+      int kk = 4 * (lane / m) + e;
+      a[size_t(lane % m) * k + kk] = readElement(lanes[lane].a, e, shape.ab);
+      b[size_t(kk) * n + lane % m] = readElement(lanes[lane].b, e, shape.ab);
+    }
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < n; ++j)
+      c[size_t(i) * n + j] =
+          readElement(lanes[dLane(i, j)].c, dElement(i), shape.cd);
+  // Every lane's C is read before any D is written (D may alias C).
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < n; ++j) {
+      float sum = c[size_t(i) * n + j];
+      for (int kk = 0; kk < k; ++kk)
+        sum += a[size_t(i) * k + kk] * b[size_t(kk) * n + j];
+      writeElement(lanes[dLane(i, j)].d, dElement(i), shape.cd, sum);
+    }
+}
+
 } // namespace moe::emu

@@ -2,8 +2,10 @@
 //
 // What one warp's ldmatrix and mma.sync compute, given every lane's operands
 // in the fragment layouts of the PTX ISA ("Warp-level matrix instructions":
-// ldmatrix, and the mma.m16n8k{4,8,16} fragment figures). The emulator calls
-// these once every lane of a warp has arrived at the instruction.
+// ldmatrix, and the mma.m16n8k{4,8,16} fragment figures), and what one AMD
+// wave's MFMA computes in the layouts of the CDNA3 ISA ("Matrix Arithmetic
+// Instructions"). The emulator calls these once every lane of a warp (wave)
+// has arrived at the instruction.
 //
 //===----------------------------------------------------------------------===//
 #ifndef MOE_RUNTIME_WARPMATRIX_H
@@ -16,6 +18,7 @@
 namespace moe::emu {
 
 constexpr int kNvidiaWarp = 32;
+constexpr int kAmdWave = 64;
 
 /// An mma.sync operand's element type (moe_emu.h's MOE_EMU_MATRIX_*).
 enum class MatrixType : int32_t { F32 = 0, F16 = 1, BF16 = 2, TF32 = 3 };
@@ -54,6 +57,17 @@ std::optional<std::string> unsupportedMma(const MmaShape &shape);
 /// each D element sums C and the products in ascending k, in f32 (tf32
 /// inputs drop their low 13 mantissa bits first, as the tensor cores do).
 void mmaSync(const MmaLane *lanes, const MmaShape &shape);
+
+/// Why the emulator cannot run this MFMA (nothing when it can): it runs
+/// v_mfma_f32_16x16x16 and v_mfma_f32_32x32x8 on f16 / bf16 (the gfx90a+
+/// "_1k" bf16 forms), one block, f32 accumulators.
+std::optional<std::string> unsupportedMfma(const MmaShape &shape);
+
+/// D = A B + C for all 64 lanes of a wave, summed as mmaSync does. With
+/// m = n = 16 or 32 and g = 64 / m lane groups, lane l holds A[l % m][4 (l /
+/// m) + e] and B[4 (l / m) + e][l % m] in element e (e < 4), and D[i][j] in
+/// lane j + m ((i / 4) % g), element i % 4 + 4 (i / (4 g)).
+void mfma(const MmaLane *lanes, const MmaShape &shape);
 
 } // namespace moe::emu
 

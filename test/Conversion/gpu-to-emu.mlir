@@ -196,6 +196,19 @@ module attributes {gpu.container_module} {
 
 // -----
 
+// amdgpu.mfma needs 64-lane waves (subgroup-size=64, an AMD chip's kernels).
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @mfma(%a: vector<4xf16>, %b: vector<4xf16>, %c: vector<4xf32>) kernel {
+      // expected-error @+1 {{'amdgpu.mfma' op cannot run on the emulator with 32-lane warps: it runs amdgpu.mfma on 64-lane AMD waves}}
+      %d = amdgpu.mfma 16x16x16 %a * %b + %c blgp = none : vector<4xf16>, vector<4xf16>, vector<4xf32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
 // So is any other vendor op.
 module attributes {gpu.container_module} {
   gpu.module @kernels {

@@ -28,7 +28,7 @@
 // TABLE: "out": 64,
 // TABLE-NEXT: "small_tile": {
 // TABLE: "tile": {
-// TABLE-NEXT: "block_k": {{32|64|256}},
+// TABLE-NEXT: "block_k": {{32|64|128|256}},
 // TABLE: "tuned": {
 // TABLE: "start_ms": [
 // TABLE: "tokens": [
@@ -38,7 +38,7 @@
 // TABLE-NEXT: "in": 32,
 // TABLE: "out": 64,
 // TABLE: "tile": {
-// TABLE-NEXT: "block_k": {{32|256}},
+// TABLE-NEXT: "block_k": {{32|64|128|256}},
 // TABLE: "format": 1
 
 // BENCH: 20 {{[0-9.]+}} {{.*}} ok

@@ -97,9 +97,9 @@ func.func @emu_f16(%x: tensor<?x8xf16>, %w: tensor<2x8x16xf16>, %off: tensor<3xi
 
 // -----
 
+// AMD's matrix cores (MFMA): four 64-lane waves, 4 x 4 of the epilogue each.
 // CHECK-LABEL: func @amd_f16
-// CHECK-NOT: warp_m
-// CHECK: return
+// CHECK: #moe.tile<block_m = 64, block_n = 64, block_k = 32, thread_m = 4, thread_n = 4, warp_m = 32, warp_n = 32>
 module attributes {moe.target = #moe.target<kind = "rocdl", chip = "gfx942">} {
 func.func @amd_f16(%x: tensor<?x8xf16>, %w: tensor<2x8x16xf16>, %off: tensor<3xi32>) -> tensor<?x16xf16> {
   %y = moe.grouped_gemm %x, %w, offsets(%off) : tensor<?x8xf16>, tensor<2x8x16xf16>, tensor<3xi32>

@@ -3,18 +3,40 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <string>
 
 namespace moe::numeric {
 
-moe_backend_t backend() {
-  static moe_backend_t chosen = [] {
-    moe_backend_t parsed = MOE_BACKEND_CPU;
-    const char *name = std::getenv("MOE_NUMERIC_BACKEND");
-    if (name && *name && moe_backend_from_name(name, &parsed) != MOE_OK)
+namespace {
+/// MOE_NUMERIC_BACKEND: a backend name, optionally with the chip whose
+/// kernels it compiles (`emu:gfx942`: the emulator runs gfx942's kernels).
+struct BackendChoice {
+  moe_backend_t backend = MOE_BACKEND_CPU;
+  std::string chip;
+};
+
+const BackendChoice &choice() {
+  static BackendChoice chosen = [] {
+    BackendChoice parsed;
+    const char *value = std::getenv("MOE_NUMERIC_BACKEND");
+    std::string name = value ? value : "";
+    if (size_t colon = name.find(':'); colon != std::string::npos) {
+      parsed.chip = name.substr(colon + 1);
+      name.resize(colon);
+    }
+    if (!name.empty() &&
+        moe_backend_from_name(name.c_str(), &parsed.backend) != MOE_OK)
       ADD_FAILURE() << "MOE_NUMERIC_BACKEND: " << moe_last_error();
     return parsed;
   }();
   return chosen;
+}
+} // namespace
+
+moe_backend_t backend() { return choice().backend; }
+
+int warpLanes() {
+  return choice().chip.rfind("gfx9", 0) == 0 ? 64 : 32;
 }
 
 moe_context_t context() {
@@ -33,6 +55,8 @@ const moe_compile_options_t *compileOptions(bool checks) {
   static bool initialized = [] {
     moe_compile_options_init(&withChecks);
     withChecks.cache_dir = MOE_NUMERIC_CACHE_DIR;
+    if (!choice().chip.empty())
+      withChecks.chip = choice().chip.c_str();
     withoutChecks = withChecks;
     withoutChecks.checks = 0;
     return true;

@@ -25,8 +25,13 @@
 namespace moe::numeric {
 
 /// The backend the suite runs on: $MOE_NUMERIC_BACKEND (cpu, the default,
-/// or emu: the GPU kernels on the CPU). CTest runs the suite on both.
+/// or emu: the GPU kernels on the CPU, optionally with the chip whose
+/// kernels it runs: emu:gfx942). CTest runs the suite on each.
 moe_backend_t backend();
+
+/// The lanes of a warp of the kernels compiled: 64 for an AMD CDNA chip's
+/// (its MFMA waves), else 32.
+int warpLanes();
 
 /// One runtime context and module cache for the whole suite: compiled modules
 /// are reused across tests and token counts.

@@ -250,9 +250,14 @@ struct GemmCase {
   bool combine;
   /// A #moe.tile<...> body for the op (GPU kernels; empty: the default).
   std::string tile = "";
+  /// The same tile for 64-lane waves (a tensor-core tile's thread count is
+  /// its warps' lanes); empty: `tile`.
+  std::string waveTile = "";
 };
 
 void checkGroupedGemm(const GemmCase &c) {
+  const std::string &tile =
+      warpLanes() == 64 && !c.waveTile.empty() ? c.waveTile : c.tile;
   SCOPED_TRACE(c.name);
   const int64_t tokens = 11, k = 2, experts = 5, in = 13, out = 10,
                 capacity = 4;
@@ -312,7 +317,7 @@ void checkGroupedGemm(const GemmCase &c) {
     mlir << " combine(%rows : " << rowsType << ", %rw : " << rwType << ")";
   mlir << " activation<" << activation << ">" << (c.gated ? " gated" : "")
        << (c.eoi ? " layout<eoi>" : "")
-       << (c.tile.empty() ? "" : " {tile = #moe.tile<" + c.tile + ">}")
+       << (tile.empty() ? "" : " {tile = #moe.tile<" + tile + ">}")
        << " : " << xType << ", " << wType
        << ", " << segType << "\n  return %y : " << yType << "\n}\n";
   Module module = compileMlir(mlir.str());
@@ -383,17 +388,21 @@ INSTANTIATE_TEST_SUITE_P(
                  true,
                  "block_m = 64, block_n = 128, block_k = 16, thread_m = 4, "
                  "thread_n = 8"},
-        // Tensor-core tiles (f16; on emu the mma.sync collectives): four
-        // warps of 16 x 16, gated with bias (eio: transposed ldmatrix of
+        // Tensor-core tiles (f16; on emu the mma.sync or MFMA collectives):
+        // four warps of 16 x 16, gated with bias (eio: transposed ldmatrix of
         // the weight) and gathered and combined (eoi).
         GemmCase{"offsets_bias_silu_gated_f16_mma16x16", ref::DType::F16,
                  false, false, true, A::Silu, true, false, false,
                  "block_m = 32, block_n = 32, block_k = 16, thread_m = 2, "
-                 "thread_n = 4, warp_m = 16, warp_n = 16"},
+                 "thread_n = 4, warp_m = 16, warp_n = 16",
+                 "block_m = 32, block_n = 32, block_k = 16, thread_m = 2, "
+                 "thread_n = 2, warp_m = 16, warp_n = 16"},
         GemmCase{"gather_combine_offsets_eoi_f16_mma32x32", ref::DType::F16,
                  false, true, false, A::Gelu, false, true, true,
                  "block_m = 64, block_n = 64, block_k = 32, thread_m = 4, "
-                 "thread_n = 8, warp_m = 32, warp_n = 32"}),
+                 "thread_n = 8, warp_m = 32, warp_n = 32",
+                 "block_m = 64, block_n = 64, block_k = 32, thread_m = 4, "
+                 "thread_n = 4, warp_m = 32, warp_n = 32"}),
     [](const ::testing::TestParamInfo<GemmCase> &info) {
       return info.param.name;
     });

@@ -562,8 +562,8 @@ TEST(RuntimeMoeRun, CudaCompilesForTheDevicesChip) {
   // A chip means nothing to the cpu backend.
   ToolResult cpu = moeRun(quote(mlir) + " --chip sm_90", env("9.0"));
   EXPECT_EQ(cpu.code, 1);
-  EXPECT_NE(cpu.err.find("a compile option chip ('sm_90') applies to cuda "
-                         "and hip contexts, not cpu"),
+  EXPECT_NE(cpu.err.find("a compile option chip ('sm_90') applies to cuda, "
+                         "hip and emu contexts, not cpu"),
             std::string::npos)
       << cpu.err;
 }

@@ -1,9 +1,9 @@
-//===- RuntimeWarpCollectiveTest.cpp - ldmatrix and mma.sync on the emulator ===//
+//===- RuntimeWarpCollectiveTest.cpp - warp matrix ops on the emulator ----===//
 //
-// Hand-written kernels whose 32 lanes build their fragments element by
-// element from the PTX ISA's tables (written out here as the ISA states them,
-// not as the emulator computes them) and check D against a plain matrix
-// product of random small integers, so a wrong lane or register mapping
+// Hand-written kernels whose 32 lanes (64 for MFMA) build their fragments
+// element by element from the PTX ISA's (CDNA3 ISA's) tables, written out
+// here as the ISA states them, not as the emulator computes them, and check
+// D against a plain matrix product of random small integers, so a wrong lane or register mapping
 // shows. Also the launch errors of a collective: a lane that never arrives,
 // lanes at different collectives, a partial warp.
 //
@@ -165,6 +165,88 @@ TEST(RuntimeWarpCollective, Tf32DropsTheLowMantissaBits) {
   ASSERT_EQ(moe_emu_launch("tf32", tf32Lane, params, 1, 1, 1, 32, 1, 1), 0)
       << moe_emu_error();
   EXPECT_EQ(d, 8.0f); // 8 products of 1 x 1
+}
+
+struct MfmaCase {
+  int m, k; // n = m
+  int32_t abType;
+  std::vector<float> a, b, c; // row-major m x k, k x m, m x m
+  std::vector<float> d;       // what each lane wrote back, as m x m
+};
+
+/// Each lane of a 64-lane wave packs its operands from the CDNA3 ISA's
+/// layouts: v_mfma_f32_16x16x16: a[i] = A[l % 16][4 (l / 16) + i], b[i] =
+/// B[4 (l / 16) + i][l % 16], c[i] = C[4 (l / 16) + i][l % 16];
+/// v_mfma_f32_32x32x8: a[i] = A[l % 32][4 (l / 32) + i], b likewise, and
+/// c[i] = C[8 (i / 4) + 4 (l / 32) + i % 4][l % 32] for i < 16.
+void mfmaLane(void **params) {
+  MfmaCase &test = **static_cast<MfmaCase **>(params[0]);
+  const int lane = int(moe_emu_id(13)), m = test.m, k = test.k;
+  uint16_t a[4], b[4];
+  float c[16], d[16];
+  for (int i = 0; i < 4; ++i) {
+    int kk = 4 * (lane / m) + i;
+    a[i] = uint16_t(encode(test.a[size_t(lane % m) * k + kk], test.abType));
+    b[i] = uint16_t(encode(test.b[size_t(kk) * m + lane % m], test.abType));
+  }
+  auto cRow = [&](int i) {
+    return m == 16 ? 4 * (lane / 16) + i : 8 * (i / 4) + 4 * (lane / 32) + i % 4;
+  };
+  const int count = m * m / 64;
+  for (int i = 0; i < count; ++i)
+    c[i] = test.c[size_t(cRow(i)) * m + lane % m];
+  moe_emu_mfma(address(a), address(b), address(c), address(d), m, m, k,
+               test.abType, MOE_EMU_MATRIX_F32);
+  for (int i = 0; i < count; ++i)
+    test.d[size_t(cRow(i)) * m + lane % m] = d[i];
+}
+
+void expectMfmaMatchesProduct(int m, int k, int32_t abType, unsigned seed) {
+  MfmaCase test;
+  test.m = m;
+  test.k = k;
+  test.abType = abType;
+  test.a = randomMatrix(m, k, seed);
+  test.b = randomMatrix(k, m, seed + 1);
+  test.c = randomMatrix(m, m, seed + 2);
+  test.d.assign(size_t(m) * m, -1000.0f);
+  MfmaCase *pointer = &test;
+  void *params[] = {&pointer};
+  // Two waves: each computes the same product independently.
+  ASSERT_EQ(moe_emu_launch("mfma", mfmaLane, params, 1, 1, 1, 128, 1, 1), 0)
+      << moe_emu_error();
+  for (int i = 0; i < m; ++i)
+    for (int j = 0; j < m; ++j) {
+      float expected = test.c[size_t(i) * m + j];
+      for (int kk = 0; kk < k; ++kk)
+        expected += test.a[size_t(i) * k + kk] * test.b[size_t(kk) * m + j];
+      EXPECT_EQ(test.d[size_t(i) * m + j], expected)
+          << "D[" << i << "][" << j << "] of mfma " << m << "x" << m << "x"
+          << k;
+    }
+}
+
+TEST(RuntimeWarpCollective, MfmaMatchesAPlainProduct) {
+  expectMfmaMatchesProduct(16, 16, MOE_EMU_MATRIX_F16, 11);
+  expectMfmaMatchesProduct(16, 16, MOE_EMU_MATRIX_BF16, 12);
+  expectMfmaMatchesProduct(32, 8, MOE_EMU_MATRIX_F16, 13);
+  expectMfmaMatchesProduct(32, 8, MOE_EMU_MATRIX_BF16, 14);
+}
+
+void halfWave(void **) {
+  uint16_t ab[4] = {};
+  float c[4] = {}, d[4];
+  moe_emu_mfma(address(ab), address(ab), address(c), address(d), 16, 16, 16,
+               MOE_EMU_MATRIX_F16, MOE_EMU_MATRIX_F32);
+}
+
+TEST(RuntimeWarpCollective, MfmaNeedsAWholeWave) {
+  EXPECT_EQ(moe_emu_launch("half", halfWave, nullptr, 1, 1, 1, 96, 1, 1), 1);
+  EXPECT_STREQ(moe_emu_error(),
+               "amdgpu.mfma in a partial warp in kernel half, block (0, 0, "
+               "0), thread (64, 0, 0): its warp has 32 threads (the block's "
+               "thread count is not a multiple of 64); the instruction needs "
+               "all 64");
 }
 
 struct LdMatrixCase {

@@ -36,7 +36,8 @@ static cl::opt<std::string> target("target",
 static cl::opt<std::string>
     chip("chip",
          cl::desc("GPU chip: sm_80 (default), sm_90 for nvptx; gfx90a, "
-                  "gfx942 (default) for rocdl"),
+                  "gfx942 (default) for rocdl; for emu, the chip whose "
+                  "kernels the emulator runs (default: its own)"),
          cl::init(""), cl::cat(category));
 static cl::opt<std::string>
     cpu("cpu",
@@ -107,9 +108,12 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(argc, argv, "moe-mlir ahead-of-time compiler\n");
+  if (target == "cpu" && !chip.empty())
+    return fail("--chip applies to GPU targets (--target emu, nvptx or "
+                "rocdl) only");
   if ((target == "cpu" || target == "emu") &&
-      (!chip.empty() || !cudaPath.empty() || !rocmPath.empty()))
-    return fail("--chip, --cuda-path and --rocm-path apply to GPU targets "
+      (!cudaPath.empty() || !rocmPath.empty()))
+    return fail("--cuda-path and --rocm-path apply to GPU targets "
                 "(--target nvptx or rocdl) only");
   if (target != "cpu" && !cpu.empty())
     return fail("--cpu applies to the cpu target only");

@@ -562,7 +562,8 @@ int main(int argc, char **argv) {
                "do not read or write the on-disk compile cache");
   app.add_option("--chip", options.chip,
                  "cuda, hip: the GPU chip to compile for (sm_80, gfx90a, ...; "
-                 "default: the device's)");
+                 "default: the device's); emu: the chip whose kernels the "
+                 "emulator runs (default: its own)");
   app.set_version_flag("--version", moe_runtime_version());
   try {
     app.parse(argc, argv);

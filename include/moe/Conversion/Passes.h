@@ -18,7 +18,7 @@ namespace mlir::moe {
 
 /// On a vector.contract of 16-bit data held as f16 bit patterns: the data's
 /// real type (bf16). Set by the grouped GEMM's tensor-core kernel, read by
-/// moe-vector-to-mma-sync.
+/// moe-vector-to-mma-sync and moe-vector-to-mfma.
 constexpr llvm::StringLiteral kMmaElementAttrName = "moe.mma_element";
 
 #define GEN_PASS_DECL
@@ -97,8 +97,11 @@ struct GpuPipelineOptions : public PassPipelineOptions<GpuPipelineOptions> {
 
 /// moe ops on tensors -> host code launching outlined gpu.module kernels in
 /// gpu/memref/cf form: the stages the NVVM, ROCDL and emu targets share.
+/// The kernels are `options.chip`'s; `emulated` says the emulator runs them
+/// (the target a module without one records is then emu).
 void buildMoeToGpuKernelsPipeline(OpPassManager &pm,
-                                  const GpuPipelineOptions &options);
+                                  const GpuPipelineOptions &options,
+                                  bool emulated = false);
 /// ... then NVVM (PTX/cubin) or ROCDL (AMDGCN/hsaco) and host LLVM.
 void buildNvvmPipeline(OpPassManager &pm, const GpuPipelineOptions &options);
 void buildRocdlPipeline(OpPassManager &pm, const GpuPipelineOptions &options);
@@ -108,10 +111,12 @@ void buildNvvmFromKernelsPipeline(OpPassManager &pm,
 void buildRocdlFromKernelsPipeline(OpPassManager &pm,
                                    const GpuPipelineOptions &options);
 /// moe ops on tensors -> the emu device binary's module: the same kernels
-/// as host functions, exported under their names (LLVM dialect).
+/// as host functions, exported under their names (LLVM dialect). With a
+/// chip, the kernels are that chip's (an AMD chip's run on 64-lane waves).
 void buildEmuDevicePipeline(OpPassManager &pm,
                             const GpuPipelineOptions &options);
-void buildEmuDeviceFromKernelsPipeline(OpPassManager &pm, bool checks);
+void buildEmuDeviceFromKernelsPipeline(OpPassManager &pm, bool checks,
+                                       StringRef chip = "");
 /// The host half of every GPU target, from the outlined form: C interfaces
 /// for the entry points, launches as mgpu* calls, the LLVM dialect.
 void buildGpuHostPipeline(OpPassManager &pm);

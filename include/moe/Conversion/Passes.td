@@ -135,6 +135,35 @@ def MoeVectorToMmaSync
   ];
 }
 
+def MoeVectorToMfma
+    : Pass<"moe-vector-to-mfma", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Turn the 16x16x16 vector.contract ops of GPU kernels into amdgpu.mfma";
+  let description = [{
+    The MFMA counterpart of moe-vector-to-mma-sync (MLIR 22 has no
+    vector-to-amdgpu conversion of contractions). Each `vector.contract`
+    computing acc + lhs · rhsᵀ on 16 x 16 f16 (or bf16) pieces into a 16 x 16
+    f32 accumulator becomes `amdgpu.mfma 16x16x16` over a 64-lane wave, with
+    its slice distributed in the CDNA3 ISA's layout by `gpu.lane_id`: the
+    operands' transfer reads become per-lane loads of 4 elements (lane l:
+    row l % 16, elements 4 (l / 16) .. + 3; a transposed read loads them one
+    by one), the accumulators carried by scf.for loops become vector<4xf32>
+    (lane l: rows 4 (l / 16) .. + 3 of column l % 16), as do their splat
+    constants, and the transfer writes of the results per-lane stores. A
+    contraction tagged `moe.mma_element = bf16` (bf16 data as f16 bits)
+    multiplies bf16. Contractions of other shapes are left; a slice the
+    pass cannot distribute (an accumulator from or into another op, an
+    operand that is not a 2-D in-bounds read of memory) is an error naming
+    the op.
+  }];
+  let dependentDialects = [
+    "::mlir::amdgpu::AMDGPUDialect",
+    "::mlir::arith::ArithDialect",
+    "::mlir::gpu::GPUDialect",
+    "::mlir::memref::MemRefDialect",
+    "::mlir::vector::VectorDialect",
+  ];
+}
+
 def MoeBf16MmaToNvvm
     : Pass<"moe-bf16-mma-to-nvvm", "::mlir::gpu::GPUModuleOp"> {
   let summary = "Lower bf16 nvgpu.mma.sync to nvvm.mma.sync";
@@ -166,11 +195,13 @@ def MoeGpuToEmu : Pass<"moe-gpu-to-emu", "::mlir::ModuleOp"> {
     `moe_emu_barrier()` (a fiber switch in libmoe_runtime) and whose
     workgroup buffers are private globals (blocks run one at a time). The
     warp collectives `nvgpu.ldmatrix`, `nvgpu.mma.sync`, `gpu.shuffle` and
-    `gpu.subgroup_reduce` become calls of `moe_emu_ldmatrix`,
-    `moe_emu_mma_sync`, `moe_emu_shuffle`, `moe_emu_subgroup_reduce`, each
+    `gpu.subgroup_reduce` (32-lane warps) and `amdgpu.mfma` (64-lane waves,
+    `subgroup-size=64`) become calls of `moe_emu_ldmatrix`,
+    `moe_emu_mma_sync`, `moe_emu_shuffle`, `moe_emu_subgroup_reduce` and
+    `moe_emu_mfma`, each
     lane passing its operands (fragments through stack scratch memory); the
     runtime computes them once the whole warp has arrived. `gpu.lane_id` is
-    `moe_emu_id(12)`. A gpu or vendor op the emulator cannot run is an error
+    `moe_emu_id(12)`, or `moe_emu_id(13)` with 64-lane waves. A gpu or vendor op the emulator cannot run is an error
     that names it. With `checks`, every memref load, store and atomic (and
     1-D vector load and store) of a kernel tests its indices first and, when
     one is out of bounds, skips the access (a load gives 0) and calls
@@ -181,6 +212,10 @@ def MoeGpuToEmu : Pass<"moe-gpu-to-emu", "::mlir::ModuleOp"> {
   let options = [
     Option<"checks", "checks", "bool", /*default=*/"true",
            "Check the bounds of every kernel memory access">,
+    Option<"subgroupSize", "subgroup-size", "int", /*default=*/"32",
+           "The lanes of a warp: 32 (NVIDIA; gpu.lane_id is moe_emu_id(12)) "
+           "or 64 (an AMD wave; moe_emu_id(13)); amdgpu.mfma needs 64, the "
+           "other collectives 32">,
   ];
   let dependentDialects = [
     "::mlir::func::FuncDialect",

@@ -51,18 +51,19 @@ MOE_RUNTIME_API void moe_emu_workgroup_access(int32_t buffer, int64_t size,
                                               int64_t index, int32_t is_store);
 
 /** The running thread's ids: 0-2 thread x/y/z, 3-5 block x/y/z, 6-8 block
- *  dims, 9-11 grid dims, 12 its lane (its linear thread id mod 32). */
+ *  dims, 9-11 grid dims, 12 its lane in a 32-lane warp (its linear thread
+ *  id mod 32), 13 its lane in a 64-lane AMD wave (mod 64). */
 MOE_RUNTIME_API int64_t moe_emu_id(int32_t which);
 
 /** Waits until every running thread of the block has arrived. */
 MOE_RUNTIME_API void moe_emu_barrier(void);
 
 /* Warp collectives. A warp is 32 consecutive threads of a block (by linear
- * thread id); each lane calls the function with its own operands and returns
- * once every lane of its warp has arrived and the instruction is computed.
- * A lane that never arrives (it returned, or waits at a barrier), lanes at
- * different collectives, and a warp of fewer than 32 threads are errors of
- * the launch. Addresses are passed as integers. */
+ * thread id), an AMD wave 64 (moe_emu_mfma); each lane calls the function
+ * with its own operands and returns once every lane of its warp has arrived
+ * and the instruction is computed. A lane that never arrives (it returned,
+ * or waits at a barrier), lanes at different collectives, and a partial
+ * warp are errors of the launch. Addresses are passed as integers. */
 
 /** mma.sync operand element types. */
 enum {
@@ -85,6 +86,13 @@ MOE_RUNTIME_API void moe_emu_mma_sync(int64_t a, int64_t b, int64_t c,
                                       int64_t d, int32_t m, int32_t n,
                                       int32_t k, int32_t ab_type,
                                       int32_t cd_type);
+
+/** amdgpu.mfma m x n x k (one block) over a 64-lane wave: this lane's A, B
+ *  and C fragments (CDNA3 ISA layouts) at `a`, `b`, `c`; its D fragment is
+ *  written to `d`. Types are MOE_EMU_MATRIX_*. */
+MOE_RUNTIME_API void moe_emu_mfma(int64_t a, int64_t b, int64_t c, int64_t d,
+                                  int32_t m, int32_t n, int32_t k,
+                                  int32_t ab_type, int32_t cd_type);
 
 /** gpu.shuffle modes (gpu::ShuffleMode's numbering is not used here). */
 enum {

@@ -150,8 +150,10 @@ typedef struct moe_compile_options {
    *  ...). NULL (default): the context's device, from its compute capability
    *  (cuda: sm_90 on an H100) or gcnArchName (hip); a CUDA device newer than
    *  the compiler knows gets the newest chip it knows below it (PTX runs on
-   *  newer GPUs). The chip is part of the cache key. Must be NULL on cpu and
-   *  emu contexts. */
+   *  newer GPUs). emu contexts: the chip whose kernels the emulator runs
+   *  (its warp matrix instructions included: "sm_80" mma.sync, "gfx942"
+   *  MFMA on 64-lane waves); NULL: the emulator's own. The chip is part of
+   *  the cache key. Must be NULL on cpu contexts. */
   const char *chip;
 } moe_compile_options_t;
 

@@ -15,15 +15,25 @@
 
 namespace moe::tiles {
 
-/// Whether kernels for `chip` use warp matrix ops (nvgpu.mma.sync with
-/// ldmatrix): NVIDIA chips from sm_80 on, and the emulator (empty chip),
-/// which runs those ops itself.
-bool hasMmaSync(std::string_view chip);
+/// The warp matrix instruction kernels for a chip use.
+enum class MatrixInstruction {
+  None,    // SIMT only
+  MmaSync, // nvgpu.mma.sync m16n8k16 with ldmatrix, 32-lane warps
+  Mfma,    // amdgpu.mfma 16x16x16, 64-lane waves
+};
+
+/// NVIDIA chips from sm_80 on and the emulator's own chip (empty) take
+/// mma.sync; the AMD CDNA chips with bf16 "_1k" MFMA (gfx90a, gfx940,
+/// gfx941, gfx942, gfx950) take MFMA. The emulator runs both.
+MatrixInstruction matrixInstruction(std::string_view chip);
+
+/// The lanes of one warp of `instruction`: 64 for MFMA, else 32.
+int warpLanes(MatrixInstruction instruction);
 
 /// The grouped GEMM tile for `chip` (sm_80, sm_90, gfx90a, gfx942; empty for
 /// the emulator). `sixteenBit` says x and the weights are f16 or bf16: with
-/// mma.sync the tile is a tensor-core one (warp_m x warp_n pieces), else a
-/// SIMT one.
+/// a matrix instruction the tile is a tensor-core one (warp_m x warp_n
+/// pieces), else a SIMT one.
 TileSizes gpuTile(std::string_view chip, bool sixteenBit = false);
 
 } // namespace moe::tiles

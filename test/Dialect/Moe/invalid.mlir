@@ -345,8 +345,8 @@ func.func @gemm_tile_warp_pieces(%x: tensor<?x8xf16>, %w: tensor<4x8x16xf16>, %o
 // -----
 
 func.func @gemm_tile_warp_threads(%x: tensor<?x8xf16>, %w: tensor<4x8x16xf16>, %o: tensor<5xi32>) {
-  // expected-error @+1 {{tile has 256 threads (thread_m, thread_n) but its warp pieces need 128 (32 per warp)}}
-  %y = moe.grouped_gemm %x, %w, offsets(%o) {tile = #moe.tile<block_m = 64, block_n = 64, block_k = 32, thread_m = 4, thread_n = 4, warp_m = 32, warp_n = 32>} : tensor<?x8xf16>, tensor<4x8x16xf16>, tensor<5xi32>
+  // expected-error @+1 {{tile has 512 threads (thread_m, thread_n) but its 4 warp pieces need 128 (32 per warp) or 256 (64 per AMD wave)}}
+  %y = moe.grouped_gemm %x, %w, offsets(%o) {tile = #moe.tile<block_m = 64, block_n = 64, block_k = 32, thread_m = 2, thread_n = 4, warp_m = 32, warp_n = 32>} : tensor<?x8xf16>, tensor<4x8x16xf16>, tensor<5xi32>
   return
 }
 

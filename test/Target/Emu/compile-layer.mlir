@@ -11,7 +11,13 @@
 // RUN: llvm-nm -D %t.so | FileCheck %s --check-prefix=SYMBOLS
 // RUN: FileCheck %s --check-prefix=HEADER < %t.h
 // RUN: not moe-compile %s --target emu --emit ptx -o %t.x 2>&1 | FileCheck %s --check-prefix=BADEMIT
-// RUN: not moe-compile %s --target emu --chip sm_90 -o %t.x 2>&1 | FileCheck %s --check-prefix=BADCHIP
+// RUN: not moe-compile %s --target emu --rocm-path /opt/rocm -o %t.x 2>&1 | FileCheck %s --check-prefix=BADPATH
+// RUN: not moe-compile %s --target emu --chip gfx9999 -o %t.x 2>&1 | FileCheck %s --check-prefix=BADCHIP
+// RUN: not moe-compile %s --target emu --chip znver4 -o %t.x 2>&1 | FileCheck %s --check-prefix=NOTGPU
+// With a chip the emulator runs that chip's kernels: gfx942's grouped GEMMs
+// on MFMA, four 64-lane waves a block.
+// RUN: moe-compile --layer experts=8,k=2,hidden=32,inter=16,dtype=bf16 --target emu --chip gfx942 --emit so -o %t.gfx942.so
+// RUN: FileCheck %s --check-prefix=GFX942 < %t.gfx942.h
 
 // DEVICE-NOT: llvm.func @unpermute(
 // DEVICE-DAG: llvm.func @moe_emu_id(i32) -> i64
@@ -40,7 +46,11 @@
 // HEADER: {"moe_layer", "route", {"T", "1", "1"}, {32, 1, 1},
 
 // BADEMIT: error: --emit ptx does not apply to target emu
-// BADCHIP: error: --chip, --cuda-path and --rocm-path apply to GPU targets (--target nvptx or rocdl) only
+// BADPATH: error: --cuda-path and --rocm-path apply to GPU targets (--target nvptx or rocdl) only
+// BADCHIP: error: unknown chip 'gfx9999' for target emu (LLVM's amdgcn-amd-amdhsa processors include
+// NOTGPU: error: unknown chip 'znver4' for target emu (an NVIDIA or AMD chip whose kernels the emulator runs: sm_80, sm_90, gfx90a, gfx942, ...)
+// GFX942: Device kernels for emu gfx942
+// GFX942: {"moe_layer", "grouped_gemm", {{.*}}, {256, 1, 1},
 
 func.func @unpermute(%y: tensor<?x16xf32>, %rows: tensor<?xi32>, %w: tensor<?x2xf32>) -> tensor<?x16xf32> {
   %out = moe.unpermute %y, %rows, %w : tensor<?x16xf32>, tensor<?xi32>, tensor<?x2xf32>

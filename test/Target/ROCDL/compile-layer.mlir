@@ -23,7 +23,7 @@
 // ELF-DAG: FUNC GLOBAL PROTECTED {{.*}} unpermute_sum{{$}}
 
 // HEADER: Device kernels for rocdl gfx942
-// HEADER: {"moe_layer", "grouped_gemm", {"(ceildiv((T * 8), 64) + 128)", "12", "1"}, {16, 16, 1}, 12288,
+// HEADER: {"moe_layer", "grouped_gemm", {"(ceildiv((T * 8), 64) + 128)", "12", "1"}, {256, 1, 1}, 45056,
 
 // ASM: .amdgcn_target "amdgcn-amd-amdhsa--gfx942"
 // ASM-NOT: __ocml_
