@@ -47,6 +47,22 @@ Value loadOrZero(LoopEmitter &em, Type type, Value valid,
 Value loadXOrZero(LoopEmitter &k, const GemmKernelInputs &in,
                   const TileRows &rows, Value row, Value column, bool widen);
 
+/// Element `idx` of a block's K tile of the weight (bk x bn), numbered so
+/// that consecutive threads read the weight's contiguous dim (Out for eio,
+/// In for eoi): its place in the tile (`kk` along K, `c` along the
+/// columns), and `value` (and `up`, the up half's, when gated): the
+/// weight's element, in its type or widened to f32 with `widen`, zero past
+/// In and the width.
+struct WeightTileElement {
+  Value kk, c;
+  Value value, up;
+};
+WeightTileElement loadWeightTileElement(LoopEmitter &k,
+                                        const GemmKernelInputs &in,
+                                        const TileRows &rows, Value idx,
+                                        Value k0, Value firstColumn,
+                                        int64_t bk, int64_t bn, bool widen);
+
 /// y[row, column] = activation(acc + bias) (· (accUp + bias up) when gated),
 /// rounded to y's type, when the element is inside the tile and the width.
 void storeEpilogue(LoopEmitter &k, const GemmKernelInputs &in,

@@ -128,38 +128,13 @@ private:
     }
     for (int64_t s = 0; s < bk * bn / n; ++s) {
       Value idx = arith::AddIOp::create(b, loc, thread, k.index(s * n));
-      Value kk, c;
-      if (in.eio) {
-        kk = arith::DivUIOp::create(b, loc, idx, k.index(bn));
-        c = arith::RemUIOp::create(b, loc, idx, k.index(bn));
-      } else {
-        c = arith::DivUIOp::create(b, loc, idx, k.index(bk));
-        kk = arith::RemUIOp::create(b, loc, idx, k.index(bk));
-      }
-      Value reduction = arith::AddIOp::create(b, loc, k0, kk);
-      Value column = arith::AddIOp::create(b, loc, firstColumn, c);
-      Value valid = arith::AndIOp::create(
-          b, loc,
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, column,
-                                in.g.width),
-          arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, reduction,
-                                in.g.in));
-      SmallVector<Value> at = in.eio ? SmallVector<Value>{kk, c}
-                                     : SmallVector<Value>{c, kk};
-      auto weightAt = [&](Value o) -> Value {
-        return in.eio ? k.load(in.g.w, {rows.expert, reduction, o})
-                      : k.load(in.g.w, {rows.expert, o, reduction});
-      };
-      Type element = in.g.element;
-      k.store(toCarrier(loadOrZero(k, element, valid,
-                                   [&] { return weightAt(column); })),
-              tileW, at);
-      if (in.gated) {
-        Value upColumn = arith::AddIOp::create(b, loc, column, in.g.width);
-        k.store(toCarrier(loadOrZero(k, element, valid,
-                                     [&] { return weightAt(upColumn); })),
-                tileUp, at);
-      }
+      WeightTileElement e = loadWeightTileElement(
+          k, in, rows, idx, k0, firstColumn, bk, bn, /*widen=*/false);
+      SmallVector<Value> at = in.eio ? SmallVector<Value>{e.kk, e.c}
+                                     : SmallVector<Value>{e.c, e.kk};
+      k.store(toCarrier(e.value), tileW, at);
+      if (in.gated)
+        k.store(toCarrier(e.up), tileUp, at);
     }
   }
 

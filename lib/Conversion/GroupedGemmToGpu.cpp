@@ -124,6 +124,39 @@ Value mlir::moe::loadXOrZero(LoopEmitter &k, const GemmKernelInputs &in,
   });
 }
 
+WeightTileElement mlir::moe::loadWeightTileElement(
+    LoopEmitter &k, const GemmKernelInputs &in, const TileRows &rows, Value idx,
+    Value k0, Value firstColumn, int64_t bk, int64_t bn, bool widen) {
+  OpBuilder &b = k.b;
+  Location loc = k.loc;
+  WeightTileElement element;
+  if (in.eio) {
+    element.kk = arith::DivUIOp::create(b, loc, idx, k.index(bn));
+    element.c = arith::RemUIOp::create(b, loc, idx, k.index(bn));
+  } else {
+    element.c = arith::DivUIOp::create(b, loc, idx, k.index(bk));
+    element.kk = arith::RemUIOp::create(b, loc, idx, k.index(bk));
+  }
+  Value reduction = arith::AddIOp::create(b, loc, k0, element.kk);
+  Value column = arith::AddIOp::create(b, loc, firstColumn, element.c);
+  Value valid = arith::AndIOp::create(
+      b, loc, cmp(b, loc, arith::CmpIPredicate::ult, column, in.g.width),
+      cmp(b, loc, arith::CmpIPredicate::ult, reduction, in.g.in));
+  Type type = widen ? Type(b.getF32Type()) : in.g.element;
+  auto weightAt = [&](Value o) -> Value {
+    SmallVector<Value> at = in.eio
+                                ? SmallVector<Value>{rows.expert, reduction, o}
+                                : SmallVector<Value>{rows.expert, o, reduction};
+    return loadOrZero(k, type, valid, [&]() -> Value {
+      return widen ? k.loadF32(in.g.w, at) : k.load(in.g.w, at);
+    });
+  };
+  element.value = weightAt(column);
+  if (in.gated)
+    element.up = weightAt(arith::AddIOp::create(b, loc, column, in.g.width));
+  return element;
+}
+
 void mlir::moe::storeEpilogue(LoopEmitter &k, const GemmKernelInputs &in,
                               const TileRows &rows, Value row, Value column,
                               Value acc, Value accUp) {
@@ -161,9 +194,9 @@ void emitSimtGemmKernel(LoopEmitter &em, const GemmKernelInputs &in,
                         Value columnTiles) {
   OpBuilder &b = em.b;
   Location loc = em.loc;
-  const bool eio = in.eio, gated = in.gated;
+  const bool gated = in.gated;
   Type f32 = b.getF32Type();
-  Value w = in.g.w, width = in.g.width, inDim = in.g.in;
+  Value inDim = in.g.in;
   const int64_t bm = tile.bm, bn = tile.bn, bk = tile.bk, tm = tile.tm,
                 tn = tile.tn, threads = tile.threads();
   const int64_t accumulators = tm * tn * (gated ? 2 : 1);
@@ -205,38 +238,16 @@ void emitSimtGemmKernel(LoopEmitter &em, const GemmKernelInputs &in,
                   k.store(loadXOrZero(k, in, rows, row, column, /*widen=*/true),
                           tileA, {r, kk});
                 }
-                // Weight tile(s): consecutive threads read the weight's
-                // contiguous dimension (Out for eio, In for eoi).
+                // Weight tile(s).
                 for (int64_t s = 0; s < bk * bn / threads; ++s) {
                   Value idx = arith::AddIOp::create(b, loc, thread,
                                                     k.index(s * threads));
-                  Value kk, c;
-                  if (eio) {
-                    kk = arith::DivUIOp::create(b, loc, idx, k.index(bn));
-                    c = arith::RemUIOp::create(b, loc, idx, k.index(bn));
-                  } else {
-                    c = arith::DivUIOp::create(b, loc, idx, k.index(bk));
-                    kk = arith::RemUIOp::create(b, loc, idx, k.index(bk));
-                  }
-                  Value reduction = arith::AddIOp::create(b, loc, k0, kk);
-                  Value column = arith::AddIOp::create(b, loc, firstColumn, c);
-                  Value valid = arith::AndIOp::create(
-                      b, loc,
-                      cmp(b, loc, arith::CmpIPredicate::ult, column, width),
-                      cmp(b, loc, arith::CmpIPredicate::ult, reduction, inDim));
-                  auto weightAt = [&](Value o) -> Value {
-                    return eio ? k.loadF32(w, {rows.expert, reduction, o})
-                               : k.loadF32(w, {rows.expert, o, reduction});
-                  };
-                  k.store(loadOrZero(k, f32, valid,
-                                     [&] { return weightAt(column); }),
-                          tileB, {kk, c});
-                  if (gated) {
-                    Value upColumn = arith::AddIOp::create(b, loc, column, width);
-                    k.store(loadOrZero(k, f32, valid,
-                                       [&] { return weightAt(upColumn); }),
-                            tileUp, {kk, c});
-                  }
+                  WeightTileElement e = loadWeightTileElement(
+                      k, in, rows, idx, k0, firstColumn, bk, bn,
+                      /*widen=*/true);
+                  k.store(e.value, tileB, {e.kk, e.c});
+                  if (gated)
+                    k.store(e.up, tileUp, {e.kk, e.c});
                 }
                 gpu::BarrierOp::create(b, loc);
                 // Threads whose rows are all past the tile's end (an
