@@ -60,11 +60,11 @@ Value rowView(LoopEmitter &em, Value buffer, Value row);
 MemRefType workgroupMemRef(ArrayRef<int64_t> shape, Type element);
 
 /// The kernels of each op; each returns the tensors replacing the results.
-/// Each checks its runtime contracts through `checks` first.
-FailureOr<SmallVector<Value>> lowerGroupedGemmToGpu(GroupedGemmOp op,
-                                                    LoopEmitter &em,
-                                                    const GemmTile &tile,
-                                                    GpuContractChecks &checks);
+/// Each checks its runtime contracts through `checks` first. A grouped GEMM
+/// whose segments own `everyRowOwned` needs no zeroing of unowned rows.
+FailureOr<SmallVector<Value>>
+lowerGroupedGemmToGpu(GroupedGemmOp op, LoopEmitter &em, const GemmTile &tile,
+                      GpuContractChecks &checks, bool everyRowOwned = false);
 FailureOr<SmallVector<Value>> lowerUnpermuteToGpu(UnpermuteOp op,
                                                   LoopEmitter &em,
                                                   GpuContractChecks &checks);

@@ -325,7 +325,8 @@ void emitSimtGemmKernel(LoopEmitter &em, const GemmKernelInputs &in,
 FailureOr<SmallVector<Value>>
 mlir::moe::lowerGroupedGemmToGpu(GroupedGemmOp op, LoopEmitter &em,
                                  const GemmTile &tile,
-                                 GpuContractChecks &checks) {
+                                 GpuContractChecks &checks,
+                                 bool everyRowOwned) {
   OpBuilder &b = em.b;
   Location loc = em.loc;
   const bool mma = tile.wm > 0;
@@ -366,14 +367,17 @@ mlir::moe::lowerGroupedGemmToGpu(GroupedGemmOp op, LoopEmitter &em,
   in.y = y;
   // Rows owned by no expert are zero.
   Type element = in.g.element;
-  Value zero = arith::ConstantOp::create(b, loc, element,
-                                         b.getFloatAttr(element, 0.0));
-  launchFlat(em, "grouped_gemm_zero", arith::MulIOp::create(b, loc, numRows, width),
-             [&](LoopEmitter &kernel, Value i) {
-               Value r = arith::DivUIOp::create(kernel.b, loc, i, width);
-               Value c = arith::RemUIOp::create(kernel.b, loc, i, width);
-               kernel.store(zero, y, {r, c});
-             });
+  if (!everyRowOwned) {
+    Value zero = arith::ConstantOp::create(b, loc, element,
+                                           b.getFloatAttr(element, 0.0));
+    launchFlat(em, "grouped_gemm_zero",
+               arith::MulIOp::create(b, loc, numRows, width),
+               [&](LoopEmitter &kernel, Value i) {
+                 Value r = arith::DivUIOp::create(kernel.b, loc, i, width);
+                 Value c = arith::RemUIOp::create(kernel.b, loc, i, width);
+                 kernel.store(zero, y, {r, c});
+               });
+  }
   if (gatherRows) {
     in.gatherK = em.index(*op.getGatherK());
     in.gatherPairs = arith::MulIOp::create(b, loc, em.dim(x, 0), in.gatherK);

@@ -25,9 +25,9 @@ struct MoeLowerToGpuPass
     LogicalResult lowered = lowerMoeFunctions(
         getOperation(), checks,
         [&](Operation *op, LoopEmitter &em, Value status,
-            SmallVectorImpl<ContractSite> &sites) {
+            bool contractsProven, SmallVectorImpl<ContractSite> &sites) {
           GpuContractChecks recorder(status, sites);
-          return lower(op, em, recorder);
+          return lower(op, em, recorder, contractsProven);
         });
     if (failed(lowered))
       signalPassFailure();
@@ -65,7 +65,8 @@ struct MoeLowerToGpuPass
   }
 
   FailureOr<SmallVector<Value>> lower(Operation *op, LoopEmitter &em,
-                                      GpuContractChecks &checks) {
+                                      GpuContractChecks &checks,
+                                      bool contractsProven) {
     if (auto gemm = dyn_cast<GroupedGemmOp>(op)) {
       TileAttr attr = gemm.getTileAttr();
       if (!attr)
@@ -75,7 +76,11 @@ struct MoeLowerToGpuPass
                     attr.getWarpN()};
       if (tile.wm > 0 && failed(setMatrixInstruction(gemm, tile)))
         return failure();
-      return lowerGroupedGemmToGpu(gemm, em, tile, checks);
+      // Proven offsets (a permute's) own every row: no row is left for the
+      // zero kernel.
+      bool everyRowOwned = contractsProven &&
+                           gemm.getSegmentKind() == SegmentKind::Offsets;
+      return lowerGroupedGemmToGpu(gemm, em, tile, checks, everyRowOwned);
     }
     if (auto unpermute = dyn_cast<UnpermuteOp>(op))
       return lowerUnpermuteToGpu(unpermute, em, checks);

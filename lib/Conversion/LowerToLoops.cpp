@@ -40,7 +40,7 @@ struct MoeLowerToLoopsPass
   void runOnOperation() override {
     LogicalResult lowered = lowerMoeFunctions(
         getOperation(), checks,
-        [](Operation *op, LoopEmitter &em, Value status,
+        [](Operation *op, LoopEmitter &em, Value status, bool,
            SmallVectorImpl<ContractSite> &sites)
             -> FailureOr<SmallVector<Value>> {
           ContractRecorder recorder(status, sites);

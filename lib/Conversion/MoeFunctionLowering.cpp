@@ -1,5 +1,6 @@
 //===- MoeFunctionLowering.cpp - replacing the moe ops of functions -------===//
 #include "MoeFunctionLowering.h"
+#include "ContractProofs.h"
 #include "moe/MoeOps.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -42,12 +43,21 @@ LogicalResult mlir::moe::lowerMoeFunctions(ModuleOp module, bool checks,
         return failure();
       status = *added;
     }
+    // Decided before any op is replaced: the proofs follow the moe ops'
+    // operands to their producers.
+    DenseSet<Operation *> proven;
+    for (Operation *op : ops)
+      if (contractsHoldByConstruction(op))
+        proven.insert(op);
     for (Operation *op : ops) {
       OpBuilder builder(op);
       LoopEmitter em(builder, op->getLoc());
-      Value opStatus = checks || isa<ShapeViolationOp>(op) ? status : Value();
+      Value opStatus =
+          (checks && !proven.contains(op)) || isa<ShapeViolationOp>(op)
+              ? status
+              : Value();
       FailureOr<SmallVector<Value>> replacements =
-          lower(op, em, opStatus, sites);
+          lower(op, em, opStatus, proven.contains(op), sites);
       if (failed(replacements))
         return failure();
       // An op may keep itself for a later pass (a tiled grouped GEMM: its

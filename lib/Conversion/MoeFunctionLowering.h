@@ -19,10 +19,11 @@ namespace mlir::moe {
 LogicalResult collectMoeOps(Operation *root, SmallVectorImpl<Operation *> &ops);
 
 /// Lowers one moe op at `em`'s position: the values replacing its results.
-/// `status` is the function's status buffer (null without checks); sites
-/// recorded go to `sites`.
+/// `status` is the function's status buffer (null without checks, and when
+/// `contractsProven`: every value contract of the op holds by construction,
+/// ContractProofs.h); sites recorded go to `sites`.
 using MoeOpLowering = function_ref<FailureOr<SmallVector<Value>>(
-    Operation *op, LoopEmitter &em, Value status,
+    Operation *op, LoopEmitter &em, Value status, bool contractsProven,
     SmallVectorImpl<ContractSite> &sites)>;
 
 /// Replaces the moe ops of every function of `module` with `lower`'s values.

@@ -29,17 +29,20 @@
 // HEADER: {"moe_layer", "grouped_gemm", {"(ceildiv((T * 8), 64) + 128)", "12", "1"}, {128, 1, 1}, 45056,
 // HEADER: {"moe_layer", "grouped_gemm_0", {"(ceildiv((T * 8), 64) + 128)", "32", "1"}, {128, 1, 1}, 24576,
 // HEADER: {"moe_layer", "unpermute_sum", {"ceildiv((T * 2048), 256)", "1", "1"}, {256, 1, 1}, 0,
-// Contract checks (the default) add a check and a report kernel per site.
+// Contract checks (the default) add a check and a report kernel per site;
+// in a layer only the router logits have one (the other contracts hold by
+// construction: route's ids, permute's offsets and rows), and the shape
+// relations one more kernel.
 // RUN: %if cuda-toolkit %{ FileCheck %s --check-prefix=CHECKKERNELS --input-file %t/sm_90.h %}
+// CHECKKERNELS: {"moe_layer", "shape_violation",
 // CHECKKERNELS: {"moe_layer", "route_logits_check", {"ceildiv((T * 128), 256)", "1", "1"}, {256, 1, 1}, 0,
 // CHECKKERNELS: {"moe_layer", "route_logits_report",
-// CHECKKERNELS: {"moe_layer", "permute_ids_check", {"ceildiv((T * 8), 256)", "1", "1"}, {256, 1, 1}, 0,
-// CHECKKERNELS: {"moe_layer", "unpermute_rows_check",
-// CHECKKERNELS: #define MOE_NUM_KERNELS 34
+// CHECKKERNELS-NOT: _check"
+// CHECKKERNELS: #define MOE_NUM_KERNELS 16
 // RUN: %if cuda-toolkit %{ moe-compile --layer experts=128,k=8,hidden=2048,inter=768,dtype=bf16 --target nvptx --chip sm_90 --no-checks -o %t/nochecks.ptx %}
 // RUN: %if cuda-toolkit %{ FileCheck %s --check-prefix=NOCHECKS --input-file %t/nochecks.h %}
 // NOCHECKS-NOT: _check"
-// NOCHECKS: #define MOE_NUM_KERNELS 16
+// NOCHECKS: #define MOE_NUM_KERNELS 14
 
 // NOSPILL: Compiling entry function
 // NOSPILL-NOT: {{[1-9][0-9]*}} bytes spill
