@@ -71,6 +71,10 @@ void addKernelOutlining(OpPassManager &pm,
                         ::moe::tiles::MatrixInstruction instruction) {
   addBufferization(pm);
   pm.addPass(createConvertLinalgToParallelLoopsPass());
+  // A fill and the reduction that starts from it, over the same elements:
+  // one kernel (CSE first: their bounds must be the same values).
+  pm.addPass(createCSEPass());
+  pm.addPass(createParallelLoopFusionPass());
   pm.addPass(createMoePromoteLoopAccumulators());
   pm.addPass(createParallelLoopTilingPass({16, 16}, /*noMinMaxBounds=*/true));
   // Thread x along the innermost (contiguous) dimension: coalesced loads.
@@ -169,6 +173,9 @@ void mlir::moe::buildMoeToGpuKernelsPipeline(OpPassManager &pm,
   MoeLowerToGpuOptions gpu;
   gpu.checks = options.checks;
   pm.addPass(createMoeLowerToGpu(gpu));
+  // The dense linalg ops left (router matmul): a long reduction is split
+  // into chunks that threads reduce at once, then summed.
+  pm.addNestedPass<func::FuncOp>(createMoeSplitReductions());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   addKernelOutlining(pm,

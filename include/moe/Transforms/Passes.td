@@ -22,6 +22,34 @@ def MoeDecompose : Pass<"moe-decompose"> {
   ];
 }
 
+def MoeSplitReductions : Pass<"moe-split-reductions"> {
+  let summary = "Split the long reductions of dense linalg ops (GPU)";
+  let description = [{
+    On the GPU each element of a dense linalg op (the router matmul) is one
+    thread's serial loop over the whole reduction: 2048 dependent steps for
+    a 2048-wide layer, with 128 threads busy at T = 1. Upstream's
+    `linalg::splitReductionByScaling` makes each such op (one reduction
+    dimension of a static extent of at least `min-extent`, a multiple of
+    `chunk`) two: partial results over chunks of `chunk` elements (the
+    chunk index a new parallel dimension, so extent / `chunk` times the
+    threads, each `chunk` steps long), then their sum. The sum starts from
+    the op's init; an init made by a linalg.fill is moved next to it, so
+    that on the GPU the fill and the sum become one kernel (and the fill of
+    the partial results and the partial sums another).
+  }];
+  let options = [
+    Option<"minExtent", "min-extent", "int64_t", /*default=*/"512",
+           "Split reductions of at least this many elements">,
+    Option<"chunk", "chunk", "int64_t", /*default=*/"64",
+           "The elements of each chunk">,
+  ];
+  let dependentDialects = [
+    "::mlir::arith::ArithDialect",
+    "::mlir::linalg::LinalgDialect",
+    "::mlir::tensor::TensorDialect",
+  ];
+}
+
 def MoePromoteLoopAccumulators : Pass<"moe-promote-loop-accumulators"> {
   let summary = "Carry an element a loop reads and writes back in a register";
   let description = [{

@@ -50,7 +50,7 @@
 // The layers: router matmul and shared expert are the dense kernels.
 // CHECK-LABEL: .visible .entry dense(
 // CHECK-LABEL: .visible .entry route_2(
-// CHECK-LABEL: .visible .entry dense_7(
+// CHECK-LABEL: .visible .entry dense_5(
 // CHECK-LABEL: .visible .entry dispatch_rank_1(
 
 // RUN: %if cuda-toolkit %{ FileCheck %s --check-prefix=LIBDEVICE --input-file %t/sm_90/moe_kernels.ptx %}

@@ -34,4 +34,4 @@
 // ELF-DAG: FUNC GLOBAL PROTECTED {{.*}} grouped_gemm{{$}}
 // ELF-DAG: FUNC GLOBAL PROTECTED {{.*}} unpermute_sum{{$}}
 // ELF-DAG: FUNC GLOBAL PROTECTED {{.*}} balance_loss_sum{{$}}
-// ELF-DAG: FUNC GLOBAL PROTECTED {{.*}} dense_7{{$}}
+// ELF-DAG: FUNC GLOBAL PROTECTED {{.*}} dense_5{{$}}
