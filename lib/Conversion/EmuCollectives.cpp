@@ -56,12 +56,11 @@ public:
       LogicalResult done = failure();
       bool wave = isa<amdgpu::MFMAOp>(op);
       if (wave != (subgroupSize == 64) &&
-          isa<amdgpu::MFMAOp, nvgpu::LdMatrixOp, nvgpu::MmaSyncOp,
-              gpu::ShuffleOp, gpu::SubgroupReduceOp>(op))
+          isa<amdgpu::MFMAOp, nvgpu::LdMatrixOp, nvgpu::MmaSyncOp>(op))
         return op->emitOpError("cannot run on the emulator with ")
                << subgroupSize << "-lane warps: it runs "
                << (wave ? "amdgpu.mfma on 64-lane AMD waves"
-                        : "the NVIDIA warp collectives on 32-lane warps");
+                        : "the NVIDIA warp matrix ops on 32-lane warps");
       if (auto mfma = dyn_cast<amdgpu::MFMAOp>(op))
         done = lower(mfma);
       else if (auto load = dyn_cast<nvgpu::LdMatrixOp>(op))
@@ -347,7 +346,8 @@ private:
     Type i32Type = b.getI32Type(), i64Type = b.getI64Type();
     func::FuncOp shuffle = declareEmuFunction(
         b, module, "moe_emu_shuffle",
-        b.getFunctionType({i64Type, i32Type, i32Type, i32Type, i64Type}, {}));
+        b.getFunctionType({i64Type, i32Type, i32Type, i32Type, i64Type, i32Type},
+                          {}));
     Value out = scratch(loc, i64Type, 2);
     Value outAddress = address(loc, out, {});
     Value zero = arith::ConstantIndexOp::create(b, loc, 0);
@@ -357,7 +357,7 @@ private:
       func::CallOp::create(b, loc, shuffle,
                            ValueRange{toBits(loc, scalar), op.getOffset(),
                                       op.getWidth(), i32(loc, mode),
-                                      outAddress});
+                                      outAddress, i32(loc, subgroupSize)});
       validBits = memref::LoadOp::create(b, loc, out, ValueRange{one});
       return fromBits(loc,
                       memref::LoadOp::create(b, loc, out, ValueRange{zero}),
@@ -393,9 +393,9 @@ private:
     Type i32Type = b.getI32Type(), i64Type = b.getI64Type();
     func::FuncOp reduce = declareEmuFunction(
         b, module, "moe_emu_subgroup_reduce",
-        b.getFunctionType({i64Type, i32Type, i32Type, i32Type, i32Type},
+        b.getFunctionType({i64Type, i32Type, i32Type, i32Type, i32Type, i32Type},
                           {i64Type}));
-    int32_t clusterSize = int32_t(op.getClusterSize().value_or(32));
+    int32_t clusterSize = int32_t(op.getClusterSize().value_or(subgroupSize));
     int32_t clusterStride = int32_t(op.getClusterStride());
     Value result = elementwise(loc, op.getValue(), [&](Value scalar) {
       Value bits =
@@ -403,7 +403,7 @@ private:
               b, loc, reduce,
               ValueRange{toBits(loc, scalar), i32(loc, int32_t(op.getOp())),
                          i32(loc, *scalarType), i32(loc, clusterSize),
-                         i32(loc, clusterStride)})
+                         i32(loc, clusterStride), i32(loc, subgroupSize)})
               .getResult(0);
       return fromBits(loc, bits, scalar.getType());
     });

@@ -118,21 +118,26 @@ void fiberMain() {
   // uc_link returns to the scheduler.
 }
 
+/// Readies fiber `i` to run the kernel from its start. (A function of its
+/// own: getcontext returns like setjmp, so the caller's loop counter must
+/// not live across it.)
+void startFiber(Launch &launch, size_t i) {
+  Fiber &fiber = launch.fibers[i];
+  fiber.state = FiberState::Ready;
+  fiber.thread[0] = int64_t(i) % launch.block[0];
+  fiber.thread[1] = (int64_t(i) / launch.block[0]) % launch.block[1];
+  fiber.thread[2] = int64_t(i) / (launch.block[0] * launch.block[1]);
+  if (getcontext(&fiber.context) != 0)
+    fail("getcontext failed");
+  fiber.context.uc_stack.ss_sp = launch.stacks.get() + i * kStackBytes;
+  fiber.context.uc_stack.ss_size = kStackBytes;
+  fiber.context.uc_link = &launch.scheduler;
+  makecontext(&fiber.context, fiberMain, 0);
+}
+
 void runBlock(Launch &launch) {
-  size_t count = launch.fibers.size();
-  for (size_t i = 0; i < count; ++i) {
-    Fiber &fiber = launch.fibers[i];
-    fiber.state = FiberState::Ready;
-    fiber.thread[0] = int64_t(i) % launch.block[0];
-    fiber.thread[1] = (int64_t(i) / launch.block[0]) % launch.block[1];
-    fiber.thread[2] = int64_t(i) / (launch.block[0] * launch.block[1]);
-    if (getcontext(&fiber.context) != 0)
-      fail("getcontext failed");
-    fiber.context.uc_stack.ss_sp = launch.stacks.get() + i * kStackBytes;
-    fiber.context.uc_stack.ss_size = kStackBytes;
-    fiber.context.uc_link = &launch.scheduler;
-    makecontext(&fiber.context, fiberMain, 0);
-  }
+  for (size_t i = 0; i < launch.fibers.size(); ++i)
+    startFiber(launch, i);
   for (WarpSlot &warp : launch.warps)
     warp = WarpSlot();
   for (;;) {
@@ -526,8 +531,9 @@ struct ScalarLane {
   bool valid = false;
 };
 
-void gatherLanes(const void *const *lanes, int64_t *values, int32_t *offsets) {
-  for (int i = 0; i < moe::emu::kNvidiaWarp; ++i) {
+void gatherLanes(const void *const *lanes, int count, int64_t *values,
+                 int32_t *offsets) {
+  for (int i = 0; i < count; ++i) {
     const auto *lane = static_cast<const ScalarLane *>(lanes[i]);
     values[i] = lane->value;
     offsets[i] = lane->offset;
@@ -535,31 +541,44 @@ void gatherLanes(const void *const *lanes, int64_t *values, int32_t *offsets) {
 }
 } // namespace
 
+namespace {
+/// The warp width of a shuffle or reduction: 32, or 64 for an AMD wave.
+size_t warpWidth(int32_t lanes, const char *function) {
+  if (lanes != moe::emu::kNvidiaWarp && lanes != moe::emu::kAmdWave)
+    fail((std::string(function) + ": a warp has 32 or 64 lanes").c_str());
+  return size_t(lanes);
+}
+} // namespace
+
 extern "C" void moe_emu_shuffle(int64_t value, int32_t offset, int32_t width,
-                                int32_t mode, int64_t out) {
+                                int32_t mode, int64_t out, int32_t lanes) {
   if (mode < MOE_EMU_SHUFFLE_XOR || mode > MOE_EMU_SHUFFLE_IDX)
     fail("moe_emu_shuffle: unknown mode");
+  size_t n = warpWidth(lanes, "moe_emu_shuffle");
   ScalarLane lane;
   lane.value = value;
   lane.offset = offset;
-  uint64_t attributes = uint64_t(uint32_t(mode)) | uint64_t(uint32_t(width)) << 8;
-  warpCollective("gpu.shuffle", attributes, &lane,
-                 [](const void *const *lanes, uint64_t attributes) {
-                   constexpr int n = moe::emu::kNvidiaWarp;
-                   int64_t values[n], results[n];
-                   int32_t offsets[n];
-                   bool valid[n];
-                   gatherLanes(lanes, values, offsets);
-                   moe::emu::shuffle(n, values, offsets,
-                                     int32_t(attributes & 0xff),
-                                     int32_t(attributes >> 8), results, valid);
-                   for (int i = 0; i < n; ++i) {
-                     auto *lane = static_cast<ScalarLane *>(
-                         const_cast<void *>(lanes[i]));
-                     lane->result = results[i];
-                     lane->valid = valid[i];
-                   }
-                 });
+  // The lane count rides along in the attributes (every lane passes it).
+  uint64_t attributes = uint64_t(uint32_t(mode)) |
+                        uint64_t(uint32_t(width)) << 8 | uint64_t(n) << 40;
+  warpCollective(
+      "gpu.shuffle", attributes, &lane,
+      [](const void *const *lanes, uint64_t attributes) {
+        const int n = int(attributes >> 40);
+        int64_t values[moe::emu::kAmdWave] = {}, results[moe::emu::kAmdWave] = {};
+        int32_t offsets[moe::emu::kAmdWave] = {};
+        bool valid[moe::emu::kAmdWave] = {};
+        gatherLanes(lanes, n, values, offsets);
+        moe::emu::shuffle(n, values, offsets, int32_t(attributes & 0xff),
+                          int32_t((attributes >> 8) & 0xffffffff), results,
+                          valid);
+        for (int i = 0; i < n; ++i) {
+          auto *lane = static_cast<ScalarLane *>(const_cast<void *>(lanes[i]));
+          lane->result = results[i];
+          lane->valid = valid[i];
+        }
+      },
+      n);
   int64_t *written = reinterpret_cast<int64_t *>(out);
   written[0] = lane.result;
   written[1] = lane.valid;
@@ -567,33 +586,36 @@ extern "C" void moe_emu_shuffle(int64_t value, int32_t offset, int32_t width,
 
 extern "C" int64_t moe_emu_subgroup_reduce(int64_t value, int32_t op,
                                            int32_t scalar, int32_t clusterSize,
-                                           int32_t clusterStride) {
+                                           int32_t clusterStride,
+                                           int32_t lanes) {
   if (std::optional<std::string> unsupported =
           moe::emu::unsupportedReduce(op, scalar))
     fail(("moe_emu_subgroup_reduce: " + *unsupported).c_str());
-  if (clusterSize < 1 || clusterStride < 1 ||
-      clusterSize * clusterStride > moe::emu::kNvidiaWarp ||
-      moe::emu::kNvidiaWarp % (clusterSize * clusterStride) != 0)
+  const int32_t n = int32_t(warpWidth(lanes, "moe_emu_subgroup_reduce"));
+  if (clusterSize < 1 || clusterStride < 1 || clusterSize * clusterStride > n ||
+      n % (clusterSize * clusterStride) != 0)
     fail("moe_emu_subgroup_reduce: clusters do not tile the warp");
   ScalarLane lane;
   lane.value = value;
   uint64_t attributes = uint64_t(uint8_t(op)) | uint64_t(uint16_t(scalar)) << 8 |
                         uint64_t(uint8_t(clusterSize)) << 24 |
-                        uint64_t(uint8_t(clusterStride)) << 32;
-  warpCollective("gpu.subgroup_reduce", attributes, &lane,
-                 [](const void *const *lanes, uint64_t attributes) {
-                   constexpr int n = moe::emu::kNvidiaWarp;
-                   int64_t values[n], results[n];
-                   int32_t offsets[n];
-                   gatherLanes(lanes, values, offsets);
-                   moe::emu::subgroupReduce(
-                       n, values, int32_t(attributes & 0xff),
-                       int32_t((attributes >> 8) & 0xffff),
-                       int32_t((attributes >> 24) & 0xff),
-                       int32_t((attributes >> 32) & 0xff), results);
-                   for (int i = 0; i < n; ++i)
-                     static_cast<ScalarLane *>(const_cast<void *>(lanes[i]))
-                         ->result = results[i];
-                 });
+                        uint64_t(uint8_t(clusterStride)) << 32 |
+                        uint64_t(uint8_t(n)) << 40;
+  warpCollective(
+      "gpu.subgroup_reduce", attributes, &lane,
+      [](const void *const *lanes, uint64_t attributes) {
+        const int n = int((attributes >> 40) & 0xff);
+        int64_t values[moe::emu::kAmdWave] = {}, results[moe::emu::kAmdWave] = {};
+        int32_t offsets[moe::emu::kAmdWave] = {};
+        gatherLanes(lanes, n, values, offsets);
+        moe::emu::subgroupReduce(n, values, int32_t(attributes & 0xff),
+                                 int32_t((attributes >> 8) & 0xffff),
+                                 int32_t((attributes >> 24) & 0xff),
+                                 int32_t((attributes >> 32) & 0xff), results);
+        for (int i = 0; i < n; ++i)
+          static_cast<ScalarLane *>(const_cast<void *>(lanes[i]))->result =
+              results[i];
+      },
+      size_t(n));
   return lane.result;
 }

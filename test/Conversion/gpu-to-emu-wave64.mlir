@@ -29,12 +29,30 @@ module attributes {gpu.container_module} {
 
 // -----
 
-// The NVIDIA collectives need 32-lane warps.
+// The NVIDIA warp matrix ops need 32-lane warps.
 module attributes {gpu.container_module} {
   gpu.module @kernels {
     gpu.func @mma(%a: vector<4x2xf16>, %b: vector<2x2xf16>, %c: vector<2x2xf32>) kernel {
-      // expected-error @+1 {{'nvgpu.mma.sync' op cannot run on the emulator with 64-lane warps: it runs the NVIDIA warp collectives on 32-lane warps}}
+      // expected-error @+1 {{'nvgpu.mma.sync' op cannot run on the emulator with 64-lane warps: it runs the NVIDIA warp matrix ops on 32-lane warps}}
       %d = nvgpu.mma.sync (%a, %b, %c) {mmaShape = [16, 8, 16]} : (vector<4x2xf16>, vector<2x2xf16>, vector<2x2xf32>) -> vector<2x2xf32>
+      gpu.return
+    }
+  }
+}
+
+// -----
+
+// Shuffles and reductions run on the wave: 64 lanes, a reduction's cluster
+// the whole wave by default.
+// CHECK-LABEL: func.func private @__moe_emu_kernel_wave_reduce(
+// CHECK: %[[C64:.*]] = arith.constant 64 : i32
+// CHECK: call @moe_emu_subgroup_reduce(%{{.*}}, %{{.*}}, %{{.*}}, %[[C64]], %{{.*}}, %{{.*}})
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @wave_reduce(%x: f32, %out: memref<64xf32>) kernel {
+      %lane = gpu.lane_id
+      %sum = gpu.subgroup_reduce add %x : (f32) -> f32
+      memref.store %sum, %out[%lane] : memref<64xf32>
       gpu.return
     }
   }

@@ -92,21 +92,22 @@ module attributes {gpu.container_module} {
 // offset, width and mode (down = 2) and reads the source lane's bits and the
 // valid flag back from scratch; a reduction passes its operation (maxnumf =
 // 7), scalar type (f32 = 0x120 = 288) and cluster (size 4, stride 1), one
-// call per element of a vector.
-// CHECK-DAG: func.func private @moe_emu_shuffle(i64, i32, i32, i32, i64)
-// CHECK-DAG: func.func private @moe_emu_subgroup_reduce(i64, i32, i32, i32, i32) -> i64
+// call per element of a vector; both pass the warp's lanes (32).
+// CHECK-DAG: func.func private @moe_emu_shuffle(i64, i32, i32, i32, i64, i32)
+// CHECK-DAG: func.func private @moe_emu_subgroup_reduce(i64, i32, i32, i32, i32, i32) -> i64
 // CHECK-LABEL: func.func private @__moe_emu_kernel_subgroups(
 // CHECK: %[[OUT:.*]] = memref.alloca() : memref<2xi64>
 // CHECK: %[[BITS:.*]] = arith.bitcast %{{.*}} : f32 to i32
 // CHECK: %[[WIDE:.*]] = arith.extui %[[BITS]] : i32 to i64
 // CHECK: %[[DOWN:.*]] = arith.constant 2 : i32
-// CHECK: call @moe_emu_shuffle(%[[WIDE]], %{{.*}}, %{{.*}}, %[[DOWN]], %{{.*}})
+// CHECK: %[[LANES:.*]] = arith.constant 32 : i32
+// CHECK: call @moe_emu_shuffle(%[[WIDE]], %{{.*}}, %{{.*}}, %[[DOWN]], %{{.*}}, %[[LANES]])
 // CHECK: memref.load %[[OUT]][%{{.*}}] : memref<2xi64>
 // CHECK: arith.cmpi ne
 // CHECK: %[[MAX:.*]] = arith.constant 7 : i32
 // CHECK: %[[F32:.*]] = arith.constant 288 : i32
 // CHECK: %[[SIZE:.*]] = arith.constant 4 : i32
-// CHECK: call @moe_emu_subgroup_reduce(%{{.*}}, %[[MAX]], %[[F32]], %[[SIZE]], %{{.*}})
+// CHECK: call @moe_emu_subgroup_reduce(%{{.*}}, %[[MAX]], %[[F32]], %[[SIZE]], %{{.*}}, %{{.*}})
 // CHECK: call @moe_emu_subgroup_reduce(
 // CHECK-NOT: gpu.subgroup_reduce
 module attributes {gpu.container_module} {

@@ -364,45 +364,50 @@ TEST(RuntimeWarpCollective, CollectiveMisuseIsAnErrorNamingTheThreads) {
 namespace {
 
 struct ShuffleCase {
-  int32_t mode, width;
-  int64_t result[32];
-  int64_t valid[32];
+  int32_t mode, width, lanes;
+  int64_t result[64];
+  int64_t valid[64];
 };
 
-/// Lane l holds 100 + l and shuffles with offset 3 (idx: lane 31 - l).
+/// Lane l holds 100 + l and shuffles with offset 3 (idx: lane lanes-1-l).
 void shuffleLane(void **params) {
   ShuffleCase &test = **static_cast<ShuffleCase **>(params[0]);
-  int32_t lane = int32_t(moe_emu_id(12));
-  int32_t offset = test.mode == MOE_EMU_SHUFFLE_IDX ? 31 - lane : 3;
+  int32_t lane = int32_t(moe_emu_id(test.lanes == 64 ? 13 : 12));
+  int32_t offset = test.mode == MOE_EMU_SHUFFLE_IDX ? test.lanes - 1 - lane : 3;
   int64_t out[2];
-  moe_emu_shuffle(100 + lane, offset, test.width, test.mode, address(out));
+  moe_emu_shuffle(100 + lane, offset, test.width, test.mode, address(out),
+                  test.lanes);
   test.result[lane] = out[0];
   test.valid[lane] = out[1];
 }
 
 TEST(RuntimeWarpCollective, ShuffleReadsTheSourceLaneWithinTheWidth) {
-  for (int32_t mode : {MOE_EMU_SHUFFLE_XOR, MOE_EMU_SHUFFLE_UP,
-                       MOE_EMU_SHUFFLE_DOWN, MOE_EMU_SHUFFLE_IDX})
-    for (int32_t width : {32, 16}) {
-      ShuffleCase test{mode, width, {}, {}};
-      ShuffleCase *pointer = &test;
-      void *params[] = {&pointer};
-      ASSERT_EQ(moe_emu_launch("shuffle", shuffleLane, params, 1, 1, 1, 32, 1,
-                               1),
-                0)
-          << moe_emu_error();
-      for (int lane = 0; lane < 32; ++lane) {
-        int source = mode == MOE_EMU_SHUFFLE_XOR    ? lane ^ 3
-                     : mode == MOE_EMU_SHUFFLE_UP   ? lane - 3
-                     : mode == MOE_EMU_SHUFFLE_DOWN ? lane + 3
-                                                    : 31 - lane;
-        bool valid = source >= 0 && source < width;
-        EXPECT_EQ(test.valid[lane], valid)
-            << "mode " << mode << ", width " << width << ", lane " << lane;
-        EXPECT_EQ(test.result[lane], valid ? 100 + source : 100 + lane)
-            << "mode " << mode << ", width " << width << ", lane " << lane;
+  for (int32_t lanes : {32, 64})
+    for (int32_t mode : {MOE_EMU_SHUFFLE_XOR, MOE_EMU_SHUFFLE_UP,
+                         MOE_EMU_SHUFFLE_DOWN, MOE_EMU_SHUFFLE_IDX})
+      for (int32_t width : {lanes, 16}) {
+        ShuffleCase test{mode, width, lanes, {}, {}};
+        ShuffleCase *pointer = &test;
+        void *params[] = {&pointer};
+        // Two warps (waves): each shuffles within itself.
+        ASSERT_EQ(moe_emu_launch("shuffle", shuffleLane, params, 1, 1, 1,
+                                 lanes, 1, 1),
+                  0)
+            << moe_emu_error();
+        for (int lane = 0; lane < lanes; ++lane) {
+          int source = mode == MOE_EMU_SHUFFLE_XOR    ? lane ^ 3
+                       : mode == MOE_EMU_SHUFFLE_UP   ? lane - 3
+                       : mode == MOE_EMU_SHUFFLE_DOWN ? lane + 3
+                                                      : lanes - 1 - lane;
+          bool valid = source >= 0 && source < width;
+          EXPECT_EQ(test.valid[lane], valid)
+              << lanes << " lanes, mode " << mode << ", width " << width
+              << ", lane " << lane;
+          EXPECT_EQ(test.result[lane], valid ? 100 + source : 100 + lane)
+              << lanes << " lanes, mode " << mode << ", width " << width
+              << ", lane " << lane;
+        }
       }
-    }
 }
 
 struct ReduceCase {
@@ -414,7 +419,7 @@ void reduceLane(void **params) {
   ReduceCase &test = **static_cast<ReduceCase **>(params[0]);
   int lane = int(moe_emu_id(12));
   test.out[lane] = moe_emu_subgroup_reduce(test.in[lane], test.op, test.scalar,
-                                           test.size, test.stride);
+                                           test.size, test.stride, 32);
 }
 
 ReduceCase runReduce(int32_t op, int32_t scalar, int32_t size, int32_t stride,
@@ -462,6 +467,33 @@ TEST(RuntimeWarpCollective, SubgroupReduceCombinesEachCluster) {
     for (int i = (lane / 8) * 8; i < (lane / 8) * 8 + 8; ++i)
       best = std::max(best, int32_t((i * 7) % 13 - 6));
     EXPECT_EQ(maximum.out[lane], int64_t(uint32_t(best))) << "lane " << lane;
+  }
+}
+
+/// An AMD wave reduces over its 64 lanes.
+void waveReduceLane(void **params) {
+  int64_t *out = *static_cast<int64_t **>(params[0]);
+  int lane = int(moe_emu_id(13));
+  int64_t bits = f32Bits(float(lane) * 0.5f);
+  out[lane] = moe_emu_subgroup_reduce(bits, MOE_EMU_REDUCE_ADD,
+                                      MOE_EMU_SCALAR_F32, 64, 1, 64);
+  out[64 + lane] = moe_emu_subgroup_reduce(bits, MOE_EMU_REDUCE_ADD,
+                                           MOE_EMU_SCALAR_F32, 32, 1, 64);
+}
+
+TEST(RuntimeWarpCollective, SubgroupReduceOnAWave) {
+  int64_t out[128] = {};
+  int64_t *pointer = out;
+  void *params[] = {&pointer};
+  ASSERT_EQ(moe_emu_launch("wave", waveReduceLane, params, 1, 1, 1, 64, 1, 1),
+            0)
+      << moe_emu_error();
+  for (int lane = 0; lane < 64; ++lane) {
+    // 0.5 (0 + ... + 63) = 1008; halves: 0.5 (0 + ... + 31) = 248 and
+    // 0.5 (32 + ... + 63) = 760.
+    EXPECT_EQ(out[lane], f32Bits(1008.0f)) << "lane " << lane;
+    EXPECT_EQ(out[64 + lane], f32Bits(lane < 32 ? 248.0f : 760.0f))
+        << "lane " << lane;
   }
 }
 

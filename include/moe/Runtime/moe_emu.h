@@ -59,7 +59,8 @@ MOE_RUNTIME_API int64_t moe_emu_id(int32_t which);
 MOE_RUNTIME_API void moe_emu_barrier(void);
 
 /* Warp collectives. A warp is 32 consecutive threads of a block (by linear
- * thread id), an AMD wave 64 (moe_emu_mfma); each lane calls the function
+ * thread id), an AMD wave 64 (moe_emu_mfma; shuffles and reductions take
+ * their width); each lane calls the function
  * with its own operands and returns once every lane of its warp has arrived
  * and the instruction is computed. A lane that never arrives (it returned,
  * or waits at a barrier), lanes at different collectives, and a partial
@@ -105,9 +106,10 @@ enum {
 /** gpu.shuffle: this lane's value (its bits, up to 64), its offset and the
  *  warp's mode and width; `out` receives two int64: the source lane's value
  *  and 1 when the source lane lies in [0, width) (else the lane's own value
- *  and 0). */
+ *  and 0). `lanes`: the warp's, 32 or 64 (an AMD wave). */
 MOE_RUNTIME_API void moe_emu_shuffle(int64_t value, int32_t offset,
-                                     int32_t width, int32_t mode, int64_t out);
+                                     int32_t width, int32_t mode, int64_t out,
+                                     int32_t lanes);
 
 /** Scalar types of gpu.subgroup_reduce: integers are their bit width. */
 enum {
@@ -136,11 +138,12 @@ enum {
 
 /** gpu.subgroup_reduce of this lane's value (bits) over its cluster of
  *  `cluster_size` lanes `cluster_stride` apart, combined in ascending lane
- *  order; returns the cluster's result. */
+ *  order; returns the cluster's result. `lanes`: the warp's, 32 or 64. */
 MOE_RUNTIME_API int64_t moe_emu_subgroup_reduce(int64_t value, int32_t op,
                                                 int32_t scalar,
                                                 int32_t cluster_size,
-                                                int32_t cluster_stride);
+                                                int32_t cluster_stride,
+                                                int32_t lanes);
 
 #ifdef __cplusplus
 }
