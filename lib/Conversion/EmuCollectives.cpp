@@ -5,6 +5,8 @@
 // flattened in row-major order, which is the register order of the PTX
 // fragments: register r of a fragment is row r of nvgpu's vector<R x E>.
 // An MFMA fragment is a 1-D vector already, in its register order.
+// Asynchronous copies (cp.async) are per-thread calls too: the runtime
+// queues them and lands them when the thread waits for their group.
 //
 //===----------------------------------------------------------------------===//
 #include "EmuCollectives.h"
@@ -44,6 +46,25 @@ public:
         subgroupSize(subgroupSize), workgroupBuffers(workgroupBuffers) {}
 
   LogicalResult run() {
+    // Asynchronous copies first: a wait, then the groups it consumes, then
+    // their copies, so that each token is unused when its op goes.
+    SmallVector<Operation *> waits, groups, copies;
+    func.walk([&](Operation *op) {
+      if (isa<nvgpu::DeviceAsyncWaitOp>(op))
+        waits.push_back(op);
+      else if (isa<nvgpu::DeviceAsyncCreateGroupOp>(op))
+        groups.push_back(op);
+      else if (isa<nvgpu::DeviceAsyncCopyOp>(op))
+        copies.push_back(op);
+    });
+    for (Operation *op : waits)
+      lower(cast<nvgpu::DeviceAsyncWaitOp>(op));
+    for (Operation *op : groups)
+      lower(cast<nvgpu::DeviceAsyncCreateGroupOp>(op));
+    for (Operation *op : copies)
+      if (failed(lower(cast<nvgpu::DeviceAsyncCopyOp>(op))))
+        return failure();
+
     SmallVector<Operation *> ops;
     func.walk([&](Operation *op) {
       StringRef dialect = op->getDialect() ? op->getDialect()->getNamespace()
@@ -215,14 +236,12 @@ private:
     Type accumulator = op.getMatrixC().getType().getElementType();
     std::optional<int32_t> ab =
         matrixType(input, op->hasAttr(op.getTf32EnabledAttrName()));
-    std::optional<int32_t> cd =
-        accumulator.isF32() ? std::optional<int32_t>(0)
-        : accumulator.isF16() ? std::optional<int32_t>(1)
-                              : std::nullopt;
+    // MOE_EMU_MATRIX_F32 / F16; -1: not an accumulator the emulator runs.
+    int32_t cd = accumulator.isF32() ? 0 : accumulator.isF16() ? 1 : -1;
     bool sixteen = input.isF16() || input.isBF16();
     bool shapeOk = m == 16 && n == 8 &&
                    (sixteen ? (k == 8 || k == 16) : (k == 4 || k == 8));
-    if (!ab || !cd || !shapeOk || (accumulator.isF16() && !input.isF16()))
+    if (!ab || cd < 0 || !shapeOk || (accumulator.isF16() && !input.isF16()))
       return op.emitOpError("cannot run on the emulator: it runs m16n8k8 and "
                             "m16n8k16 on f16 / bf16, m16n8k4 and m16n8k8 on "
                             "tf32, with f32 accumulators (or f16 ones for f16 "
@@ -244,8 +263,132 @@ private:
         ValueRange{address(loc, a, {}), address(loc, bFragment, {}),
                    address(loc, c, {}), address(loc, d, {}),
                    i32(loc, int32_t(m)), i32(loc, int32_t(n)),
-                   i32(loc, int32_t(k)), i32(loc, *ab), i32(loc, *cd)});
+                   i32(loc, int32_t(k)), i32(loc, *ab), i32(loc, cd)});
     op.getRes().replaceAllUsesWith(reload(loc, d, resultType));
+    op.erase();
+    return success();
+  }
+
+  void lower(nvgpu::DeviceAsyncWaitOp op) {
+    b.setInsertionPoint(op);
+    func::CallOp::create(
+        b, op.getLoc(),
+        declareEmuFunction(b, module, "moe_emu_async_wait",
+                           b.getFunctionType({b.getI32Type()}, {})),
+        ValueRange{i32(op.getLoc(), int32_t(op.getNumGroups().value_or(0)))});
+    op.erase();
+  }
+
+  void lower(nvgpu::DeviceAsyncCreateGroupOp op) {
+    b.setInsertionPoint(op);
+    func::CallOp::create(b, op.getLoc(),
+                         declareEmuFunction(b, module, "moe_emu_async_commit",
+                                            b.getFunctionType({}, {})),
+                         ValueRange{});
+    op.erase();
+  }
+
+  /// A copy queued with the runtime, which lands it at the wait. With
+  /// checks, a destination or source out of bounds is reported and the copy
+  /// skipped; the destination, a workgroup buffer, is told to the race
+  /// detector when the copy lands.
+  LogicalResult lower(nvgpu::DeviceAsyncCopyOp op) {
+    Location loc = op.getLoc();
+    b.setInsertionPoint(op);
+    Value dst = op.getDst(), src = op.getSrc();
+    SmallVector<Value> dstIndices(op.getDstIndices()),
+        srcIndices(op.getSrcIndices());
+    int64_t dstElements = op.getDstElements().getSExtValue();
+    int64_t bytesPerElement =
+        cast<MemRefType>(dst.getType()).getElementTypeBitWidth() / 8;
+    Type i32Type = b.getI32Type(), i64Type = b.getI64Type();
+    Value srcElements = op.getSrcElements();
+    if (!srcElements)
+      srcElements = arith::ConstantIndexOp::create(b, loc, dstElements);
+    func::FuncOp copy = declareEmuFunction(
+        b, module, "moe_emu_async_copy",
+        b.getFunctionType({i64Type, i64Type, i32Type, i32Type, i32Type,
+                           i64Type, i64Type, i32Type},
+                          {}));
+    auto issue = [&] {
+      int32_t buffer = -1;
+      Value size = arith::ConstantIntOp::create(b, loc, i64Type, 0);
+      Value index = size;
+      if (auto it = workgroupBuffers.find(dst); it != workgroupBuffers.end()) {
+        auto type = cast<MemRefType>(dst.getType());
+        buffer = it->second;
+        size = arith::ConstantIntOp::create(b, loc, i64Type,
+                                            type.getNumElements());
+        Value linear = arith::ConstantIndexOp::create(b, loc, 0);
+        for (auto [i, dim] : llvm::enumerate(type.getShape()))
+          linear = arith::AddIOp::create(
+              b, loc,
+              arith::MulIOp::create(
+                  b, loc, linear, arith::ConstantIndexOp::create(b, loc, dim)),
+              dstIndices[i]);
+        index = arith::IndexCastOp::create(b, loc, i64Type, linear);
+      }
+      Value srcBytes = arith::IndexCastOp::create(
+          b, loc, i32Type,
+          arith::MulIOp::create(
+              b, loc, srcElements,
+              arith::ConstantIndexOp::create(b, loc, bytesPerElement)));
+      func::CallOp::create(
+          b, loc, copy,
+          ValueRange{address(loc, dst, dstIndices),
+                     address(loc, src, srcIndices),
+                     i32(loc, int32_t(dstElements * bytesPerElement)),
+                     srcBytes, i32(loc, buffer), size, index,
+                     i32(loc, buffer < 0 ? 0 : int32_t(dstElements))});
+    };
+    if (!checks) {
+      issue();
+      op.erase();
+      return success();
+    }
+    // The destination's dstElements, and the source's srcElements (none
+    // read when 0): its first and last element.
+    func::FuncOp report = declareOutOfBoundsReport(b, module);
+    bool dstWorkgroup = workgroupBuffers.contains(rootBuffer(dst));
+    bool srcWorkgroup = workgroupBuffers.contains(rootBuffer(src));
+    AccessBounds dstBounds =
+        emitBoundsTest(b, loc, dst, dstIndices, dstElements);
+    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
+    Value readsNothing = arith::CmpIOp::create(
+        b, loc, arith::CmpIPredicate::eq, srcElements, zero);
+    SmallVector<Value> lastIndices(srcIndices);
+    Value lastOffset = arith::SubIOp::create(
+        b, loc,
+        arith::MaxSIOp::create(b, loc, srcElements,
+                               arith::ConstantIndexOp::create(b, loc, 1)),
+        arith::ConstantIndexOp::create(b, loc, 1));
+    lastIndices.back() =
+        arith::AddIOp::create(b, loc, lastIndices.back(), lastOffset);
+    AccessBounds srcFirst = emitBoundsTest(b, loc, src, srcIndices);
+    AccessBounds srcLast = emitBoundsTest(b, loc, src, lastIndices);
+    Value srcInBounds = arith::OrIOp::create(
+        b, loc, readsNothing,
+        arith::AndIOp::create(b, loc, srcFirst.inBounds, srcLast.inBounds));
+    auto dstOk = scf::IfOp::create(b, loc, TypeRange{}, dstBounds.inBounds,
+                                   /*withElseRegion=*/true);
+    b.setInsertionPointToStart(dstOk.thenBlock());
+    auto srcOk = scf::IfOp::create(b, loc, TypeRange{}, srcInBounds,
+                                   /*withElseRegion=*/true);
+    b.setInsertionPointToStart(srcOk.thenBlock());
+    issue();
+    b.setInsertionPointToStart(srcOk.elseBlock());
+    Value firstOk = srcFirst.inBounds;
+    auto which = scf::IfOp::create(b, loc, TypeRange{}, firstOk,
+                                   /*withElseRegion=*/true);
+    b.setInsertionPointToStart(which.thenBlock());
+    emitOutOfBoundsReport(b, loc, report, /*isStore=*/false, srcWorkgroup,
+                          srcLast);
+    b.setInsertionPointToStart(which.elseBlock());
+    emitOutOfBoundsReport(b, loc, report, /*isStore=*/false, srcWorkgroup,
+                          srcFirst);
+    b.setInsertionPointToStart(dstOk.elseBlock());
+    emitOutOfBoundsReport(b, loc, report, /*isStore=*/true, dstWorkgroup,
+                          dstBounds);
     op.erase();
     return success();
   }

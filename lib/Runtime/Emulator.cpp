@@ -23,8 +23,10 @@
 #include "WarpReduce.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
 #include <optional>
 #include <string>
@@ -46,12 +48,27 @@ struct Shadow {
 };
 constexpr int32_t kManyReaders = -2;
 
+/// A cp.async a fiber issued and has not waited for: it lands (copies and,
+/// for a tracked workgroup buffer, counts as the fiber's stores) when the
+/// fiber waits for its group, so a kernel that reads the destination
+/// earlier reads what was there before.
+struct AsyncCopy {
+  void *dst;
+  const void *src;
+  int32_t dstBytes, srcBytes;
+  int64_t group;
+  int32_t buffer; // race-detector buffer number, -1: not tracked
+  int64_t size, index, elements;
+};
+
 struct Fiber {
   ucontext_t context;
   FiberState state = FiberState::Ready;
   int64_t thread[3] = {0, 0, 0};
   const char *collective = nullptr; // the one it waits at
   int32_t collectiveWidth = 0;       // and the lanes of its warp
+  std::vector<AsyncCopy> asyncCopies;
+  int64_t committedGroups = 0; // the open group's number
 };
 
 /// The warp collective its lanes are arriving at: which operation, its
@@ -111,9 +128,13 @@ void report(Launch &launch, std::string message) {
   std::abort();
 }
 
+void completeAsyncCopies(Launch &launch, Fiber &fiber, int64_t beforeGroup);
+
 void fiberMain() {
   Launch *launch = current;
   launch->kernel(launch->params);
+  // Copies never waited for land when the thread ends.
+  completeAsyncCopies(*launch, *launch->running, INT64_MAX);
   launch->running->state = FiberState::Done;
   // uc_link returns to the scheduler.
 }
@@ -127,6 +148,8 @@ void startFiber(Launch &launch, size_t i) {
   fiber.thread[0] = int64_t(i) % launch.block[0];
   fiber.thread[1] = (int64_t(i) / launch.block[0]) % launch.block[1];
   fiber.thread[2] = int64_t(i) / (launch.block[0] * launch.block[1]);
+  fiber.asyncCopies.clear();
+  fiber.committedGroups = 0;
   if (getcontext(&fiber.context) != 0)
     fail("getcontext failed");
   fiber.context.uc_stack.ss_sp = launch.stacks.get() + i * kStackBytes;
@@ -333,11 +356,10 @@ stop:
 
 extern "C" const char *moe_emu_error(void) { return lastError.c_str(); }
 
-extern "C" void moe_emu_workgroup_access(int32_t buffer, int64_t size,
-                                         int64_t index, int32_t isStore) {
-  Launch *launch = current;
-  if (!launch || !launch->running)
-    fail("moe_emu_workgroup_access called outside a kernel");
+namespace {
+/// The race detector's view of one workgroup access by the running fiber.
+void trackWorkgroupAccess(Launch *launch, int32_t buffer, int64_t size,
+                          int64_t index, int32_t isStore) {
   if (buffer < 0 || size <= 0 || index < 0 || index >= size)
     return; // out of bounds is reported (and skipped) by the kernel itself
   if (size_t(buffer) >= launch->workgroupShadows.size())
@@ -379,6 +401,67 @@ extern "C" void moe_emu_workgroup_access(int32_t buffer, int64_t size,
   } else if (shadow.reader != self) {
     shadow.reader = kManyReaders;
   }
+}
+
+void completeAsyncCopies(Launch &launch, Fiber &fiber, int64_t beforeGroup) {
+  std::vector<AsyncCopy> pending;
+  for (const AsyncCopy &copy : fiber.asyncCopies) {
+    if (copy.group >= beforeGroup) {
+      pending.push_back(copy);
+      continue;
+    }
+    auto *dst = static_cast<uint8_t *>(copy.dst);
+    if (copy.srcBytes > 0)
+      std::memcpy(dst, copy.src, size_t(copy.srcBytes));
+    std::memset(dst + copy.srcBytes, 0, size_t(copy.dstBytes - copy.srcBytes));
+    for (int64_t e = 0; copy.buffer >= 0 && e < copy.elements; ++e)
+      trackWorkgroupAccess(&launch, copy.buffer, copy.size, copy.index + e,
+                           /*isStore=*/1);
+  }
+  fiber.asyncCopies = std::move(pending);
+}
+} // namespace
+
+extern "C" void moe_emu_workgroup_access(int32_t buffer, int64_t size,
+                                         int64_t index, int32_t isStore) {
+  Launch *launch = current;
+  if (!launch || !launch->running)
+    fail("moe_emu_workgroup_access called outside a kernel");
+  trackWorkgroupAccess(launch, buffer, size, index, isStore);
+}
+
+extern "C" void moe_emu_async_copy(int64_t dst, int64_t src, int32_t dstBytes,
+                                   int32_t srcBytes, int32_t buffer,
+                                   int64_t size, int64_t index,
+                                   int32_t elements) {
+  Launch *launch = current;
+  if (!launch || !launch->running)
+    fail("moe_emu_async_copy called outside a kernel");
+  if (dstBytes != 4 && dstBytes != 8 && dstBytes != 16)
+    fail("moe_emu_async_copy: a copy is 4, 8 or 16 bytes");
+  if (srcBytes < 0 || srcBytes > dstBytes)
+    fail("moe_emu_async_copy: the source bytes exceed the copy");
+  Fiber &fiber = *launch->running;
+  fiber.asyncCopies.push_back(AsyncCopy{
+      reinterpret_cast<void *>(dst), reinterpret_cast<const void *>(src),
+      dstBytes, srcBytes, fiber.committedGroups, buffer, size, index,
+      elements});
+}
+
+extern "C" void moe_emu_async_commit(void) {
+  Launch *launch = current;
+  if (!launch || !launch->running)
+    fail("moe_emu_async_commit called outside a kernel");
+  ++launch->running->committedGroups;
+}
+
+extern "C" void moe_emu_async_wait(int32_t groups) {
+  Launch *launch = current;
+  if (!launch || !launch->running)
+    fail("moe_emu_async_wait called outside a kernel");
+  Fiber &fiber = *launch->running;
+  completeAsyncCopies(*launch, fiber,
+                      fiber.committedGroups - std::max<int64_t>(groups, 0));
 }
 
 extern "C" void moe_emu_out_of_bounds(int32_t isStore, int32_t isWorkgroup,

@@ -197,6 +197,48 @@ module attributes {gpu.container_module} {
 
 // -----
 
+// Asynchronous copies are per-thread calls: a copy passes the addresses,
+// its 16 bytes, the source's bytes (srcElements x 2), and, its destination
+// being a workgroup buffer (number 0, 256 elements), where it lands for the
+// race detector; a group is a commit, a wait its group count.
+// CHECK-DAG: func.func private @moe_emu_async_copy(i64, i64, i32, i32, i32, i64, i64, i32)
+// CHECK-DAG: func.func private @moe_emu_async_commit()
+// CHECK-DAG: func.func private @moe_emu_async_wait(i32)
+// CHECK-LABEL: func.func private @__moe_emu_kernel_staged(
+// CHECK: %[[C16:.*]] = arith.constant 16 : i32
+// CHECK: %[[BUFFER:.*]] = arith.constant 0 : i32
+// CHECK: %[[EIGHT:.*]] = arith.constant 8 : i32
+// CHECK: call @moe_emu_async_copy(%{{.*}}, %{{.*}}, %[[C16]], %{{.*}}, %[[BUFFER]], %{{.*}}, %{{.*}}, %[[EIGHT]])
+// CHECK: call @moe_emu_async_commit()
+// CHECK: %[[ONE:.*]] = arith.constant 1 : i32
+// CHECK: call @moe_emu_async_wait(%[[ONE]])
+// CHECK-NOT: nvgpu.
+
+// With checks the destination's 8 elements and the source's first and last
+// are tested; out of bounds, the copy is skipped and reported.
+// BOUNDS-LABEL: func.func private @__moe_emu_kernel_staged(
+// BOUNDS: scf.if
+// BOUNDS: scf.if
+// BOUNDS: call @moe_emu_async_copy(
+// BOUNDS: } else {
+// BOUNDS: func.call @moe_emu_out_of_bounds(
+// BOUNDS: } else {
+// BOUNDS: func.call @moe_emu_out_of_bounds(
+module attributes {gpu.container_module} {
+  gpu.module @kernels {
+    gpu.func @staged(%x: memref<32x8xf16>, %n: index) workgroup(%tile : memref<32x8xf16, #gpu.address_space<workgroup>>) kernel {
+      %tx = gpu.thread_id x
+      %c0 = arith.constant 0 : index
+      %t = nvgpu.device_async_copy %x[%tx, %c0], %tile[%tx, %c0], 8, %n : memref<32x8xf16> to memref<32x8xf16, #gpu.address_space<workgroup>>
+      %g = nvgpu.device_async_create_group %t
+      nvgpu.device_async_wait %g {numGroups = 1 : i32}
+      gpu.return
+    }
+  }
+}
+
+// -----
+
 // amdgpu.mfma needs 64-lane waves (subgroup-size=64, an AMD chip's kernels).
 module attributes {gpu.container_module} {
   gpu.module @kernels {

@@ -201,7 +201,11 @@ def MoeGpuToEmu : Pass<"moe-gpu-to-emu", "::mlir::ModuleOp"> {
     `moe_emu_mfma`, each
     lane passing its operands (fragments through stack scratch memory); the
     runtime computes them once the whole warp has arrived. `gpu.lane_id` is
-    `moe_emu_id(12)`, or `moe_emu_id(13)` with 64-lane waves. A gpu or vendor op the emulator cannot run is an error
+    `moe_emu_id(12)`, or `moe_emu_id(13)` with 64-lane waves. Asynchronous
+    copies (`nvgpu.device_async_copy`, `device_async_create_group`,
+    `device_async_wait`) become `moe_emu_async_copy` / `_commit` / `_wait`:
+    a copy lands when its thread waits for its group, so a kernel that
+    reads before waiting sees the old contents. A gpu or vendor op the emulator cannot run is an error
     that names it. With `checks`, every memref load, store and atomic (and
     1-D vector load and store) of a kernel tests its indices first and, when
     one is out of bounds, skips the access (a load gives 0) and calls

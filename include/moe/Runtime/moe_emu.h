@@ -58,6 +58,25 @@ MOE_RUNTIME_API int64_t moe_emu_id(int32_t which);
 /** Waits until every running thread of the block has arrived. */
 MOE_RUNTIME_API void moe_emu_barrier(void);
 
+/* Asynchronous copies to workgroup memory (nvgpu.device_async_copy, PTX
+ * cp.async), per thread: a copy joins the thread's open group; a commit
+ * closes it; a wait completes every committed group but the newest
+ * `groups`. A copy lands only then (or when the thread ends), so a kernel
+ * that reads its destination earlier reads the old contents. */
+
+/** Queues a copy of `dst_bytes` (4, 8 or 16) to `dst`: `src_bytes` of them
+ *  from `src`, the rest zeros. `buffer` >= 0: the destination is elements
+ *  index .. index + elements - 1 of workgroup buffer `buffer` (of `size`
+ *  elements), which the race detector sees stored when the copy lands. */
+MOE_RUNTIME_API void moe_emu_async_copy(int64_t dst, int64_t src,
+                                        int32_t dst_bytes, int32_t src_bytes,
+                                        int32_t buffer, int64_t size,
+                                        int64_t index, int32_t elements);
+/** nvgpu.device_async_create_group: closes the thread's open group. */
+MOE_RUNTIME_API void moe_emu_async_commit(void);
+/** nvgpu.device_async_wait {numGroups = groups}. */
+MOE_RUNTIME_API void moe_emu_async_wait(int32_t groups);
+
 /* Warp collectives. A warp is 32 consecutive threads of a block (by linear
  * thread id), an AMD wave 64 (moe_emu_mfma; shuffles and reductions take
  * their width); each lane calls the function
