@@ -81,29 +81,40 @@ void mlir::moe::emitOutOfBoundsReport(OpBuilder &b, Location loc,
                                   i64(bounds.badSize)});
 }
 
-void mlir::moe::emitWorkgroupTrack(OpBuilder &b, Location loc,
-                                   func::FuncOp track, int32_t buffer,
-                                   Value memref, ValueRange indices,
-                                   bool isStore, int64_t span) {
-  auto index = [&](int64_t v) -> Value {
-    return arith::ConstantIndexOp::create(b, loc, v);
-  };
+Value mlir::moe::emitWorkgroupElement(OpBuilder &b, Location loc,
+                                     const WorkgroupBuffer &buffer,
+                                     Value memref, ValueRange indices) {
   auto type = cast<MemRefType>(memref.getType());
-  Value linear = index(0);
+  Value linear = buffer.elementOffset
+                     ? buffer.elementOffset
+                     : arith::ConstantIndexOp::create(b, loc, 0).getResult();
+  Value inMemref = arith::ConstantIndexOp::create(b, loc, 0);
   for (auto [d, idx] : llvm::enumerate(indices)) {
-    linear =
-        arith::MulIOp::create(b, loc, linear, index(type.getDimSize(d)));
-    linear = arith::AddIOp::create(b, loc, linear, idx);
+    inMemref = arith::MulIOp::create(
+        b, loc, inMemref,
+        arith::ConstantIndexOp::create(b, loc, type.getDimSize(d)));
+    inMemref = arith::AddIOp::create(b, loc, inMemref, idx);
   }
-  Value elements = arith::ConstantIntOp::create(b, loc, b.getI64Type(),
-                                                type.getNumElements());
+  return arith::AddIOp::create(b, loc, linear, inMemref);
+}
+
+void mlir::moe::emitWorkgroupTrack(OpBuilder &b, Location loc,
+                                   func::FuncOp track,
+                                   const WorkgroupBuffer &buffer, Value memref,
+                                   ValueRange indices, bool isStore,
+                                   int64_t span) {
+  Value linear = emitWorkgroupElement(b, loc, buffer, memref, indices);
+  Value elements =
+      arith::ConstantIntOp::create(b, loc, b.getI64Type(), buffer.elements);
   for (int64_t e = 0; e < span; ++e) {
     Value element =
-        e == 0 ? linear : arith::AddIOp::create(b, loc, linear, index(e));
+        e == 0 ? linear
+               : arith::AddIOp::create(
+                     b, loc, linear, arith::ConstantIndexOp::create(b, loc, e));
     func::CallOp::create(
         b, loc, track,
         ValueRange{
-            arith::ConstantIntOp::create(b, loc, b.getI32Type(), buffer),
+            arith::ConstantIntOp::create(b, loc, b.getI32Type(), buffer.id),
             elements,
             arith::IndexCastOp::create(b, loc, b.getI64Type(), element),
             arith::ConstantIntOp::create(b, loc, b.getI32Type(), isStore)});

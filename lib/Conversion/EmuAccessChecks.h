@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/DenseMap.h"
 
 namespace mlir::moe {
 
@@ -37,12 +38,29 @@ void emitOutOfBoundsReport(OpBuilder &b, Location loc, func::FuncOp report,
                            bool isStore, bool isWorkgroup,
                            const AccessBounds &bounds);
 
-/// moe_emu_workgroup_access for each of `span` elements of workgroup buffer
-/// `buffer` (static shape) from `indices` on: the race detector sees them by
+/// How the race detector numbers the elements of a memref in workgroup
+/// memory: buffer `id`, of `elements` elements, and the memref's first
+/// element at `elementOffset` (null: 0; a memref.view of a byte buffer
+/// starts at its byte shift over its element size).
+struct WorkgroupBuffer {
+  int32_t id = -1;
+  int64_t elements = 0;
+  Value elementOffset;
+};
+using WorkgroupBuffers = llvm::DenseMap<Value, WorkgroupBuffer>;
+
+/// moe_emu_workgroup_access for each of `span` elements of `memref` (static
+/// shape, in `buffer`) from `indices` on: the race detector sees them by
 /// their row-major element numbers.
 void emitWorkgroupTrack(OpBuilder &b, Location loc, func::FuncOp track,
-                        int32_t buffer, Value memref, ValueRange indices,
-                        bool isStore, int64_t span = 1);
+                        const WorkgroupBuffer &buffer, Value memref,
+                        ValueRange indices, bool isStore, int64_t span = 1);
+
+/// The row-major element number of `indices` in `memref` (static shape) as
+/// the race detector sees it (`buffer`'s offset added).
+Value emitWorkgroupElement(OpBuilder &b, Location loc,
+                           const WorkgroupBuffer &buffer, Value memref,
+                           ValueRange indices);
 
 /// The declarations of the two runtime functions above.
 func::FuncOp declareOutOfBoundsReport(OpBuilder &b, ModuleOp module);

@@ -41,7 +41,7 @@ class CollectiveLowering {
 public:
   CollectiveLowering(ModuleOp module, func::FuncOp func, bool checks,
                      int subgroupSize,
-                     const DenseMap<Value, int32_t> &workgroupBuffers)
+                     const WorkgroupBuffers &workgroupBuffers)
       : b(module.getContext()), module(module), func(func), checks(checks),
         subgroupSize(subgroupSize), workgroupBuffers(workgroupBuffers) {}
 
@@ -315,18 +315,12 @@ private:
       Value size = arith::ConstantIntOp::create(b, loc, i64Type, 0);
       Value index = size;
       if (auto it = workgroupBuffers.find(dst); it != workgroupBuffers.end()) {
-        auto type = cast<MemRefType>(dst.getType());
-        buffer = it->second;
-        size = arith::ConstantIntOp::create(b, loc, i64Type,
-                                            type.getNumElements());
-        Value linear = arith::ConstantIndexOp::create(b, loc, 0);
-        for (auto [i, dim] : llvm::enumerate(type.getShape()))
-          linear = arith::AddIOp::create(
-              b, loc,
-              arith::MulIOp::create(
-                  b, loc, linear, arith::ConstantIndexOp::create(b, loc, dim)),
-              dstIndices[i]);
-        index = arith::IndexCastOp::create(b, loc, i64Type, linear);
+        buffer = it->second.id;
+        size =
+            arith::ConstantIntOp::create(b, loc, i64Type, it->second.elements);
+        index = arith::IndexCastOp::create(
+            b, loc, i64Type,
+            emitWorkgroupElement(b, loc, it->second, dst, dstIndices));
       }
       Value srcBytes = arith::IndexCastOp::create(
           b, loc, i32Type,
@@ -560,14 +554,14 @@ private:
   func::FuncOp func;
   bool checks;
   int subgroupSize;
-  const DenseMap<Value, int32_t> &workgroupBuffers;
+  const WorkgroupBuffers &workgroupBuffers;
 };
 
 } // namespace
 
 LogicalResult mlir::moe::lowerEmuCollectives(
     ModuleOp module, func::FuncOp func, bool checks, int subgroupSize,
-    const DenseMap<Value, int32_t> &workgroupBuffers) {
+    const WorkgroupBuffers &workgroupBuffers) {
   return CollectiveLowering(module, func, checks, subgroupSize,
                             workgroupBuffers)
       .run();

@@ -10,6 +10,8 @@
 #ifndef MOE_LIB_CONVERSION_EMUCOLLECTIVES_H
 #define MOE_LIB_CONVERSION_EMUCOLLECTIVES_H
 
+#include "EmuAccessChecks.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/DenseMap.h"
@@ -25,8 +27,7 @@ namespace mlir::moe {
 /// nvgpu ops, amdgpu, nvvm, rocdl) is an error naming it.
 LogicalResult
 lowerEmuCollectives(ModuleOp module, func::FuncOp func, bool checks,
-                    int subgroupSize,
-                    const llvm::DenseMap<Value, int32_t> &workgroupBuffers);
+                    int subgroupSize, const WorkgroupBuffers &workgroupBuffers);
 
 } // namespace mlir::moe
 

@@ -46,7 +46,7 @@ std::string kernelSymbol(StringRef kernel) {
 void guardAccess(OpBuilder &b, Operation *access, Value memref,
                  ValueRange indices, int64_t span, bool isStore,
                  bool isWorkgroup, func::FuncOp report, func::FuncOp track,
-                 int32_t buffer) {
+                 const WorkgroupBuffer &buffer) {
   if (indices.empty())
     return;
   Location loc = access->getLoc();
@@ -131,7 +131,7 @@ struct MoeGpuToEmuPass
     // the block that is running (blocks run one at a time).
     unsigned numArgs = kernel.getNumArguments();
     unsigned index = 0;
-    DenseMap<Value, int32_t> workgroupBuffers;
+    WorkgroupBuffers workgroupBuffers;
     for (BlockArgument buffer : kernel.getWorkgroupAttributions()) {
       auto type = hostType(cast<MemRefType>(buffer.getType()));
       std::string globalName = name + "_workgroup" + std::to_string(index);
@@ -144,11 +144,14 @@ struct MoeGpuToEmuPass
                                  /*constant=*/false, /*alignment=*/nullptr);
       }
       Value global = memref::GetGlobalOp::create(b, loc, type, globalName);
-      workgroupBuffers[global] = int32_t(index);
+      workgroupBuffers[global] =
+          WorkgroupBuffer{int32_t(index), type.getNumElements(), Value()};
       BlockArgument cloned = entry.getArgument(numArgs + index);
       cloned.replaceAllUsesWith(global);
       ++index;
     }
+    if (failed(mapWorkgroupViews(b, func, workgroupBuffers)))
+      return failure();
     if (kernel.getNumPrivateAttributions() != 0)
       return kernel.emitOpError(
           "has private memory attributions, which the emulator cannot run");
@@ -224,10 +227,45 @@ struct MoeGpuToEmuPass
     return failure(spaces.wasInterrupted());
   }
 
+  /// A memref.view of a workgroup byte buffer (one buffer seen as two
+  /// element types, e.g. bf16 for copies and f16 for ldmatrix) becomes a
+  /// view of its global; the race detector numbers its elements from the
+  /// view's byte shift in its element size, so views of one element size
+  /// share the buffer's shadow.
+  LogicalResult mapWorkgroupViews(OpBuilder &b, func::FuncOp func,
+                                  WorkgroupBuffers &workgroupBuffers) {
+    SmallVector<memref::ViewOp> views;
+    func.walk([&](memref::ViewOp view) {
+      if (workgroupBuffers.contains(view.getSource()))
+        views.push_back(view);
+    });
+    for (memref::ViewOp view : views) {
+      const WorkgroupBuffer &root = workgroupBuffers.lookup(view.getSource());
+      auto type = hostType(view.getType());
+      int64_t bytes = type.getElementTypeBitWidth() / 8;
+      auto rootType = cast<MemRefType>(view.getSource().getType());
+      if (bytes < 1 || !rootType.hasStaticShape())
+        return view.emitOpError("views workgroup memory in a way the "
+                                "emulator does not map");
+      b.setInsertionPoint(view);
+      auto mapped =
+          memref::ViewOp::create(b, view.getLoc(), type, view.getSource(),
+                                 view.getByteShift(), view.getSizes());
+      Value offset = arith::DivUIOp::create(
+          b, view.getLoc(), view.getByteShift(),
+          arith::ConstantIndexOp::create(b, view.getLoc(), bytes));
+      workgroupBuffers[mapped] = WorkgroupBuffer{
+          root.id, rootType.getNumElements() / bytes, offset};
+      view.getResult().replaceAllUsesWith(mapped.getResult());
+      view.erase();
+    }
+    return success();
+  }
+
   /// With checks: every load, store and atomic of `func` (and every 1-D
   /// vector load and store) tests its indices.
   LogicalResult guardAccesses(ModuleOp module, func::FuncOp func,
-                              const DenseMap<Value, int32_t> &workgroupBuffers) {
+                              const WorkgroupBuffers &workgroupBuffers) {
     OpBuilder b(&getContext());
     func::FuncOp report = declareOutOfBoundsReport(b, module);
     func::FuncOp track = declareWorkgroupTrack(b, module);
@@ -267,14 +305,16 @@ struct MoeGpuToEmuPass
         span = vector.getNumElements();
       }
       bool isWorkgroup = workgroupBuffers.contains(rootBuffer(memref));
-      // Races: plain loads and stores of a workgroup buffer itself (atomics
-      // synchronize; views are not tracked).
-      std::optional<int32_t> tracked;
+      // Races: plain loads and stores of a workgroup buffer or of a
+      // memref.view of one (atomics synchronize; other views are not
+      // tracked).
+      std::optional<WorkgroupBuffer> tracked;
       if (auto it = workgroupBuffers.find(memref);
           it != workgroupBuffers.end() && !isa<memref::AtomicRMWOp>(op))
         tracked = it->second;
       guardAccess(b, op, memref, indices, span, isStore, isWorkgroup, report,
-                  tracked ? track : func::FuncOp(), tracked.value_or(0));
+                  tracked ? track : func::FuncOp(),
+                  tracked.value_or(WorkgroupBuffer()));
     }
     return success();
   }
