@@ -88,6 +88,7 @@ void addKernelOutlining(OpPassManager &pm,
   pm.addPass(createMoeNameGpuKernels());
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
+  pm.addNestedPass<gpu::GPUModuleOp>(createMoeAlignWorkgroupBuffers());
   pm.addNestedPass<func::FuncOp>(createGpuAsyncRegionPass());
   if (instruction == ::moe::tiles::MatrixInstruction::MmaSync)
     pm.addNestedPass<gpu::GPUModuleOp>(createMoeVectorToMmaSync());

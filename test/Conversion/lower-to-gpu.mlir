@@ -181,25 +181,57 @@ func.func @balance_loss(%logits: tensor<?x8xf32>, %ids: tensor<?x2xi32>) -> tens
 // -----
 
 // With a tensor-core tile (f16 on the emulator or sm_80+), one 128-thread
-// block stages x and the weight as f16 (eoi: the weight tile is N x K) and
-// each warp contracts 16 x 16 pieces of x with 8 x 16 pieces of the weight
-// into loop-carried 16 x 8 f32 accumulators, written to a workgroup f32
-// tile for the epilogue. The kernel stage turns the contractions into
-// mma.sync (test/Target/NVVM/grouped-gemm-mma.mlir).
+// block double-buffers x and the weight (eoi: the weight tile is N x K) in
+// one workgroup byte buffer with cp.async: K tile kt + 1 is copied (16 bytes
+// a thread and piece, cut at the rows, In and the width) while the warps
+// contract tile kt, 16 x 16 pieces of x with 8 x 16 pieces of the weight,
+// into loop-carried 16 x 8 f32 accumulators; each iteration commits a group
+// and waits for all but it. After the loop every copy lands before the
+// bytes become the f32 accumulator tile of the epilogue. The kernel stage
+// turns the contractions into mma.sync (test/Target/NVVM/grouped-gemm-mma.mlir).
 // CHECK-LABEL: func.func @mma_gemm(
-// CHECK: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c128{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) workgroup(%[[X:.*]] : memref<64x32xf16, #gpu.address_space<workgroup>>, %[[W:.*]] : memref<64x32xf16, #gpu.address_space<workgroup>>, %[[ACC:.*]] : memref<64x64xf32, #gpu.address_space<workgroup>>)
+// CHECK: gpu.launch {{.*}} threads({{.*}}) in (%{{.*}} = %c128{{.*}}, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) {{.*}}workgroup(%[[BYTES:.*]] : memref<16384xi8, #gpu.address_space<workgroup>>)
+// CHECK: %[[X0:.*]] = memref.view %[[BYTES]][%{{.*}}][] : memref<16384xi8, #gpu.address_space<workgroup>> to memref<64x32xf16, #gpu.address_space<workgroup>>
+// CHECK: nvgpu.device_async_copy %{{.*}}, %[[X0]][%{{.*}}, %{{.*}}], 8, %{{.*}} {bypassL1} : memref<?x32xf16> to memref<64x32xf16, #gpu.address_space<workgroup>>
+// CHECK: nvgpu.device_async_copy %{{.*}}, %{{.*}}, 8, %{{.*}} {bypassL1} : memref<4x64x32xf16> to memref<64x32xf16, #gpu.address_space<workgroup>>
+// CHECK: nvgpu.device_async_create_group
 // CHECK: %[[LOOP:.*]]:8 = scf.for {{.*}} -> (vector<16x8xf32>, vector<16x8xf32>, vector<16x8xf32>, vector<16x8xf32>, vector<16x8xf32>, vector<16x8xf32>, vector<16x8xf32>, vector<16x8xf32>)
-// CHECK: memref.store %{{.*}}, %[[X]]
-// CHECK: memref.store %{{.*}}, %[[W]]
+// CHECK: nvgpu.device_async_copy
+// CHECK: %[[GROUP:.*]] = nvgpu.device_async_create_group
+// CHECK: nvgpu.device_async_wait %[[GROUP]] {numGroups = 1 : i32}
 // CHECK: gpu.barrier
+// CHECK: %[[X:.*]] = memref.view %[[BYTES]]
+// CHECK: %[[W:.*]] = memref.view %[[BYTES]]
 // CHECK: %[[A:.*]] = vector.transfer_read %[[X]]{{.*}} : memref<64x32xf16, #gpu.address_space<workgroup>>, vector<16x16xf16>
 // CHECK: %[[B:.*]] = vector.transfer_read %[[W]]{{.*}} : memref<64x32xf16, #gpu.address_space<workgroup>>, vector<8x16xf16>
 // CHECK: vector.contract {{.*}} %[[A]], %[[B]], %{{.*}} : vector<16x16xf16>, vector<8x16xf16> into vector<16x8xf32>
 // CHECK: gpu.barrier
+// CHECK: %[[LAST:.*]] = nvgpu.device_async_create_group
+// CHECK: nvgpu.device_async_wait %[[LAST]] {numGroups = 0 : i32}
+// CHECK: gpu.barrier
+// CHECK: %[[ACC:.*]] = memref.view %[[BYTES]][%{{.*}}][] : memref<16384xi8, #gpu.address_space<workgroup>> to memref<64x64xf32, #gpu.address_space<workgroup>>
 // CHECK: vector.transfer_write %[[LOOP]]#0, %[[ACC]]
 // CHECK: gpu.barrier
 // CHECK: memref.load %[[ACC]]
 func.func @mma_gemm(%x: tensor<?x32xf16>, %w: tensor<4x64x32xf16>, %o: tensor<5xi32>) -> tensor<?x64xf16> {
   %y = moe.grouped_gemm %x, %w, offsets(%o) layout<eoi> : tensor<?x32xf16>, tensor<4x64x32xf16>, tensor<5xi32>
+  return %y : tensor<?x64xf16>
+}
+
+// -----
+
+// Rows that are not whole 16-byte pieces (In = 36) are staged through
+// registers: each thread loads an element (zero outside the tile, In and the
+// width) and stores it to the f16 tiles; the K loop stages, then contracts.
+// CHECK-LABEL: func.func @mma_gemm_unaligned(
+// CHECK: gpu.launch {{.*}}workgroup(%[[X:.*]] : memref<64x32xf16, #gpu.address_space<workgroup>>, %[[W:.*]] : memref<64x32xf16, #gpu.address_space<workgroup>>, %[[ACC:.*]] : memref<64x64xf32, #gpu.address_space<workgroup>>)
+// CHECK: scf.for {{.*}} -> (vector<16x8xf32>, vector<16x8xf32>, vector<16x8xf32>, vector<16x8xf32>, vector<16x8xf32>, vector<16x8xf32>, vector<16x8xf32>, vector<16x8xf32>)
+// CHECK: memref.store %{{.*}}, %[[X]]
+// CHECK: memref.store %{{.*}}, %[[W]]
+// CHECK: gpu.barrier
+// CHECK: vector.contract
+// CHECK-NOT: nvgpu.device_async_copy
+func.func @mma_gemm_unaligned(%x: tensor<?x36xf16>, %w: tensor<4x64x36xf16>, %o: tensor<5xi32>) -> tensor<?x64xf16> {
+  %y = moe.grouped_gemm %x, %w, offsets(%o) layout<eoi> : tensor<?x36xf16>, tensor<4x64x36xf16>, tensor<5xi32>
   return %y : tensor<?x64xf16>
 }

@@ -59,9 +59,22 @@ def MoeLowerToGpu : Pass<"moe-lower-to-gpu", "::mlir::ModuleOp"> {
     "::mlir::gpu::GPUDialect",
     "::mlir::math::MathDialect",
     "::mlir::memref::MemRefDialect",
+    "::mlir::nvgpu::NVGPUDialect",
     "::mlir::scf::SCFDialect",
     "::mlir::vector::VectorDialect",
   ];
+}
+
+def MoeAlignWorkgroupBuffers
+    : Pass<"moe-align-workgroup-buffers", "::mlir::gpu::GPUModuleOp"> {
+  let summary = "Align every kernel's workgroup buffers to 16 bytes";
+  let description = [{
+    Runs after outlining. A workgroup buffer becomes an LLVM global aligned
+    to its attribution's `llvm.align` (none: its element size), but the
+    kernels access it in 16-byte pieces: cp.async copies, ldmatrix rows and
+    vector loads, through views of one byte buffer. Every workgroup
+    attribution without an `llvm.align` gets 16.
+  }];
 }
 
 def MoeNameGpuKernels : Pass<"moe-name-gpu-kernels", "::mlir::ModuleOp"> {

@@ -26,8 +26,8 @@
 // HEADER: {"moe_layer", "dense_0", {"8", "ceildiv(T, 16)", "1"}, {16, 16, 1}, 0,
 // HEADER: {"moe_layer", "route", {"T", "1", "1"}, {128, 1, 1}, 2181,
 // HEADER: {"moe_layer", "permute_rank", {"ceildiv((T * 8), 256)", "1", "1"}, {256, 1, 1}, 1024,
-// HEADER: {"moe_layer", "grouped_gemm", {"(ceildiv((T * 8), 64) + 128)", "12", "1"}, {128, 1, 1}, 45056,
-// HEADER: {"moe_layer", "grouped_gemm_0", {"(ceildiv((T * 8), 64) + 128)", "32", "1"}, {128, 1, 1}, 24576,
+// HEADER: {"moe_layer", "grouped_gemm", {"(ceildiv((T * 8), 64) + 128)", "12", "1"}, {128, 1, 1}, 32768,
+// HEADER: {"moe_layer", "grouped_gemm_0", {"(ceildiv((T * 8), 64) + 128)", "32", "1"}, {128, 1, 1}, 16384,
 // HEADER: {"moe_layer", "unpermute_sum", {"ceildiv((T * 2048), 256)", "1", "1"}, {256, 1, 1}, 0,
 // Contract checks (the default) add a check and a report kernel per site;
 // in a layer only the router logits have one (the other contracts hold by

@@ -17,8 +17,10 @@
 // RUN: moe-opt %s --moe-lower-to-gpu-kernels="chip=sm_80" --mlir-print-op-generic 2>&1 | FileCheck %s --check-prefix=GENERIC
 
 // KERNEL-LABEL: gpu.func @grouped_gemm(
-// KERNEL-SAME: workgroup(%{{.*}} : memref<64x32xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x64xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x64xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x64xf32, #gpu.address_space<workgroup>>)
+// KERNEL-SAME: workgroup(%{{.*}} : memref<32768xi8, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // KERNEL-SAME: known_block_size = array<i32: 128, 1, 1>
+// KERNEL: nvgpu.device_async_copy
+// KERNEL: nvgpu.device_async_wait %{{.*}} {numGroups = 1 : i32}
 // KERNEL: gpu.barrier
 // KERNEL: nvgpu.ldmatrix %{{.*}} {numTiles = 4 : i32, transpose = false} : memref<64x32xf16, #gpu.address_space<workgroup>> -> vector<4x2xf16>
 // KERNEL: nvgpu.ldmatrix %{{.*}} {numTiles = 2 : i32, transpose = true} : memref<32x64xf16, #gpu.address_space<workgroup>> -> vector<2x2xf16>
@@ -33,6 +35,7 @@
 // GENERIC-COUNT-48: "nvgpu.mma.sync"
 // GENERIC-NOT: "nvgpu.mma.sync"
 
+// PTX-DAG: cp.async.cg.shared.global
 // PTX-DAG: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // PTX-DAG: ldmatrix.sync.aligned.m8n8.x2.trans.shared.b16
 // PTX-DAG: mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32

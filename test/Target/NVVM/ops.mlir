@@ -24,7 +24,7 @@
 // CHECK-LABEL: .visible .entry route_0(
 // CHECK-LABEL: .visible .entry route_1(
 // CHECK-LABEL: .visible .entry permute_rank(
-// CHECK: .shared .align 4 .b8 {{[a-z0-9_]+}}[1024];
+// CHECK: .shared .align 16 .b8 {{[a-z0-9_]+}}[1024];
 // CHECK: st.shared.b32
 // CHECK: bar.sync 0;
 // CHECK: ld.shared.b32

@@ -9,7 +9,7 @@
 // RUN: moe-opt %s --moe-lower-to-rocdl="chip=gfx90a" | FileCheck %s --check-prefixes=ASM,GFX90A
 
 // KERNEL-LABEL: gpu.func @grouped_gemm(
-// KERNEL-SAME: workgroup(%{{.*}} : memref<64x32xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x64xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<32x64xf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x64xf32, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x64xf32, #gpu.address_space<workgroup>>)
+// KERNEL-SAME: workgroup(%{{.*}} : memref<64x32xf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<32x64xf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<32x64xf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<64x64xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<64x64xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // KERNEL-SAME: known_block_size = array<i32: 256, 1, 1>
 // KERNEL: gpu.lane_id
 // KERNEL: cf.br ^{{.*}} : index, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>)
