@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -20,6 +21,9 @@ extern "C" void _mlir_memref_to_llvm_free(void *pointer);
 namespace moe::runtime {
 
 namespace {
+
+/// Device inputs are passed at this alignment (see the staging below).
+constexpr uintptr_t kDeviceInputAlignment = 16;
 
 //===----------------------------------------------------------------------===//
 // Calling a `void f(void *, ..., void *)` with N pointer parameters
@@ -222,7 +226,25 @@ Error invokeEntry(const Artifact &artifact, size_t index,
                            device->name() +
                            " device memory; device buffers must be "
                            "contiguous row-major");
-    if (!onDevice && (!isContiguous(input) || device)) {
+    // The tensor-core kernels copy 16-byte pieces of their inputs (cp.async):
+    // a device buffer at another alignment (a sliced framework tensor) is
+    // copied to an aligned one first, as host inputs are.
+    bool misaligned = onDevice && reinterpret_cast<uintptr_t>(input.data) %
+                                          kDeviceInputAlignment !=
+                                      0;
+    if (misaligned) {
+      size_t bytes =
+          static_cast<size_t>(byteSize(input.shape, input.rank, input.dtype));
+      std::string error;
+      Staging copy(allocateStaging(bytes, device), StagingDeleter{device});
+      if (!copy || !device->copy(copy.get(), input.data, bytes, error))
+        return makeError(MOE_ERROR_INTERNAL,
+                         "aligning argument " + quoted(entry.args[i].name) +
+                             " on the " + device->name() + " backend failed" +
+                             (error.empty() ? "" : ": " + error));
+      data = copy.get();
+      staging.push_back(std::move(copy));
+    } else if (!onDevice && (!isContiguous(input) || device)) {
       // checkBuffer bounded this.
       size_t bytes =
           static_cast<size_t>(byteSize(input.shape, input.rank, input.dtype));

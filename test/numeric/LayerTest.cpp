@@ -162,9 +162,10 @@ struct DeviceCopy {
   DeviceCopy(const void *bytes, size_t size) {
     EXPECT_EQ(moe_device_alloc(context(), size, &data), MOE_OK)
         << moe_last_error();
-    if (bytes && data)
+    if (bytes && data) {
       EXPECT_EQ(moe_device_copy(context(), data, bytes, size), MOE_OK)
           << moe_last_error();
+    }
   }
   ~DeviceCopy() { moe_device_free(context(), data); }
 };
@@ -219,6 +220,44 @@ TEST(LayerDeviceMemory, ResidentInputsAndOutputMatchTheReference) {
                 .find("argument 'x' (#0) is strided emu device memory"),
             std::string::npos)
       << moe_last_error();
+}
+
+TEST(LayerDeviceMemory, MisalignedResidentInputsAreAlignedFirst) {
+  // A sliced framework tensor can start 2 bytes into an allocation; the
+  // tensor-core kernels copy 16-byte pieces, so the runtime copies such an
+  // input to an aligned device buffer first, and the result is the same.
+  const std::string specText = "experts=8,k=2,hidden=32,inter=16,dtype=bf16";
+  std::string error;
+  LayerSpec spec = *LayerSpec::parse(specText, error);
+  Module module = compileLayer(specText);
+  ASSERT_TRUE(module);
+  const int64_t tokens = 5;
+  std::vector<HostTensor> inputs = layerInputs(spec, tokens, 77u);
+  std::vector<std::unique_ptr<DeviceCopy>> copies;
+  std::vector<moe_buffer_t> buffers;
+  for (HostTensor &input : inputs) {
+    moe_buffer_t buffer = input.buffer();
+    std::vector<char> shifted(input.bytes.size() + 16, 0);
+    std::memcpy(shifted.data() + 2, input.bytes.data(), input.bytes.size());
+    copies.push_back(
+        std::make_unique<DeviceCopy>(shifted.data(), shifted.size()));
+    buffer.data = static_cast<char *>(copies.back()->data) + 2;
+    buffers.push_back(buffer);
+  }
+  HostTensor out;
+  out.dtype = MOE_DTYPE_BF16;
+  out.shape = {tokens, spec.hidden};
+  std::vector<uint16_t> bits(size_t(tokens * spec.hidden));
+  int64_t outShape[] = {tokens, spec.hidden};
+  moe_buffer_t outBuffer{bits.data(), MOE_DTYPE_BF16, 2, outShape, nullptr};
+  ASSERT_EQ(moe_run(module.get(), nullptr, buffers.data(), buffers.size(),
+                    &outBuffer, 1),
+            MOE_OK)
+      << moe_last_error();
+  for (uint16_t b : bits)
+    out.floats.push_back(ref::fromBF16Bits(b));
+  expectClose(out, referenceLayer(spec, inputs), spec.dtype,
+              "misaligned device-resident inputs");
 }
 
 TEST(LayerEdgeCases, TiedLogitsPickTheLowestExperts) {
