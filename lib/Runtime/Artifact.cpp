@@ -6,6 +6,8 @@
 #include "Files.h"
 
 #include <cerrno>
+#include <optional>
+#include <utility>
 #include <cstdlib>
 #include <dlfcn.h>
 #include <unistd.h>
@@ -49,6 +51,68 @@ int64_t Artifact::findEntry(const std::string &name) const {
   return -1;
 }
 
+namespace {
+
+/// The number of "sm_<number>[a]" and whether it has the "a" suffix (the
+/// architecture-specific features, which run on that chip only).
+std::optional<std::pair<int, bool>> nvidiaChip(const std::string &chip) {
+  if (chip.rfind("sm_", 0) != 0 || chip.size() < 4)
+    return std::nullopt;
+  int number = 0;
+  size_t i = 3;
+  for (; i < chip.size() && chip[i] >= '0' && chip[i] <= '9'; ++i)
+    number = number * 10 + (chip[i] - '0');
+  if (i == 3 || (i < chip.size() && chip.substr(i) != "a"))
+    return std::nullopt;
+  return std::make_pair(number, i < chip.size());
+}
+
+std::optional<std::string> chipMismatch(const std::string &chip,
+                                        const GpuDevice *device) {
+  if (!device || chip.empty() || device->chip().empty())
+    return std::nullopt;
+  std::string deviceChip = device->chip();
+  if (auto built = nvidiaChip(chip)) {
+    auto here = nvidiaChip(deviceChip);
+    if (!here)
+      return std::nullopt;
+    bool runs = built->second ? built->first == here->first
+                              : built->first <= here->first;
+    if (runs)
+      return std::nullopt;
+    return "it was compiled for " + chip + " and the " + device->name() +
+           " device is " + deviceChip +
+           (built->second ? " (sm_XYa code runs on that chip only"
+                          : " (PTX runs on its chip and newer ones") +
+           "; compile it for " + deviceChip + ")";
+  }
+  if (chip.rfind("gfx", 0) == 0) {
+    std::string base = deviceChip.substr(0, deviceChip.find(':'));
+    if (chip == base)
+      return std::nullopt;
+    return "it was compiled for " + chip + " and the " + device->name() +
+           " device is " + base +
+           " (an AMD code object runs only on its chip; compile it for " +
+           base + ")";
+  }
+  return std::nullopt;
+}
+
+/// The chip in the manifest of the artifact open at `handle` ("" when it
+/// has none or it cannot be read).
+std::string manifestChip(void *handle) {
+  using ManifestFn = const char *(*)();
+  auto manifestFn =
+      reinterpret_cast<ManifestFn>(dlsym(handle, "moe_artifact_manifest"));
+  Manifest manifest;
+  if (!manifestFn || !manifestFn() ||
+      parseManifest(manifestFn(), manifest))
+    return "";
+  return manifest.chip;
+}
+
+} // namespace
+
 Error Artifact::load(const std::string &bytes, const std::string &origin,
                      std::shared_ptr<const Artifact> &result,
                      GpuDevice *device) {
@@ -85,8 +149,14 @@ Error Artifact::load(const std::string &bytes, const std::string &origin,
   artifact->originName = origin;
   artifact->gpuDevice = device;
   std::string gpuError = takeGpuError();
-  if (!gpuError.empty())
-    return makeError(MOE_ERROR_IO, "cannot load " + name + ": " + gpuError);
+  if (!gpuError.empty()) {
+    // The driver refused the kernels; a chip mismatch says why.
+    std::optional<std::string> mismatch =
+        chipMismatch(manifestChip(handle), device);
+    return makeError(MOE_ERROR_IO, "cannot load " + name + ": " + gpuError +
+                                       (mismatch ? " (" + *mismatch + ")"
+                                                 : std::string()));
+  }
 
   dlerror();
   using ManifestFn = const char *(*)();
@@ -103,6 +173,13 @@ Error Artifact::load(const std::string &bytes, const std::string &origin,
                             "returned NULL");
   if (Error error = parseManifest(text, artifact->manifestData))
     return makeError(error.status, name + ": " + error.message);
+  if (std::optional<std::string> mismatch =
+          chipMismatch(artifact->manifestData.chip, device))
+    return makeError(MOE_ERROR_INVALID_ARGUMENT,
+                     "cannot run " +
+                         (origin.empty() ? std::string("the artifact")
+                                         : "artifact " + quoted(origin)) +
+                         " here: " + *mismatch);
   for (const EntrySignature &entry : artifact->manifestData.entries) {
     void *function = dlsym(handle, entry.symbol.c_str());
     if (!function)

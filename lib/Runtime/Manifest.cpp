@@ -164,6 +164,12 @@ Error parseManifest(const std::string &text, Manifest &manifest) {
   if (target == root.end() || !target->is_string())
     return bad("no string \"target\"");
   manifest.target = target->get<std::string>();
+  auto chip = root.find("chip");
+  if (chip != root.end()) {
+    if (!chip->is_string())
+      return bad("\"chip\" is not a string");
+    manifest.chip = chip->get<std::string>();
+  }
   auto checks = root.find("checks");
   if (checks != root.end()) {
     if (!checks->is_boolean())

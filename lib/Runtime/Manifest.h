@@ -53,6 +53,9 @@ struct Manifest {
   int64_t format = 0;
   std::string compiler;
   std::string target;
+  /// The GPU chip the kernels were compiled for (sm_90, gfx942; "host" or
+  /// a chip for emu); empty for cpu artifacts and older manifests.
+  std::string chip;
   bool checks = false;
   std::optional<std::string> layerSpec;
   std::vector<EntrySignature> entries;
