@@ -121,6 +121,25 @@ void mlir::moe::emitWorkgroupTrack(OpBuilder &b, Location loc,
   }
 }
 
+Value mlir::moe::emitElementAddress(OpBuilder &b, Location loc, Value memref,
+                                   ValueRange indices) {
+  Value pointer = memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
+  if (!indices.empty()) {
+    auto metadata = memref::ExtractStridedMetadataOp::create(b, loc, memref);
+    Value linear = metadata.getOffset();
+    for (auto [index, stride] : llvm::zip(indices, metadata.getStrides()))
+      linear = arith::AddIOp::create(
+          b, loc, linear, arith::MulIOp::create(b, loc, index, stride));
+    int64_t bytes =
+        cast<MemRefType>(memref.getType()).getElementTypeBitWidth() / 8;
+    pointer = arith::AddIOp::create(
+        b, loc, pointer,
+        arith::MulIOp::create(b, loc, linear,
+                              arith::ConstantIndexOp::create(b, loc, bytes)));
+  }
+  return arith::IndexCastOp::create(b, loc, b.getI64Type(), pointer);
+}
+
 func::FuncOp mlir::moe::declareOutOfBoundsReport(OpBuilder &b,
                                                  ModuleOp module) {
   Type i32 = b.getI32Type(), i64 = b.getI64Type();

@@ -62,6 +62,11 @@ Value emitWorkgroupElement(OpBuilder &b, Location loc,
                            const WorkgroupBuffer &buffer, Value memref,
                            ValueRange indices);
 
+/// The address of element `indices` of `memref` (none: its first) as an
+/// i64, as the runtime's collectives and copies take it.
+Value emitElementAddress(OpBuilder &b, Location loc, Value memref,
+                         ValueRange indices);
+
 /// The declarations of the two runtime functions above.
 func::FuncOp declareOutOfBoundsReport(OpBuilder &b, ModuleOp module);
 func::FuncOp declareWorkgroupTrack(OpBuilder &b, ModuleOp module);

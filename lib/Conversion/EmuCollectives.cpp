@@ -5,8 +5,6 @@
 // flattened in row-major order, which is the register order of the PTX
 // fragments: register r of a fragment is row r of nvgpu's vector<R x E>.
 // An MFMA fragment is a 1-D vector already, in its register order.
-// Asynchronous copies (cp.async) are per-thread calls too: the runtime
-// queues them and lands them when the thread waits for their group.
 //
 //===----------------------------------------------------------------------===//
 #include "EmuCollectives.h"
@@ -46,25 +44,6 @@ public:
         subgroupSize(subgroupSize), workgroupBuffers(workgroupBuffers) {}
 
   LogicalResult run() {
-    // Asynchronous copies first: a wait, then the groups it consumes, then
-    // their copies, so that each token is unused when its op goes.
-    SmallVector<Operation *> waits, groups, copies;
-    func.walk([&](Operation *op) {
-      if (isa<nvgpu::DeviceAsyncWaitOp>(op))
-        waits.push_back(op);
-      else if (isa<nvgpu::DeviceAsyncCreateGroupOp>(op))
-        groups.push_back(op);
-      else if (isa<nvgpu::DeviceAsyncCopyOp>(op))
-        copies.push_back(op);
-    });
-    for (Operation *op : waits)
-      lower(cast<nvgpu::DeviceAsyncWaitOp>(op));
-    for (Operation *op : groups)
-      lower(cast<nvgpu::DeviceAsyncCreateGroupOp>(op));
-    for (Operation *op : copies)
-      if (failed(lower(cast<nvgpu::DeviceAsyncCopyOp>(op))))
-        return failure();
-
     SmallVector<Operation *> ops;
     func.walk([&](Operation *op) {
       StringRef dialect = op->getDialect() ? op->getDialect()->getNamespace()
@@ -113,26 +92,8 @@ private:
         b, loc, MemRefType::get({elements}, element));
   }
 
-  /// The address of element [indices] of `memref` (none: its first), as an
-  /// i64.
   Value address(Location loc, Value memref, ValueRange indices) {
-    Value pointer =
-        memref::ExtractAlignedPointerAsIndexOp::create(b, loc, memref);
-    if (!indices.empty()) {
-      auto metadata =
-          memref::ExtractStridedMetadataOp::create(b, loc, memref);
-      Value linear = metadata.getOffset();
-      for (auto [index, stride] : llvm::zip(indices, metadata.getStrides()))
-        linear = arith::AddIOp::create(
-            b, loc, linear, arith::MulIOp::create(b, loc, index, stride));
-      int64_t bytes =
-          cast<MemRefType>(memref.getType()).getElementTypeBitWidth() / 8;
-      pointer = arith::AddIOp::create(
-          b, loc, pointer,
-          arith::MulIOp::create(
-              b, loc, linear, arith::ConstantIndexOp::create(b, loc, bytes)));
-    }
-    return arith::IndexCastOp::create(b, loc, b.getI64Type(), pointer);
+    return emitElementAddress(b, loc, memref, indices);
   }
 
   /// Scratch memory holding `value` (a vector), flattened.
@@ -265,124 +226,6 @@ private:
                    i32(loc, int32_t(m)), i32(loc, int32_t(n)),
                    i32(loc, int32_t(k)), i32(loc, *ab), i32(loc, cd)});
     op.getRes().replaceAllUsesWith(reload(loc, d, resultType));
-    op.erase();
-    return success();
-  }
-
-  void lower(nvgpu::DeviceAsyncWaitOp op) {
-    b.setInsertionPoint(op);
-    func::CallOp::create(
-        b, op.getLoc(),
-        declareEmuFunction(b, module, "moe_emu_async_wait",
-                           b.getFunctionType({b.getI32Type()}, {})),
-        ValueRange{i32(op.getLoc(), int32_t(op.getNumGroups().value_or(0)))});
-    op.erase();
-  }
-
-  void lower(nvgpu::DeviceAsyncCreateGroupOp op) {
-    b.setInsertionPoint(op);
-    func::CallOp::create(b, op.getLoc(),
-                         declareEmuFunction(b, module, "moe_emu_async_commit",
-                                            b.getFunctionType({}, {})),
-                         ValueRange{});
-    op.erase();
-  }
-
-  /// A copy queued with the runtime, which lands it at the wait. With
-  /// checks, a destination or source out of bounds is reported and the copy
-  /// skipped; the destination, a workgroup buffer, is told to the race
-  /// detector when the copy lands.
-  LogicalResult lower(nvgpu::DeviceAsyncCopyOp op) {
-    Location loc = op.getLoc();
-    b.setInsertionPoint(op);
-    Value dst = op.getDst(), src = op.getSrc();
-    SmallVector<Value> dstIndices(op.getDstIndices()),
-        srcIndices(op.getSrcIndices());
-    int64_t dstElements = op.getDstElements().getSExtValue();
-    int64_t bytesPerElement =
-        cast<MemRefType>(dst.getType()).getElementTypeBitWidth() / 8;
-    Type i32Type = b.getI32Type(), i64Type = b.getI64Type();
-    Value srcElements = op.getSrcElements();
-    if (!srcElements)
-      srcElements = arith::ConstantIndexOp::create(b, loc, dstElements);
-    func::FuncOp copy = declareEmuFunction(
-        b, module, "moe_emu_async_copy",
-        b.getFunctionType({i64Type, i64Type, i32Type, i32Type, i32Type,
-                           i64Type, i64Type, i32Type},
-                          {}));
-    auto issue = [&] {
-      int32_t buffer = -1;
-      Value size = arith::ConstantIntOp::create(b, loc, i64Type, 0);
-      Value index = size;
-      if (auto it = workgroupBuffers.find(dst); it != workgroupBuffers.end()) {
-        buffer = it->second.id;
-        size =
-            arith::ConstantIntOp::create(b, loc, i64Type, it->second.elements);
-        index = arith::IndexCastOp::create(
-            b, loc, i64Type,
-            emitWorkgroupElement(b, loc, it->second, dst, dstIndices));
-      }
-      Value srcBytes = arith::IndexCastOp::create(
-          b, loc, i32Type,
-          arith::MulIOp::create(
-              b, loc, srcElements,
-              arith::ConstantIndexOp::create(b, loc, bytesPerElement)));
-      func::CallOp::create(
-          b, loc, copy,
-          ValueRange{address(loc, dst, dstIndices),
-                     address(loc, src, srcIndices),
-                     i32(loc, int32_t(dstElements * bytesPerElement)),
-                     srcBytes, i32(loc, buffer), size, index,
-                     i32(loc, buffer < 0 ? 0 : int32_t(dstElements))});
-    };
-    if (!checks) {
-      issue();
-      op.erase();
-      return success();
-    }
-    // The destination's dstElements, and the source's srcElements (none
-    // read when 0): its first and last element.
-    func::FuncOp report = declareOutOfBoundsReport(b, module);
-    bool dstWorkgroup = workgroupBuffers.contains(rootBuffer(dst));
-    bool srcWorkgroup = workgroupBuffers.contains(rootBuffer(src));
-    AccessBounds dstBounds =
-        emitBoundsTest(b, loc, dst, dstIndices, dstElements);
-    Value zero = arith::ConstantIndexOp::create(b, loc, 0);
-    Value readsNothing = arith::CmpIOp::create(
-        b, loc, arith::CmpIPredicate::eq, srcElements, zero);
-    SmallVector<Value> lastIndices(srcIndices);
-    Value lastOffset = arith::SubIOp::create(
-        b, loc,
-        arith::MaxSIOp::create(b, loc, srcElements,
-                               arith::ConstantIndexOp::create(b, loc, 1)),
-        arith::ConstantIndexOp::create(b, loc, 1));
-    lastIndices.back() =
-        arith::AddIOp::create(b, loc, lastIndices.back(), lastOffset);
-    AccessBounds srcFirst = emitBoundsTest(b, loc, src, srcIndices);
-    AccessBounds srcLast = emitBoundsTest(b, loc, src, lastIndices);
-    Value srcInBounds = arith::OrIOp::create(
-        b, loc, readsNothing,
-        arith::AndIOp::create(b, loc, srcFirst.inBounds, srcLast.inBounds));
-    auto dstOk = scf::IfOp::create(b, loc, TypeRange{}, dstBounds.inBounds,
-                                   /*withElseRegion=*/true);
-    b.setInsertionPointToStart(dstOk.thenBlock());
-    auto srcOk = scf::IfOp::create(b, loc, TypeRange{}, srcInBounds,
-                                   /*withElseRegion=*/true);
-    b.setInsertionPointToStart(srcOk.thenBlock());
-    issue();
-    b.setInsertionPointToStart(srcOk.elseBlock());
-    Value firstOk = srcFirst.inBounds;
-    auto which = scf::IfOp::create(b, loc, TypeRange{}, firstOk,
-                                   /*withElseRegion=*/true);
-    b.setInsertionPointToStart(which.thenBlock());
-    emitOutOfBoundsReport(b, loc, report, /*isStore=*/false, srcWorkgroup,
-                          srcLast);
-    b.setInsertionPointToStart(which.elseBlock());
-    emitOutOfBoundsReport(b, loc, report, /*isStore=*/false, srcWorkgroup,
-                          srcFirst);
-    b.setInsertionPointToStart(dstOk.elseBlock());
-    emitOutOfBoundsReport(b, loc, report, /*isStore=*/true, dstWorkgroup,
-                          dstBounds);
     op.erase();
     return success();
   }

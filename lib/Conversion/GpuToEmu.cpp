@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "EmuAccessChecks.h"
+#include "EmuAsyncCopies.h"
 #include "EmuCollectives.h"
 #include "moe/Conversion/Passes.h"
 
@@ -163,6 +164,8 @@ struct MoeGpuToEmuPass
         declareEmuFunction(b, module, "moe_emu_barrier", b.getFunctionType({}, {}));
 
     if (checks && failed(guardAccesses(module, func, workgroupBuffers)))
+      return failure();
+    if (failed(lowerEmuAsyncCopies(module, func, checks, workgroupBuffers)))
       return failure();
     if (failed(lowerEmuCollectives(module, func, checks, subgroupSize,
                                    workgroupBuffers)))
