@@ -3,20 +3,25 @@
 // The tensor-core kernel of a grouped GEMM whose #moe.tile has warp pieces
 // (warp_m x warp_n): the same grid and segment walk as the SIMT kernel
 // (GroupedGemmToGpu.cpp). A block stages BM x BK of x and the expert's BK x BN
-// weight tile(s) in workgroup memory as f16, in the weight's own layout (K x
-// N for eio, N x K for eoi); each warp then contracts its 16 x 16 pieces of x
-// with its N x 16 pieces of the weight into 16 x N f32 accumulators kept
-// across the K loop: N = 8 for mma.sync m16n8k16 (32-lane warps), 16 for
-// MFMA 16x16x16 (64-lane AMD waves). The products are `vector.contract` ops:
-// the kernel stage turns them into ldmatrix + mma.sync
-// (moe-vector-to-mma-sync) or amdgpu.mfma (moe-vector-to-mfma), which the
-// NVVM / ROCDL targets compile and the emulator runs as warp collectives.
-// bf16 data
-// is staged and contracted as its 16-bit patterns in f16 vectors, each
-// contraction carrying `moe.mma_element = bf16` so that the mma.sync or MFMA
-// it becomes multiplies bf16 (MLIR 22's conversion has f16 fragments only). The
-// accumulators go through a workgroup f32 tile to the SIMT epilogue, so bias,
-// activation, gate and rounding are the SIMT kernel's.
+// weight tile(s) in workgroup memory, in the weight's own layout (K x N for
+// eio, N x K for eoi); each warp then contracts its 16 x 16 pieces of x with
+// its N x 16 pieces of the weight into 16 x N f32 accumulators kept across
+// the K loop: N = 8 for mma.sync m16n8k16 (32-lane warps), 16 for MFMA
+// 16x16x16 (64-lane AMD waves). The products are `vector.contract` ops: the
+// kernel stage turns them into ldmatrix + mma.sync (moe-vector-to-mma-sync)
+// or amdgpu.mfma (moe-vector-to-mfma), which the NVVM / ROCDL targets compile
+// and the emulator runs as warp collectives.
+//
+// Staging: on mma.sync chips, rows that are whole 16-byte pieces are double
+// buffered by cp.async into one workgroup byte buffer seen through views
+// (the data's type for the copies, f16 for ldmatrix, f32 for the accumulator
+// tiles that reuse it after the K loop); otherwise each thread loads
+// elements and stores them to f16 tiles. bf16 data is contracted as its
+// 16-bit patterns in f16 vectors, each contraction carrying
+// `moe.mma_element = bf16` so that the mma.sync or MFMA it becomes
+// multiplies bf16 (MLIR 22's conversion has f16 fragments only). The
+// accumulators go through a workgroup f32 tile to the SIMT epilogue, so
+// bias, activation, gate and rounding are the SIMT kernel's.
 //
 //===----------------------------------------------------------------------===//
 #include "GroupedGemmGpu.h"
