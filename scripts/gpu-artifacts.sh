@@ -6,7 +6,8 @@
 #   bash scripts/gpu-artifacts.sh [OUT]     # default build/gpu-run; CHIP=sm_90
 #   (on the GPU machine)  bash OUT/run.sh   # every layer at T = 0, 1, 7, 300
 #                                           # with --check against the reference,
-#                                           # then Qwen3 timings
+#                                           # then Qwen3 timings, then
+#                                           # compute-sanitizer if present
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD_DIR:-$root/build}
@@ -62,6 +63,20 @@ for artifact in "$here/qwen3.so" "$here/timing/qwen3-no-checks.so"; do
       grep '^run time' || failed=1
   done
 done
+# The issue's 0 errors under compute-sanitizer, where the machine has it.
+sanitizer=$(command -v compute-sanitizer ||
+  ls /usr/local/cuda*/bin/compute-sanitizer /opt/nvidia/*/compute-sanitizer 2>/dev/null |
+  head -n 1 || true)
+if [ -n "$sanitizer" ]; then
+  for tool in memcheck racecheck; do
+    echo "== compute-sanitizer --tool $tool qwen3.so T=33"
+    "$sanitizer" --tool "$tool" --error-exitcode 9 "$here/bin/moe-run" \
+      --backend cuda --artifact "$here/qwen3.so" --tokens 33 --check ||
+      failed=1
+  done
+else
+  echo "== compute-sanitizer not found: memcheck and racecheck skipped"
+fi
 exit $failed
 RUN
 chmod +x "$out/run.sh"
