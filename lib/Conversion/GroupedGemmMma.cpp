@@ -56,6 +56,15 @@ struct AsyncLayout {
   }
 };
 
+/// Whether the weight tile is staged N x K (each column's K elements
+/// contiguous): the eoi layout's own, and for MFMA also eio's, whose
+/// elements the register staging writes one by one anyway, so that each
+/// lane reads its 4 K elements as one vector (K x N would take 4 loads).
+/// mma.sync keeps eio's K x N and reads it with ldmatrix .trans.
+bool weightStagedNByK(const GemmKernelInputs &in, const GemmTile &tile) {
+  return !in.eio || tile.mfma;
+}
+
 /// Whether the kernel stages through cp.async: mma.sync chips (MFMA's keep
 /// the synchronous staging), 16-byte-aligned rows of x and the weight (In,
 /// and the width for eio, multiples of 8) and whole copies per thread.
@@ -223,8 +232,8 @@ private:
   Type tokenType() { return nvgpu::DeviceAsyncTokenType::get(b.getContext()); }
 
   SmallVector<int64_t> weightShape() const {
-    return in.eio ? SmallVector<int64_t>{tile.bk, tile.bn}
-                  : SmallVector<int64_t>{tile.bn, tile.bk};
+    return weightStagedNByK(in, tile) ? SmallVector<int64_t>{tile.bn, tile.bk}
+                                      : SmallVector<int64_t>{tile.bk, tile.bn};
   }
 
   Value stageBase(Value stage) {
@@ -373,8 +382,9 @@ private:
       Value idx = arith::AddIOp::create(b, loc, thread, k.index(s * n));
       WeightTileElement e = loadWeightTileElement(
           k, in, rows, idx, k0, firstColumn, bk, bn, /*widen=*/false);
-      SmallVector<Value> at = in.eio ? SmallVector<Value>{e.kk, e.c}
-                                     : SmallVector<Value>{e.c, e.kk};
+      SmallVector<Value> at = weightStagedNByK(in, tile)
+                                  ? SmallVector<Value>{e.c, e.kk}
+                                  : SmallVector<Value>{e.kk, e.c};
       k.store(toCarrier(e.value), tileW, at);
       if (in.gated)
         k.store(toCarrier(e.up), tileUp, at);
@@ -399,13 +409,13 @@ private:
   }
 
   /// The warp's weight piece j at K step `step` as N columns x 16 of K: a
-  /// transposed read of the K x N tile (eio), a plain one of N x K (eoi).
+  /// plain read of an N x K tile, a transposed one of K x N.
   Value readW(Value tileWeight, int64_t j, int64_t step) {
     Value column =
         arith::AddIOp::create(b, loc, warpColumn, k.index(j * stepN));
     Value pad = arith::ConstantOp::create(b, loc, f16, b.getZeroAttr(f16));
     auto type = VectorType::get({stepN, kMmaK}, f16);
-    if (!in.eio)
+    if (weightStagedNByK(in, tile))
       return vector::TransferReadOp::create(
           b, loc, type, tileWeight, ValueRange{column, k.index(step)}, pad,
           ArrayRef<bool>{true, true});
@@ -495,8 +505,8 @@ void mlir::moe::emitMmaGemmKernel(LoopEmitter &em, const GemmKernelInputs &in,
   OpBuilder &b = em.b;
   Type f16 = b.getF16Type(), f32 = b.getF32Type();
   SmallVector<int64_t> weightShape =
-      in.eio ? SmallVector<int64_t>{tile.bk, tile.bn}
-             : SmallVector<int64_t>{tile.bn, tile.bk};
+      weightStagedNByK(in, tile) ? SmallVector<int64_t>{tile.bn, tile.bk}
+                                 : SmallVector<int64_t>{tile.bk, tile.bn};
   SmallVector<MemRefType> shared;
   if (usesAsyncCopies(in, tile)) {
     shared.push_back(workgroupMemRef(

@@ -3,17 +3,23 @@
 // pieces, moe-lower-to-gpu emits vector.contract ops on 16 x 16 x 16 pieces
 // of workgroup tiles, and moe-vector-to-mfma distributes them over the wave
 // as amdgpu.mfma (the emulator runs the same kernel: the emu-gfx942 numeric
-// suite). The assembly multiplies with v_mfma and spills nothing.
+// suite). The eio weight is staged N x K, so each lane reads its 4 K
+// elements of B as one vector load too. The assembly multiplies with v_mfma,
+// reads no LDS element by element and spills nothing.
 // RUN: moe-opt %s --moe-lower-to-gpu-kernels="chip=gfx942" | FileCheck %s --check-prefix=KERNEL
 // RUN: moe-opt %s --moe-lower-to-rocdl="chip=gfx942" | FileCheck %s --check-prefixes=ASM,GFX942
 // RUN: moe-opt %s --moe-lower-to-rocdl="chip=gfx90a" | FileCheck %s --check-prefixes=ASM,GFX90A
+// RUN: moe-opt %s --moe-lower-to-rocdl="chip=gfx942" | FileCheck %s --check-prefix=VECTOR
+// VECTOR: gpu.binary @moe_kernels
+// VECTOR-NOT: ds_read_u16
 
 // KERNEL-LABEL: gpu.func @grouped_gemm(
-// KERNEL-SAME: workgroup(%{{.*}} : memref<64x32xf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<32x64xf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<32x64xf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<64x64xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<64x64xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
+// KERNEL-SAME: workgroup(%{{.*}} : memref<64x32xf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %[[W:.*]] : memref<64x32xf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<64x32xf16, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<64x64xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64}, %{{.*}} : memref<64x64xf32, #gpu.address_space<workgroup>> {llvm.align = 16 : i64})
 // KERNEL-SAME: known_block_size = array<i32: 256, 1, 1>
 // KERNEL: gpu.lane_id
 // KERNEL: cf.br ^{{.*}} : index, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>, vector<4xf32>)
 // KERNEL: vector.load %{{.*}} : memref<64x32xf16, #gpu.address_space<workgroup>>, vector<4xf16>
+// KERNEL: vector.load %[[W]]{{.*}} : memref<64x32xf16, #gpu.address_space<workgroup>>, vector<4xf16>
 // KERNEL: arith.bitcast %{{.*}} : vector<4xf16> to vector<4xbf16>
 // KERNEL: amdgpu.mfma 16x16x16 %{{.*}} * %{{.*}} + %{{.*}} blgp = none : vector<4xbf16>, vector<4xbf16>, vector<4xf32>
 // KERNEL-NOT: vector.contract
