@@ -140,13 +140,18 @@ private:
     return (tile.bm / tile.wm) * (tile.bn / tile.wn) * lanes;
   }
 
-  /// The K loop: stage, then contract; the accumulators are loop-carried
-  /// 16 x N vectors (piece (i, j) at i * piecesN + j, the up half after).
-  SmallVector<Value> accumulate() {
+  /// The warp's accumulators, zero: 16 x N vectors (piece (i, j) at
+  /// i * piecesN + j, the up half after).
+  SmallVector<Value> zeroAccumulators() {
     auto accType = VectorType::get({kMmaM, stepN}, f32);
     Value zero =
         arith::ConstantOp::create(b, loc, accType, b.getZeroAttr(accType));
-    SmallVector<Value> init(pieces(), zero);
+    return SmallVector<Value>(pieces(), zero);
+  }
+
+  /// The K loop: stage, then contract; the accumulators are loop-carried.
+  SmallVector<Value> accumulate() {
+    SmallVector<Value> init = zeroAccumulators();
     Value kTiles =
         arith::CeilDivUIOp::create(b, loc, in.g.in, k.index(tile.bk));
     return k.forLoop(
@@ -186,10 +191,7 @@ private:
   /// zero-fill a stage no one reads) and waits for all but it. After the
   /// loop every copy has landed before the accumulators reuse the bytes.
   SmallVector<Value> accumulatePipelined() {
-    auto accType = VectorType::get({kMmaM, stepN}, f32);
-    Value zero =
-        arith::ConstantOp::create(b, loc, accType, b.getZeroAttr(accType));
-    SmallVector<Value> init(pieces(), zero);
+    SmallVector<Value> init = zeroAccumulators();
     Value kTiles =
         arith::CeilDivUIOp::create(b, loc, in.g.in, k.index(tile.bk));
     nvgpu::DeviceAsyncCreateGroupOp::create(

@@ -531,78 +531,79 @@ extern "C" void moe_emu_ldmatrix(int64_t row, int64_t out, int32_t numTiles,
                  });
 }
 
-extern "C" void moe_emu_mma_sync(int64_t a, int64_t b, int64_t c, int64_t d,
-                                 int32_t m, int32_t n, int32_t k,
-                                 int32_t abType, int32_t cdType) {
-  moe::emu::MmaLane lane;
-  lane.a = reinterpret_cast<const void *>(a);
-  lane.b = reinterpret_cast<const void *>(b);
-  lane.c = reinterpret_cast<const void *>(c);
-  lane.d = reinterpret_cast<void *>(d);
+namespace {
+
+/// The operand shape of an mma.sync or MFMA, packed into a collective's
+/// attributes (every lane passes the same) and back.
+uint64_t packShape(const moe::emu::MmaShape &shape) {
+  return uint64_t(uint8_t(shape.m)) | uint64_t(uint8_t(shape.n)) << 8 |
+         uint64_t(uint8_t(shape.k)) << 16 | uint64_t(shape.ab) << 24 |
+         uint64_t(shape.cd) << 32;
+}
+
+moe::emu::MmaShape unpackShape(uint64_t attributes) {
+  moe::emu::MmaShape shape;
+  shape.m = int32_t(attributes & 0xff);
+  shape.n = int32_t((attributes >> 8) & 0xff);
+  shape.k = int32_t((attributes >> 16) & 0xff);
+  shape.ab = moe::emu::MatrixType((attributes >> 24) & 0xff);
+  shape.cd = moe::emu::MatrixType((attributes >> 32) & 0xff);
+  return shape;
+}
+
+/// A warp matrix instruction `name` (`function` in messages) of `lanes`
+/// lanes: this lane's fragments go in, the last lane to arrive runs
+/// `compute` (mmaSync or mfma) on all of them.
+template <int Lanes,
+          void (*Compute)(const moe::emu::MmaLane *,
+                          const moe::emu::MmaShape &)>
+void matrixCollective(const char *name, const char *function, int64_t a,
+                      int64_t b, int64_t c, int64_t d, int32_t m, int32_t n,
+                      int32_t k, int32_t abType, int32_t cdType,
+                      std::optional<std::string> (*unsupported)(
+                          const moe::emu::MmaShape &)) {
+  if (abType < 0 || abType > 3 || cdType < 0 || cdType > 3)
+    fail((std::string(function) + ": unknown element type").c_str());
   moe::emu::MmaShape shape;
   shape.m = m;
   shape.n = n;
   shape.k = k;
   shape.ab = moe::emu::MatrixType(abType);
   shape.cd = moe::emu::MatrixType(cdType);
-  if (abType < 0 || abType > 3 || cdType < 0 || cdType > 3)
-    fail("moe_emu_mma_sync: unknown element type");
-  if (std::optional<std::string> unsupported = moe::emu::unsupportedMma(shape))
-    fail(("moe_emu_mma_sync: " + *unsupported).c_str());
-  uint64_t attributes = uint64_t(uint8_t(m)) | uint64_t(uint8_t(n)) << 8 |
-                        uint64_t(uint8_t(k)) << 16 | uint64_t(abType) << 24 |
-                        uint64_t(cdType) << 32;
-  warpCollective("nvgpu.mma.sync", attributes, &lane,
-                 [](const void *const *lanes, uint64_t attributes) {
-                   moe::emu::MmaLane all[moe::emu::kNvidiaWarp];
-                   for (int i = 0; i < moe::emu::kNvidiaWarp; ++i)
-                     all[i] = *static_cast<const moe::emu::MmaLane *>(lanes[i]);
-                   moe::emu::MmaShape shape;
-                   shape.m = int32_t(attributes & 0xff);
-                   shape.n = int32_t((attributes >> 8) & 0xff);
-                   shape.k = int32_t((attributes >> 16) & 0xff);
-                   shape.ab = moe::emu::MatrixType((attributes >> 24) & 0xff);
-                   shape.cd = moe::emu::MatrixType((attributes >> 32) & 0xff);
-                   moe::emu::mmaSync(all, shape);
-                 });
+  if (std::optional<std::string> why = unsupported(shape))
+    fail((std::string(function) + ": " + *why).c_str());
+  moe::emu::MmaLane lane;
+  lane.a = reinterpret_cast<const void *>(a);
+  lane.b = reinterpret_cast<const void *>(b);
+  lane.c = reinterpret_cast<const void *>(c);
+  lane.d = reinterpret_cast<void *>(d);
+  warpCollective(
+      name, packShape(shape), &lane,
+      [](const void *const *lanes, uint64_t attributes) {
+        moe::emu::MmaLane all[Lanes];
+        for (int i = 0; i < Lanes; ++i)
+          all[i] = *static_cast<const moe::emu::MmaLane *>(lanes[i]);
+        Compute(all, unpackShape(attributes));
+      },
+      Lanes);
+}
+
+} // namespace
+
+extern "C" void moe_emu_mma_sync(int64_t a, int64_t b, int64_t c, int64_t d,
+                                 int32_t m, int32_t n, int32_t k,
+                                 int32_t abType, int32_t cdType) {
+  matrixCollective<moe::emu::kNvidiaWarp, moe::emu::mmaSync>(
+      "nvgpu.mma.sync", "moe_emu_mma_sync", a, b, c, d, m, n, k, abType,
+      cdType, moe::emu::unsupportedMma);
 }
 
 extern "C" void moe_emu_mfma(int64_t a, int64_t b, int64_t c, int64_t d,
                              int32_t m, int32_t n, int32_t k, int32_t abType,
                              int32_t cdType) {
-  moe::emu::MmaLane lane;
-  lane.a = reinterpret_cast<const void *>(a);
-  lane.b = reinterpret_cast<const void *>(b);
-  lane.c = reinterpret_cast<const void *>(c);
-  lane.d = reinterpret_cast<void *>(d);
-  if (abType < 0 || abType > 3 || cdType < 0 || cdType > 3)
-    fail("moe_emu_mfma: unknown element type");
-  moe::emu::MmaShape shape;
-  shape.m = m;
-  shape.n = n;
-  shape.k = k;
-  shape.ab = moe::emu::MatrixType(abType);
-  shape.cd = moe::emu::MatrixType(cdType);
-  if (std::optional<std::string> unsupported = moe::emu::unsupportedMfma(shape))
-    fail(("moe_emu_mfma: " + *unsupported).c_str());
-  uint64_t attributes = uint64_t(uint8_t(m)) | uint64_t(uint8_t(n)) << 8 |
-                        uint64_t(uint8_t(k)) << 16 | uint64_t(abType) << 24 |
-                        uint64_t(cdType) << 32;
-  warpCollective(
-      "amdgpu.mfma", attributes, &lane,
-      [](const void *const *lanes, uint64_t attributes) {
-        moe::emu::MmaLane all[moe::emu::kAmdWave];
-        for (int i = 0; i < moe::emu::kAmdWave; ++i)
-          all[i] = *static_cast<const moe::emu::MmaLane *>(lanes[i]);
-        moe::emu::MmaShape shape;
-        shape.m = int32_t(attributes & 0xff);
-        shape.n = int32_t((attributes >> 8) & 0xff);
-        shape.k = int32_t((attributes >> 16) & 0xff);
-        shape.ab = moe::emu::MatrixType((attributes >> 24) & 0xff);
-        shape.cd = moe::emu::MatrixType((attributes >> 32) & 0xff);
-        moe::emu::mfma(all, shape);
-      },
-      moe::emu::kAmdWave);
+  matrixCollective<moe::emu::kAmdWave, moe::emu::mfma>(
+      "amdgpu.mfma", "moe_emu_mfma", a, b, c, d, m, n, k, abType, cdType,
+      moe::emu::unsupportedMfma);
 }
 
 namespace {

@@ -41,16 +41,22 @@ func.func @staged(%x: tensor<32x8xf16>, %n: tensor<32xi32>) -> tensor<32x8xf16> 
 }
 )";
 
+/// x of the kernel: 32 rows of 8 f16, element i `value(i)`.
+HostTensor rows(float (*value)(int)) {
+  HostTensor x;
+  x.dtype = MOE_DTYPE_F16;
+  x.shape = {32, 8};
+  for (int i = 0; i < 32 * 8; ++i)
+    x.floats.push_back(value(i));
+  return x;
+}
+
 TEST(AsyncCopyKernel, RowsLandWithTheirTailsZeroed) {
   if (backend() != MOE_BACKEND_EMU)
     GTEST_SKIP() << "a GPU kernel: runs on the emu backend";
   Module module = compileMlir(kAsyncCopyModule);
   ASSERT_TRUE(module);
-  HostTensor x;
-  x.dtype = MOE_DTYPE_F16;
-  x.shape = {32, 8};
-  for (int i = 0; i < 32 * 8; ++i)
-    x.floats.push_back(float(i % 97) - 40.0f);
+  HostTensor x = rows([](int i) { return float(i % 97) - 40.0f; });
   std::vector<int32_t> counts(32);
   for (int t = 0; t < 32; ++t)
     counts[size_t(t)] = t % 9;
@@ -73,10 +79,7 @@ TEST(AsyncCopyKernel, ASourcePastItsBufferIsAnError) {
     GTEST_SKIP() << "a GPU kernel: runs on the emu backend";
   Module module = compileMlir(kAsyncCopyModule);
   ASSERT_TRUE(module);
-  HostTensor x;
-  x.dtype = MOE_DTYPE_F16;
-  x.shape = {32, 8};
-  x.floats.assign(32 * 8, 1.0f);
+  HostTensor x = rows([](int) { return 1.0f; });
   std::vector<int32_t> counts(32, 8);
   counts[5] = 9; // thread 5 reads one element past its row's end
   std::vector<HostTensor> inputs{x, intTensor({32}, counts)};
