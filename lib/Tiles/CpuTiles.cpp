@@ -5,7 +5,7 @@
 // broadcast x value (AVX2: 16 registers of 8 lanes -> 6 x 16; AVX-512: 32
 // of 16 -> 8 x 32). The k-block Kc keeps a Kc x NR weight panel within
 // 16 KiB of L1; a column tile BN (at most 256 columns, dividing the width)
-// bounds the weight slice a row tile streams, and a row tile is 8 register
+// bounds the weight slice a row tile streams, and a row tile is 16 register
 // tiles of rows. Row tiles of few rows (decode) use a small tile that
 // streams whole weight rows instead.
 //
@@ -72,14 +72,19 @@ std::string isaName(const VectorUnit &unit) {
 CpuTiles cpuTiles(int64_t width, bool wideWeights, const VectorUnit &unit) {
   auto [rows, columns, depth] = registerTile(width, unit);
   int64_t blockN = largestDividingMultiple(width, columns, 256);
-  TileSizes large{/*blockM=*/8 * rows, blockN, depth, rows, columns};
-  // A row tile of few rows: one row at a time against whole weight rows
-  // (column tiles up to 2048), k in blocks of 8 with the 1 x 4NR accumulator
-  // in registers, so the weights are read front to back, 8 rows at a time,
-  // at memory bandwidth. Measured on Qwen3-30B-A3B's gate/up (AVX-512, 2
-  // cores, ms at 4 / 8 / 16 rows an expert): k-block 8 67 / 99 / 154,
-  // the same with k-block 1 139 / 139 / 166; the register tiles are slower
-  // there and as fast at 32 rows.
+  // A row tile is 16 register tiles of rows: each k-block's weights are
+  // packed once per row tile, so the rows of an expert share one pack up to
+  // that count. Qwen3-30B-A3B (AVX-512, 2 cores, ms at 2048 tokens, about
+  // 128 rows an expert): 8 register tiles f32 800 / 830, bf16 753 / 757;
+  // 16: f32 707 / 781, bf16 652; 32: f32 712 / 717, bf16 635 / 631. The
+  // x tile a row tile gathers ([BM, In] f32) stays within L2 at 16.
+  TileSizes large{/*blockM=*/16 * rows, blockN, depth, rows, columns};
+  // A row tile of few rows: whole weight rows (column tiles up to 2048), k
+  // in blocks of 8 with the accumulators in registers, so the weights are
+  // read front to back, 8 rows at a time, at memory bandwidth. Measured on
+  // Qwen3-30B-A3B's gate/up (AVX-512, 2 cores, ms at 4 / 8 / 16 rows an
+  // expert): k-block 8 67 / 99 / 154, the same with k-block 1 139 / 139 /
+  // 166; the register tiles are slower there and as fast at 32 rows.
   int64_t streamBlockN = largestDividingMultiple(width, columns, 2048);
   int64_t streamColumns = columns;
   for (int64_t factor : {4, 2})
@@ -87,13 +92,24 @@ CpuTiles cpuTiles(int64_t width, bool wideWeights, const VectorUnit &unit) {
       streamColumns = columns * factor;
       break;
     }
-  // With 16-bit weights, k-block 1 measured faster at 1 and 2 rows an
-  // expert (bf16, T = 32: 57 ms against 88 ms) and slower at 8: those keep
-  // k-block 1 up to MR / 2 rows.
-  TileSizes small{
-      /*blockM=*/wideWeights ? 2 * rows : std::max<int64_t>(1, rows / 2),
-      streamBlockN, /*blockK=*/wideWeights ? 8 : 1, /*threadM=*/1,
-      streamColumns};
+  // 16-bit weights are widened in registers at every use, so two rows share
+  // each widened weight vector where the accumulators (2 x 4NR / lanes)
+  // leave half the registers free. Qwen3-30B-A3B bf16 (AVX-512, 2 cores, ms
+  // at T = 1 / 32 / 128 / 512), up to 16 rows this way: 2.8 / 60 / 98 /
+  // 231, against one row at a time with k-block 1 up to 4 rows 3.1 / 65 /
+  // 129 / 228; four rows a tile wastes three at one row an expert (4.8 ms
+  // at T = 1). With f32 weights two rows measured within the noise of one.
+  // Where the registers allow one row only (AVX2), 16-bit weights keep
+  // k-block 1 up to MR / 2 rows: it measured faster at 1 and 2 rows an
+  // expert (bf16, T = 32: 57 ms against 88 ms) and slower at 8.
+  int64_t vectorsPerRow = (streamColumns + unit.lanes - 1) / unit.lanes;
+  bool twoRows = !wideWeights && 2 * 2 * vectorsPerRow <= unit.registers;
+  TileSizes small{/*blockM=*/2 * rows, streamBlockN, /*blockK=*/8,
+                  /*threadM=*/twoRows ? 2 : 1, streamColumns};
+  if (!wideWeights && !twoRows) {
+    small.blockM = std::max<int64_t>(1, rows / 2);
+    small.blockK = 1;
+  }
   return {large, small};
 }
 

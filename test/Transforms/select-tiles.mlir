@@ -1,13 +1,13 @@
 // RUN: moe-opt %s -split-input-file --moe-select-tiles="target=nvptx chip=sm_90" --verify-each | FileCheck %s
 
 // AVX2 (16 registers of 8 f32): 6 x 16 register tiles (12 accumulators), a
-// 256-deep k-block (a 16 KiB weight panel), row tiles of 8 register tiles;
+// 256-deep k-block (a 16 KiB weight panel), row tiles of 16 register tiles;
 // row tiles of at most 12 rows stream whole weight rows (k-block 8, a
 // 1 x 16 register tile) across the whole width. The dense router matmul gets a tile too.
 // CHECK-LABEL: func @avx2
 // CHECK: moe.grouped_gemm
 // CHECK-SAME: small_tile = #moe.tile<block_m = 12, block_n = 48, block_k = 8, thread_m = 1, thread_n = 16>
-// CHECK-SAME: tile = #moe.tile<block_m = 48, block_n = 48, block_k = 256, thread_m = 6, thread_n = 16>
+// CHECK-SAME: tile = #moe.tile<block_m = 96, block_n = 48, block_k = 256, thread_m = 6, thread_n = 16>
 // CHECK: linalg.matmul {moe.tile = #moe.tile<block_m = 32, block_n = 8, block_k = 512, thread_m = 8, thread_n = 8>}
 module attributes {moe.target = #moe.target<kind = "cpu", chip = "haswell", features = "+avx,+avx2,+fma">} {
 func.func @avx2(%x: tensor<?x64xf32>, %w: tensor<8x64x96xf32>, %off: tensor<9xi32>, %r: tensor<64x8xf32>, %l: tensor<?x8xf32>) -> (tensor<?x48xf32>, tensor<?x8xf32>) {
@@ -21,14 +21,30 @@ func.func @avx2(%x: tensor<?x64xf32>, %w: tensor<8x64x96xf32>, %off: tensor<9xi3
 
 // AVX-512 (32 registers of 16 f32): 8-row register tiles; the width 2048
 // takes two-vector (32-column) register tiles and 256-column tiles. bf16
-// weights: small tiles of k-block 1 up to 4 rows.
+// weights: small tiles of two rows (16 accumulators) up to 16 rows.
 // CHECK-LABEL: func @avx512
 // CHECK: moe.grouped_gemm
-// CHECK-SAME: small_tile = #moe.tile<block_m = 4, block_n = 2048, block_k = 1, thread_m = 1, thread_n = 128>
-// CHECK-SAME: tile = #moe.tile<block_m = 64, block_n = 256, block_k = 128, thread_m = 8, thread_n = 32>
+// CHECK-SAME: small_tile = #moe.tile<block_m = 16, block_n = 2048, block_k = 8, thread_m = 2, thread_n = 128>
+// CHECK-SAME: tile = #moe.tile<block_m = 128, block_n = 256, block_k = 128, thread_m = 8, thread_n = 32>
 module attributes {moe.target = #moe.target<kind = "cpu", chip = "znver4", features = "+avx2,+avx512f,+fma">} {
 func.func @avx512(%x: tensor<?x768xbf16>, %w: tensor<4x768x2048xbf16>, %off: tensor<5xi32>) -> tensor<?x2048xbf16> {
   %y = moe.grouped_gemm %x, %w, offsets(%off) : tensor<?x768xbf16>, tensor<4x768x2048xbf16>, tensor<5xi32>
+  return %y : tensor<?x2048xbf16>
+}
+}
+
+// -----
+
+// AVX2, a bf16 GEMM of that width (not in the tuning table): two rows of 64-column register tiles would take
+// every register, so row tiles of at most 3 rows stream one row at a time
+// with k-block 1.
+// CHECK-LABEL: func @avx2_bf16
+// CHECK: moe.grouped_gemm
+// CHECK-SAME: small_tile = #moe.tile<block_m = 3, block_n = 2048, block_k = 1, thread_m = 1, thread_n = 64>
+// CHECK-SAME: tile = #moe.tile<block_m = 96, block_n = 256, block_k = 256, thread_m = 6, thread_n = 16>
+module attributes {moe.target = #moe.target<kind = "cpu", chip = "haswell", features = "+avx,+avx2,+fma">} {
+func.func @avx2_bf16(%x: tensor<?x512xbf16>, %w: tensor<4x512x2048xbf16>, %off: tensor<5xi32>) -> tensor<?x2048xbf16> {
+  %y = moe.grouped_gemm %x, %w, offsets(%off) : tensor<?x512xbf16>, tensor<4x512x2048xbf16>, tensor<5xi32>
   return %y : tensor<?x2048xbf16>
 }
 }
@@ -39,7 +55,7 @@ func.func @avx512(%x: tensor<?x768xbf16>, %w: tensor<4x768x2048xbf16>, %off: ten
 // below a vector, and a tile already on the op is kept.
 // CHECK-LABEL: func @odd_width
 // CHECK: moe.grouped_gemm
-// CHECK-SAME: tile = #moe.tile<block_m = 64, block_n = 17, block_k = 4096, thread_m = 8, thread_n = 1>
+// CHECK-SAME: tile = #moe.tile<block_m = 128, block_n = 17, block_k = 4096, thread_m = 8, thread_n = 1>
 // CHECK: moe.grouped_gemm
 // CHECK-SAME: {tile = #moe.tile<block_m = 4, block_n = 4, block_k = 4, thread_m = 2, thread_n = 2>}
 module attributes {moe.target = #moe.target<kind = "cpu", chip = "haswell", features = "+avx2,+fma">} {
