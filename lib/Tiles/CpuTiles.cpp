@@ -92,21 +92,28 @@ CpuTiles cpuTiles(int64_t width, bool wideWeights, const VectorUnit &unit) {
       streamColumns = columns * factor;
       break;
     }
-  // 16-bit weights are widened in registers at every use, so two rows share
-  // each widened weight vector where the accumulators (2 x 4NR / lanes)
-  // leave half the registers free. Qwen3-30B-A3B bf16 (AVX-512, 2 cores, ms
-  // at T = 1 / 32 / 128 / 512), up to 16 rows this way: 2.8 / 60 / 98 /
-  // 231, against one row at a time with k-block 1 up to 4 rows 3.1 / 65 /
-  // 129 / 228; four rows a tile wastes three at one row an expert (4.8 ms
-  // at T = 1). With f32 weights two rows measured within the noise of one.
+  // Two rows a register tile share each weight vector where the
+  // accumulators (2 x 4NR / lanes) leave half the registers free. 16-bit
+  // weights are widened in registers at every use, so up to 16 rows two
+  // rows a tile; past that, the packed register tiles (widened once) win.
+  // Qwen3-30B-A3B bf16 (AVX-512, 2 cores, ms at T = 1 / 32 / 128 / 512):
+  // two rows up to 16 rows 2.8 / 60 / 98 / 231, up to 32 rows 4.3 / 62 /
+  // 104 / 263; one row at a time with k-block 1 up to 4 rows 3.1 / 65 /
+  // 129 / 228. f32 weights need no widening and stream up to 64 rows:
+  // 5.2 / 89 / 127 / 248 against one row up to 16 rows 3.4 / 80 / 133 /
+  // 289 (the duplicated row of a one-row tile costs at T = 1 and 32, all
+  // within the roofline targets there; T = 512 is far from them).
   // Where the registers allow one row only (AVX2), 16-bit weights keep
   // k-block 1 up to MR / 2 rows: it measured faster at 1 and 2 rows an
   // expert (bf16, T = 32: 57 ms against 88 ms) and slower at 8.
   int64_t vectorsPerRow = (streamColumns + unit.lanes - 1) / unit.lanes;
-  bool twoRows = !wideWeights && 2 * 2 * vectorsPerRow <= unit.registers;
+  bool twoRows = 2 * 2 * vectorsPerRow <= unit.registers;
   TileSizes small{/*blockM=*/2 * rows, streamBlockN, /*blockK=*/8,
-                  /*threadM=*/twoRows ? 2 : 1, streamColumns};
-  if (!wideWeights && !twoRows) {
+                  /*threadM=*/1, streamColumns};
+  if (twoRows) {
+    small.threadM = 2;
+    small.blockM = wideWeights ? 8 * rows : 2 * rows;
+  } else if (!wideWeights) {
     small.blockM = std::max<int64_t>(1, rows / 2);
     small.blockK = 1;
   }

@@ -2,11 +2,12 @@
 
 // AVX2 (16 registers of 8 f32): 6 x 16 register tiles (12 accumulators), a
 // 256-deep k-block (a 16 KiB weight panel), row tiles of 16 register tiles;
-// row tiles of at most 12 rows stream whole weight rows (k-block 8, a
-// 1 x 16 register tile) across the whole width. The dense router matmul gets a tile too.
+// row tiles of at most 48 rows stream whole weight rows (k-block 8, a
+// 2 x 16 register tile: f32 weights, 4 accumulators) across the whole
+// width. The dense router matmul gets a tile too.
 // CHECK-LABEL: func @avx2
 // CHECK: moe.grouped_gemm
-// CHECK-SAME: small_tile = #moe.tile<block_m = 12, block_n = 48, block_k = 8, thread_m = 1, thread_n = 16>
+// CHECK-SAME: small_tile = #moe.tile<block_m = 48, block_n = 48, block_k = 8, thread_m = 2, thread_n = 16>
 // CHECK-SAME: tile = #moe.tile<block_m = 96, block_n = 48, block_k = 256, thread_m = 6, thread_n = 16>
 // CHECK: linalg.matmul {moe.tile = #moe.tile<block_m = 32, block_n = 8, block_k = 512, thread_m = 8, thread_n = 8>}
 module attributes {moe.target = #moe.target<kind = "cpu", chip = "haswell", features = "+avx,+avx2,+fma">} {
