@@ -5,6 +5,7 @@
 #include "mlir/Conversion/AffineToStandard/AffineToStandard.h"
 #include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
 #include "mlir/Conversion/BufferizationToMemRef/BufferizationToMemRef.h"
+#include "mlir/Conversion/VectorToAMX/VectorToAMX.h"
 #include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
 #include "mlir/Conversion/FuncToLLVM/ConvertFuncToLLVMPass.h"
 #include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
@@ -113,6 +114,11 @@ void mlir::moe::addExportEntryPoints(OpPassManager &pm) {
 
 void mlir::moe::buildBuffersToLLVMPipeline(OpPassManager &pm) {
   addExportEntryPoints(pm);
+  // The AMX k steps (bf16 contractions in the pairs layout, moe-vectorize-
+  // tiles) become tile loads, tdpbf16ps and tile stores while their
+  // transfers still read whole tiles from memory; no other contraction
+  // matches.
+  pm.addPass(createConvertVectorToAMX());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertVectorToSCFPass());
@@ -132,6 +138,7 @@ void mlir::moe::buildBuffersToLLVMPipeline(OpPassManager &pm) {
   // vector.contract of a register tile: one FMA per row and weight vector.
   ConvertVectorToLLVMPassOptions vectors;
   vectors.vectorContractLowering = vector::VectorContractLowering::OuterProduct;
+  vectors.amx = true;
   pm.addPass(createConvertVectorToLLVMPass(vectors));
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());

@@ -1,5 +1,6 @@
 //===- HostCodegen.cpp - LLVM-dialect host modules to files ---------------===//
 #include "HostCodegen.h"
+#include "moe/Support/HostAmx.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -162,7 +163,8 @@ llvm::Expected<std::pair<std::string, std::string>>(::moe::jit::resolveCpu)(
   if (cpu.empty()) {
     llvm::SubtargetFeatures features;
     for (const auto &[feature, enabled] : llvm::sys::getHostCPUFeatures())
-      features.AddFeature(feature, enabled);
+      features.AddFeature(feature, enabled && (!feature.starts_with("amx") ||
+                                               ::moe::requestAmxTiles()));
     return std::make_pair(llvm::sys::getHostCPUName().str(),
                           features.getString());
   }
@@ -182,11 +184,13 @@ llvm::Expected<std::pair<std::string, std::string>>(::moe::jit::resolveCpu)(
                                    triple.str() +
                                    " (an LLVM CPU name: haswell, skylake-avx512, "
                                    "znver4, ...)");
-  // The vector features the tile selector and code generator use.
+  // The vector and matrix features the tile selector and code generator
+  // use. AMX code compiled for another machine asks for its tiles at load
+  // time (the runtime does, moe/Support/HostAmx.h).
   llvm::SubtargetFeatures features;
   for (const char *feature : {"sse4.2", "avx", "avx2", "fma", "f16c",
                               "avx512f", "avx512bw", "avx512vl", "avx512dq",
-                              "avx512bf16"})
+                              "avx512bf16", "amx-tile", "amx-bf16"})
     if (info->checkFeatures(std::string("+") + feature))
       features.AddFeature(feature);
   return std::make_pair(cpu, features.getString());

@@ -1,6 +1,7 @@
 //===- Artifact.cpp - a loaded artifact -----------------------------------===//
 
 #include "Artifact.h"
+#include "moe/Support/HostAmx.h"
 
 #include "Elf.h"
 #include "Files.h"
@@ -131,6 +132,9 @@ Error Artifact::load(const std::string &bytes, const std::string &origin,
                                      : "artifact " + quoted(origin)) +
                          " is truncated or not a valid shared object: " +
                          reason);
+  // Host code compiled for this machine may use AMX tiles, which fault
+  // until the process has asked for them.
+  ::moe::requestAmxTiles();
   // A GPU artifact loads its kernels in a constructor (mgpuModuleLoad).
   ActiveGpuDevice active(device);
   takeGpuError();

@@ -120,6 +120,17 @@ CpuTiles cpuTiles(int64_t width, bool wideWeights, const VectorUnit &unit) {
   return {large, small};
 }
 
+bool amxTile(int64_t width, int64_t in, TileSizes &tile) {
+  constexpr int64_t rows = 16, columns = 16, step = 32;
+  if (width % columns || in % step)
+    return false;
+  // One tdpbf16ps is 16 x 16 x 32; a k-block packs Kc weight rows into the
+  // pairs layout (VNNI) once for the row tile's 8 AMX row tiles.
+  tile = {/*blockM=*/8 * rows, largestDividingMultiple(width, columns, 256),
+          /*blockK=*/largestDividingMultiple(in, step, 128), rows, columns};
+  return true;
+}
+
 TileSizes cpuDenseTile(int64_t width, const VectorUnit &unit) {
   auto [rows, columns, depth] = registerTile(width, unit);
   int64_t blockN = largestDividingMultiple(width, columns, 256);

@@ -27,6 +27,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/Error.h"
 #include "llvm/TargetParser/Host.h"
+#include "moe/Support/HostAmx.h"
 
 namespace mlir::moe {
 #define GEN_PASS_DEF_MOESELECTTILES
@@ -45,6 +46,14 @@ tiles::VectorUnit vectorUnitOf(TargetAttr target) {
                                target.hasFeature("avx"));
 }
 
+/// AMX bf16 tiles: bf16 x and bf16 weights on a target with AMX's tile
+/// registers and bf16 dot products.
+bool usesAmx(GroupedGemmOp op, TargetAttr target) {
+  return target.hasFeature("amx-tile") && target.hasFeature("amx-bf16") &&
+         getElementTypeOrSelf(op.getX().getType()).isBF16() &&
+         getElementTypeOrSelf(op.getW().getType()).isBF16();
+}
+
 StringRef elementName(Type type) {
   return type.isF32() ? "f32" : type.isBF16() ? "bf16" : type.isF16() ? "f16"
                                                                      : "";
@@ -56,7 +65,7 @@ TileTableKey tableKey(GroupedGemmOp op, TargetAttr target) {
   bool eio = op.getWeightLayout() == WeightLayout::ExpertInOut;
   TileTableKey key;
   key.target = target.getKind().str();
-  key.isa = tiles::isaName(vectorUnitOf(target));
+  key.isa = usesAmx(op, target) ? "amx" : tiles::isaName(vectorUnitOf(target));
   key.weights = elementName(wType.getElementType()).str();
   key.layout = eio ? "eio" : "eoi";
   key.in = wType.getDimSize(eio ? 1 : 2);
@@ -85,6 +94,13 @@ cpuTiles(GroupedGemmOp op, TargetAttr target,
   Type element = cast<ShapedType>(op.getW().getType()).getElementType();
   tiles::CpuTiles chosen =
       tiles::cpuTiles(width, element.isF32(), vectorUnitOf(target));
+  // Row tiles past the small tile's rows go to AMX where the GEMM fits it.
+  auto wType = cast<ShapedType>(op.getW().getType());
+  int64_t in = wType.getDimSize(
+      op.getWeightLayout() == WeightLayout::ExpertInOut ? 1 : 2);
+  if (usesAmx(op, target) &&
+      op.getWeightLayout() == WeightLayout::ExpertInOut)
+    tiles::amxTile(width, in, chosen.large);
   return {toAttr(ctx, chosen.large), toAttr(ctx, chosen.small)};
 }
 
@@ -128,7 +144,7 @@ struct MoeSelectTilesPass
       chipName = llvm::sys::getHostCPUName().str();
       SmallVector<std::string> enabled;
       for (const auto &[feature, on] : llvm::sys::getHostCPUFeatures())
-        if (on)
+        if (on && (!feature.starts_with("amx") || ::moe::requestAmxTiles()))
           enabled.push_back("+" + feature.str());
       llvm::sort(enabled);
       featureList = llvm::join(enabled, ",");

@@ -42,6 +42,7 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/PatternMatch.h"
+#include "mlir/IR/TypeUtilities.h"
 
 namespace mlir::moe {
 #define GEN_PASS_DEF_MOETILE
@@ -168,6 +169,7 @@ private:
   /// The tile being built: at most BM rows, BN columns, register tile.
   int64_t blockM = 0, blockN = 0;
   MicroTile micro;
+  bool amx = false;
 };
 
 std::pair<Value, Value> GroupedGemmTiler::segment(Value e, Value previousEnd) {
@@ -259,8 +261,8 @@ Value GroupedGemmTiler::gatherRows(Value firstRow, Value count,
   // register tiling computes only those (see moe-vectorize-tiles). It holds
   // f32 whatever x's type: 16-bit x is widened once here, not once per
   // register tile and k step, so the micro-kernel's x operand is a plain
-  // broadcast load.
-  Type element = b.getF32Type();
+  // broadcast load. AMX tiles multiply bf16 x as it is.
+  Type element = amx ? xElement : b.getF32Type();
   auto widen = [&](Location nestedLoc, Value v) -> Value {
     return xElement == element
                ? v
@@ -362,6 +364,8 @@ Value GroupedGemmTiler::matmul(Value a, Value e, Value column,
   product->setAttr(kMicroTileAttrName,
                    b.getDenseI64ArrayAttr(
                        {micro.rows, micro.columns, micro.depth}));
+  if (amx)
+    product->setAttr(kAmxAttrName, b.getUnitAttr());
   return product.getResult(0);
 }
 
@@ -415,6 +419,7 @@ Value GroupedGemmTiler::buildRowTiles(Value y, RowTiles kind,
                                    : tile.getBlockM();
   blockN = columns;
   micro = registerTile;
+  amx = kind != RowTiles::Small && usesAmxTiles(op, tile);
   Value rowTiles = countRowTiles(kind);
   int64_t wholeTiles = width / columns;
   if (wholeTiles > 0)
@@ -563,6 +568,20 @@ GroupedGemmOp mlir::moe::cloneWithoutCombine(OpBuilder &builder,
   plain.getY().setType(RankedTensorType::get(
       {rowsType.getDimSize(0), yType.getDimSize(1)}, yType.getElementType()));
   return plain;
+}
+
+bool mlir::moe::usesAmxTiles(GroupedGemmOp op, TileAttr tile) {
+  auto module = op->getParentOfType<ModuleOp>();
+  auto target = module ? module->getAttrOfType<TargetAttr>(
+                             TargetAttr::getModuleAttrName())
+                       : TargetAttr();
+  return target && target.getKind() == "cpu" &&
+         target.hasFeature("amx-tile") && target.hasFeature("amx-bf16") &&
+         op.getWeightLayout() == WeightLayout::ExpertInOut &&
+         getElementTypeOrSelf(op.getX().getType()).isBF16() &&
+         getElementTypeOrSelf(op.getW().getType()).isBF16() &&
+         tile.getThreadM() == 16 && tile.getThreadN() == 16 &&
+         tile.getBlockK() % 32 == 0;
 }
 
 FailureOr<Value> mlir::moe::tileGroupedGemm(OpBuilder &builder,

@@ -34,6 +34,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/Vector/Transforms/LoweringPatterns.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Interfaces/TilingInterface.h"
@@ -271,6 +272,196 @@ LogicalResult vectorizeMicroTiles(RewriterBase &rewriter, linalg::MatmulOp op,
   return success();
 }
 
+/// AMX tile shapes: 16 rows of 16 f32 accumulators, bf16 operands in pairs
+/// along k (a 32-deep k step is 16 pairs).
+constexpr int64_t kAmxRows = 16, kAmxColumns = 16, kAmxPairs = 16;
+
+/// Packs each k-block's bf16 weights, Kc rows x the tile's BN columns, into
+/// pairs of rows, [BN / 16, Kc / 2, 16, 2] (the VNNI layout AMX's B operand
+/// takes), before the column loop, and returns the [Kc / 2, 16, 2] panel of
+/// the register tile column the row loop works on. Each row pair is read in
+/// order, 16 columns of both rows at a time, and interleaved in registers
+/// into one 32-element store. (linalg::vectorize makes this permutation a
+/// 4-D transposing transfer, which lowers through stack buffers allocated
+/// anew in every iteration of the parallel loop.)
+FailureOr<Value> packPairPanels(RewriterBase &rewriter, linalg::LinalgOp block,
+                                scf::ForOp kLoop, scf::ForOp nLoop,
+                                Operation *rowLoop) {
+  auto slice = block.getDpsInputOperand(1)->get()
+                   .getDefiningOp<tensor::ExtractSliceOp>();
+  if (!slice || !slice.getType().hasStaticShape() || !slice.hasUnitStride())
+    return block->emitOpError(
+        "AMX tile: the weights' k-blocks are not static slices (In must be a "
+        "multiple of the k-block)");
+  auto source = dyn_cast<RankedTensorType>(slice.getSource().getType());
+  SmallVector<OpFoldResult> offsets = slice.getMixedOffsets();
+  int64_t depth = slice.getType().getDimSize(0);
+  if (!source || !source.hasStaticShape() ||
+      !kLoop.isDefinedOutsideOfLoop(slice.getSource()) ||
+      dyn_cast<Value>(offsets[0]) != kLoop.getInductionVar() ||
+      dyn_cast<Value>(offsets[1]) != nLoop.getInductionVar() ||
+      source.getDimSize(0) % depth || source.getDimSize(1) % kAmxColumns ||
+      depth % 2)
+    return block->emitOpError(
+        "AMX tile: the k-block weights cannot be packed in pairs");
+  int64_t width = source.getDimSize(1);
+  int64_t panels = width / kAmxColumns;
+  Type element = source.getElementType();
+  Location loc = slice.getLoc();
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(rewriter, loc, v).getResult();
+  };
+
+  rewriter.setInsertionPoint(nLoop);
+  Value weights = slice.getSource();
+  Value padding = arith::ConstantOp::create(rewriter, loc, element,
+                                            rewriter.getFloatAttr(element, 0));
+  auto rowPiece = VectorType::get({kAmxColumns}, element);
+  auto pairPiece = VectorType::get({2 * kAmxColumns}, element);
+  Value empty = tensor::EmptyOp::create(
+      rewriter, loc, ArrayRef<int64_t>{panels, depth / 2, 2 * kAmxColumns},
+      element);
+  auto pairs = scf::ForOp::create(
+      rewriter, loc, index(0), index(depth / 2), index(1), ValueRange{empty},
+      [&](OpBuilder &b, Location l, Value pair, ValueRange carried) {
+        Value row = arith::AddIOp::create(
+            b, l, kLoop.getInductionVar(),
+            arith::MulIOp::create(b, l, pair, index(2)));
+        Value next = arith::AddIOp::create(b, l, row, index(1));
+        auto columns = scf::ForOp::create(
+            b, l, index(0), index(panels), index(1), carried,
+            [&](OpBuilder &nb, Location nl, Value p, ValueRange packed) {
+              Value column = arith::MulIOp::create(nb, nl, p,
+                                                   index(kAmxColumns));
+              auto read = [&](Value r) {
+                return vector::TransferReadOp::create(
+                    nb, nl, rowPiece, weights, ValueRange{r, column},
+                    padding, ArrayRef<bool>{true});
+              };
+              Value both = vector::InterleaveOp::create(
+                  nb, nl, pairPiece, read(row), read(next));
+              Value written = vector::TransferWriteOp::create(
+                  nb, nl, both, packed[0], ValueRange{p, pair, index(0)},
+                  ArrayRef<bool>{true})
+                                  .getResult();
+              scf::YieldOp::create(nb, nl, written);
+            });
+        scf::YieldOp::create(b, l, columns.getResult(0));
+      });
+  Value vnni = tensor::ExpandShapeOp::create(
+      rewriter, loc,
+      RankedTensorType::get({panels, depth / 2, kAmxColumns, 2}, element),
+      pairs.getResult(0), ArrayRef<ReassociationIndices>{{0}, {1}, {2, 3}});
+
+  rewriter.setInsertionPoint(rowLoop);
+  Value panel = arith::DivUIOp::create(rewriter, loc,
+                                       nLoop.getInductionVar(),
+                                       index(kAmxColumns));
+  return tensor::ExtractSliceOp::create(
+             rewriter, loc,
+             RankedTensorType::get({depth / 2, kAmxColumns, 2}, element),
+             vnni, ValueRange{panel}, ValueRange{}, ValueRange{},
+             rewriter.getDenseI64ArrayAttr({ShapedType::kDynamic, 0, 0, 0}),
+             rewriter.getDenseI64ArrayAttr({1, depth / 2, kAmxColumns, 2}),
+             rewriter.getDenseI64ArrayAttr({1, 1, 1, 1}))
+      .getResult();
+}
+
+/// The AMX form of a tiled matmul (moe.amx): k-block / column / row tiles
+/// of 16 x 16 f32 accumulators, each k-block's weights packed in pairs, and
+/// each 32-deep k step a vector.contract in the pairs layout
+/// ([16, 16, 2] x [16, 16, 2] -> [16, 16]) that upstream's
+/// convert-vector-to-amx makes a tdpbf16ps after bufferization. The
+/// accumulator tile is read and written around each step (AMX tiles are
+/// loaded from and stored to memory); bf16 products are exact in f32.
+LogicalResult vectorizeAmxTiles(RewriterBase &rewriter, linalg::MatmulOp op,
+                                int64_t depth) {
+  MLIRContext *ctx = rewriter.getContext();
+  rewriter.setInsertionPoint(op);
+  Value filled = writtenRows(op.getDpsInputOperand(0)->get());
+  scf::SCFTilingOptions blocks;
+  blocks.setTileSizes(
+      getAsIndexOpFoldResult(ctx, {kAmxRows, kAmxColumns, depth}));
+  blocks.setInterchange({2, 1, 0});
+  FailureOr<scf::SCFTilingResult> blocked = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(op.getOperation()), blocks);
+  if (failed(blocked) || blocked->loops.size() != 3)
+    return op.emitOpError("could not be tiled into AMX tiles");
+  rewriter.replaceOp(op, blocked->replacements);
+  auto block = cast<linalg::LinalgOp>(blocked->tiledOps.back());
+  if (filled)
+    boundRowLoop(block, blocked->loops, filled);
+  auto kLoop = dyn_cast<scf::ForOp>(blocked->loops[0].getOperation());
+  auto nLoop = dyn_cast<scf::ForOp>(blocked->loops[1].getOperation());
+  if (!kLoop || !nLoop)
+    return op.emitOpError("AMX tile: expected k-block and column loops");
+  FailureOr<Value> panel = packPairPanels(rewriter, block, kLoop, nLoop,
+                                          blocked->loops[2].getOperation());
+  if (failed(panel))
+    return failure();
+
+  // The block over pairs: A [16, Kc] as [16, Kc / 2, 2].
+  Location loc = block.getLoc();
+  rewriter.setInsertionPoint(block);
+  Value a = block.getDpsInputOperand(0)->get();
+  auto aType = cast<RankedTensorType>(a.getType());
+  Value pairsA = tensor::ExpandShapeOp::create(
+      rewriter, loc,
+      RankedTensorType::get({kAmxRows, depth / 2, 2},
+                            aType.getElementType()),
+      a, ArrayRef<ReassociationIndices>{{0}, {1, 2}});
+  Value acc = block.getDpsInitOperand(0)->get();
+  AffineExpr m, n, k, v;
+  bindDims(ctx, m, n, k, v);
+  Type f32 = rewriter.getF32Type();
+  auto contraction = linalg::GenericOp::create(
+      rewriter, loc, TypeRange{acc.getType()}, ValueRange{pairsA, *panel},
+      ValueRange{acc},
+      ArrayRef<AffineMap>{AffineMap::get(4, 0, {m, k, v}, ctx),
+                          AffineMap::get(4, 0, {k, n, v}, ctx),
+                          AffineMap::get(4, 0, {m, n}, ctx)},
+      ArrayRef<utils::IteratorType>{
+          utils::IteratorType::parallel, utils::IteratorType::parallel,
+          utils::IteratorType::reduction, utils::IteratorType::reduction},
+      [&](OpBuilder &b, Location nested, ValueRange args) {
+        Value x = arith::ExtFOp::create(b, nested, f32, args[0]);
+        Value w = arith::ExtFOp::create(b, nested, f32, args[1]);
+        Value product = arith::MulFOp::create(b, nested, x, w);
+        linalg::YieldOp::create(
+            b, nested, arith::AddFOp::create(b, nested, args[2], product)
+                           .getResult());
+      });
+  rewriter.replaceOp(block, contraction.getResults());
+
+  scf::SCFTilingOptions steps;
+  steps.setTileSizes(getAsIndexOpFoldResult(ctx, {0, 0, kAmxPairs, 0}));
+  FailureOr<scf::SCFTilingResult> stepped = scf::tileUsingSCF(
+      rewriter, cast<TilingInterface>(contraction.getOperation()), steps);
+  if (failed(stepped))
+    return contraction.emitOpError("could not be tiled into AMX k steps");
+  rewriter.replaceOp(contraction, stepped->replacements);
+  Operation *step = stepped->tiledOps.back();
+  rewriter.setInsertionPoint(step);
+  FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
+      rewriter, step, {kAmxRows, kAmxColumns, kAmxPairs, 2},
+      {false, false, false, false}, /*vectorizeNDExtract=*/false,
+      /*flatten1DDepthwiseConv=*/false,
+      /*assumeDynamicDimsMatchVecSizes=*/false,
+      /*createNamedContraction=*/true);
+  if (failed(vectorized))
+    return step->emitOpError("could not be vectorized as an AMX k step");
+  Operation *parent = step->getParentOp();
+  rewriter.replaceOp(step, vectorized->replacements);
+  // bf16 operands into the contraction (AMX multiplies bf16, not f32).
+  RewritePatternSet patterns(ctx);
+  vector::populateFoldArithExtensionPatterns(patterns);
+  // The operands' broadcasting reads into plain reads of the tiles, the
+  // broadcasts folded into the contraction's maps.
+  vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
+  vector::populateVectorReductionToContractPatterns(patterns);
+  return applyPatternsGreedily(parent, std::move(patterns));
+}
+
 /// Carries each register tile's accumulator across its k loop: the loops
 /// whose body holds a vector.contract read and write their accumulator at
 /// fixed positions, which loop-invariant subset hoisting moves out. The
@@ -325,7 +516,12 @@ struct MoeVectorizeTilesPass
         matmuls.push_back(op);
     });
     IRRewriter rewriter(&getContext());
+    SmallVector<linalg::MatmulOp> amxMatmuls;
     for (linalg::MatmulOp op : matmuls) {
+      if (op->hasAttr(kAmxAttrName)) {
+        amxMatmuls.push_back(op);
+        continue;
+      }
       auto microTile = op->getAttrOfType<DenseI64ArrayAttr>(kMicroTileAttrName);
       if (!microTile || microTile.size() != 3 ||
           llvm::any_of(microTile.asArrayRef(),
@@ -339,6 +535,18 @@ struct MoeVectorizeTilesPass
     }
     if (!matmuls.empty() && failed(hoistAccumulators(getOperation())))
       return signalPassFailure();
+    // After the FMA tiles' hoisting: AMX accumulators stay in memory.
+    for (linalg::MatmulOp op : amxMatmuls) {
+      auto microTile = op->getAttrOfType<DenseI64ArrayAttr>(kMicroTileAttrName);
+      if (!microTile || microTile.size() != 3 || microTile[0] != kAmxRows ||
+          microTile[1] != kAmxColumns || microTile[2] % (2 * kAmxPairs)) {
+        op.emitOpError("an AMX tile needs '")
+            << kMicroTileAttrName << "' = [16, 16, a multiple of 32]";
+        return signalPassFailure();
+      }
+      if (failed(vectorizeAmxTiles(rewriter, op, microTile[2])))
+        return signalPassFailure();
+    }
   }
 };
 

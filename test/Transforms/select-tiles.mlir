@@ -36,6 +36,25 @@ func.func @avx512(%x: tensor<?x768xbf16>, %w: tensor<4x768x2048xbf16>, %off: ten
 
 // -----
 
+// A CPU with AMX (tile registers and bf16 dot products): a bf16 GEMM's large
+// row tiles get 16 x 16 register tiles (AMX accumulator tiles) over 128-deep
+// k-blocks; its small tile and an f16 GEMM's tiles are AVX-512's.
+// CHECK-LABEL: func @amx
+// CHECK: moe.grouped_gemm
+// CHECK-SAME: small_tile = #moe.tile<block_m = 16, block_n = 2048, block_k = 8, thread_m = 2, thread_n = 128>
+// CHECK-SAME: tile = #moe.tile<block_m = 128, block_n = 256, block_k = 128, thread_m = 16, thread_n = 16>
+// CHECK: moe.grouped_gemm
+// CHECK-SAME: tile = #moe.tile<block_m = 128, block_n = 256, block_k = 128, thread_m = 8, thread_n = 32>
+module attributes {moe.target = #moe.target<kind = "cpu", chip = "sapphirerapids", features = "+avx2,+avx512f,+fma,+amx-tile,+amx-bf16">} {
+func.func @amx(%x: tensor<?x768xbf16>, %w: tensor<4x768x2048xbf16>, %off: tensor<5xi32>, %x16: tensor<?x768xf16>, %w16: tensor<4x768x2048xf16>) -> (tensor<?x2048xbf16>, tensor<?x2048xf16>) {
+  %y = moe.grouped_gemm %x, %w, offsets(%off) : tensor<?x768xbf16>, tensor<4x768x2048xbf16>, tensor<5xi32>
+  %z = moe.grouped_gemm %x16, %w16, offsets(%off) : tensor<?x768xf16>, tensor<4x768x2048xf16>, tensor<5xi32>
+  return %y, %z : tensor<?x2048xbf16>, tensor<?x2048xf16>
+}
+}
+
+// -----
+
 // AVX2, a bf16 GEMM of that width (not in the tuning table): two rows of 64-column register tiles would take
 // every register, so row tiles of at most 3 rows stream one row at a time
 // with k-block 1.

@@ -103,3 +103,22 @@ func.func @router(%x: tensor<?x32xbf16>, %r: tensor<32x8xbf16>, %l: tensor<?x8xf
   %m = linalg.matmul {moe.tile = #moe.tile<block_m = 8, block_n = 8, block_k = 16, thread_m = 4, thread_n = 8>} ins(%x, %r : tensor<?x32xbf16>, tensor<32x8xbf16>) outs(%l : tensor<?x8xf32>) -> tensor<?x8xf32>
   return %m : tensor<?x8xf32>
 }
+
+// -----
+
+// On a target with AMX, a bf16 GEMM whose register tile is 16 x 16: the x
+// tile keeps bf16 (AMX multiplies it as it is) and the large row tiles'
+// matmul is tagged moe.amx; the small row tiles keep f32 x and FMAs.
+// CHECK-LABEL: func.func @amx(
+// CHECK: scf.forall
+// CHECK: tensor.empty() : tensor<32x64xbf16>
+// CHECK: linalg.matmul {moe.amx, moe.micro_tile = array<i64: 16, 16, 32>} ins(%{{.*}}, %{{.*}} : tensor<32x64xbf16>, tensor<64x32xbf16>) outs(%{{.*}} : tensor<32x32xf32>)
+// CHECK: scf.forall
+// CHECK: tensor.empty() : tensor<4x64xf32>
+// CHECK: linalg.matmul {moe.micro_tile = array<i64: 2, 32, 8>} ins(%{{.*}}, %{{.*}} : tensor<4x64xf32>, tensor<64x32xbf16>)
+module attributes {moe.target = #moe.target<kind = "cpu", chip = "sapphirerapids", features = "+avx512f,+amx-tile,+amx-bf16">} {
+func.func @amx(%x: tensor<?x64xbf16>, %w: tensor<4x64x32xbf16>, %off: tensor<5xi32>) -> tensor<?x32xbf16> {
+  %y = moe.grouped_gemm %x, %w, offsets(%off) {tile = #moe.tile<block_m = 32, block_n = 32, block_k = 32, thread_m = 16, thread_n = 16>, small_tile = #moe.tile<block_m = 4, block_n = 32, block_k = 8, thread_m = 2, thread_n = 32>} : tensor<?x64xbf16>, tensor<4x64x32xbf16>, tensor<5xi32>
+  return %y : tensor<?x32xbf16>
+}
+}

@@ -93,3 +93,43 @@ func.func @packed_panels(%a: tensor<12x64xf32>, %w: tensor<64x32xbf16>) -> tenso
   %r = linalg.matmul {moe.micro_tile = array<i64: 6, 16, 32>} ins(%a, %w : tensor<12x64xf32>, tensor<64x32xbf16>) outs(%c : tensor<12x32xf32>) -> tensor<12x32xf32>
   return %r : tensor<12x32xf32>
 }
+
+// -----
+
+// An AMX tile (moe.amx, 16 x 16, 32-deep k-blocks): each k-block's bf16
+// weights are packed in row pairs, [BN / 16, Kc / 2, 32], both rows' 16
+// columns interleaved (the VNNI layout of AMX's B operand); the row loop
+// stops at the written rows; each 32-deep k step is one contraction in the
+// pairs layout, [16, 16, 2] x [16, 16, 2] into the 16 x 16 f32 accumulator
+// tile, read and written around it (convert-vector-to-amx makes it tile
+// loads, tdpbf16ps and a tile store).
+// CHECK-LABEL: func.func @amx(
+// CHECK-SAME: %{{.*}}: tensor<?x64xbf16>, %[[W:.*]]: tensor<64x32xbf16>, %[[N:.*]]: index)
+// CHECK: scf.for %[[KB:.*]] = %c0 to %c64 step %c32
+// CHECK: scf.for %[[PAIR:.*]] = %c0 to %c16 step %c1
+// CHECK: %[[EVEN:.*]] = arith.addi %[[KB]], %{{.*}} : index
+// CHECK: %[[ODD:.*]] = arith.addi %[[EVEN]], %c1 : index
+// CHECK: scf.for %[[P:.*]] = %c0 to %c2 step %c1
+// CHECK-DAG: %[[R1:.*]] = vector.transfer_read %[[W]][%[[ODD]], %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<64x32xbf16>, vector<16xbf16>
+// CHECK-DAG: %[[R0:.*]] = vector.transfer_read %[[W]][%[[EVEN]], %{{.*}}], %{{.*}} {in_bounds = [true]} : tensor<64x32xbf16>, vector<16xbf16>
+// CHECK: %[[BOTH:.*]] = vector.interleave %[[R0]], %[[R1]] : vector<16xbf16> -> vector<32xbf16>
+// CHECK: vector.transfer_write %[[BOTH]], %{{.*}}[%[[P]], %[[PAIR]], %c0] {in_bounds = [true]} : vector<32xbf16>, tensor<2x16x32xbf16>
+// CHECK: %[[VNNI:.*]] = tensor.expand_shape %{{.*}} {{\[}}[0], [1], [2, 3]] output_shape [2, 16, 16, 2]
+// CHECK: scf.for %[[NB:.*]] = %c0 to %c32 step %c16
+// CHECK: %[[PANEL:.*]] = tensor.extract_slice %[[VNNI]][%{{.*}}, 0, 0, 0] [1, 16, 16, 2] [1, 1, 1, 1] : tensor<2x16x16x2xbf16> to tensor<16x16x2xbf16>
+// CHECK: scf.for %{{.*}} = %c0 to %[[N]] step %c16
+// CHECK: tensor.expand_shape %{{.*}} {{\[}}[0], [1, 2]] output_shape [16, 16, 2] : tensor<16x32xbf16> into tensor<16x16x2xbf16>
+// CHECK: %[[A:.*]] = vector.transfer_read {{.*}} : tensor<16x16x2xbf16>, vector<16x16x2xbf16>
+// CHECK: %[[B:.*]] = vector.transfer_read %[[PANEL]]{{.*}} : tensor<16x16x2xbf16>, vector<16x16x2xbf16>
+// CHECK: %[[C:.*]] = vector.transfer_read {{.*}} : tensor<16x16xf32>, vector<16x16xf32>
+// CHECK: %[[D:.*]] = vector.contract {{.*}} iterator_types = ["parallel", "parallel", "reduction", "reduction"]{{.*}} %[[A]], %[[B]], %[[C]] : vector<16x16x2xbf16>, vector<16x16x2xbf16> into vector<16x16xf32>
+// CHECK: vector.transfer_write %[[D]]
+func.func @amx(%rows: tensor<?x64xbf16>, %w: tensor<64x32xbf16>, %n: index) -> tensor<32x32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<32x64xbf16>
+  %a = tensor.insert_slice %rows into %e[0, 0] [%n, 64] [1, 1] : tensor<?x64xbf16> into tensor<32x64xbf16>
+  %c0 = tensor.empty() : tensor<32x32xf32>
+  %c = linalg.fill ins(%zero : f32) outs(%c0 : tensor<32x32xf32>) -> tensor<32x32xf32>
+  %r = linalg.matmul {moe.amx, moe.micro_tile = array<i64: 16, 16, 32>} ins(%a, %w : tensor<32x64xbf16>, tensor<64x32xbf16>) outs(%c : tensor<32x32xf32>) -> tensor<32x32xf32>
+  return %r : tensor<32x32xf32>
+}

@@ -260,6 +260,20 @@ TEST(LayerDeviceMemory, MisalignedResidentInputsAreAlignedFirst) {
               "misaligned device-resident inputs");
 }
 
+TEST(LayerRowTiles, ManyRowsAnExpertMatchTheReference) {
+  // Tens of rows an expert (E = 8, K = 2, T up to 1000): every expert has
+  // whole register row tiles, a last partial one and, on the CPU, a small
+  // tile or not. hidden 96 / inter 64 fit AMX tiles for bf16 on hosts that
+  // have them (both GEMMs: K a multiple of 32, widths of 16); inter 48 gives
+  // the down GEMM a K of 48, which does not, next to a gate/up that does;
+  // hidden 33 fits nothing.
+  for (const char *shape : {"experts=8,k=2,hidden=96,inter=64",
+                            "experts=8,k=2,hidden=64,inter=48,gated=0",
+                            "experts=8,k=2,hidden=33,inter=17"})
+    for (const char *dtype : {"bf16", "f32"})
+      checkLayer(std::string(shape) + ",dtype=" + dtype, {150, 1000});
+}
+
 TEST(LayerEdgeCases, TiedLogitsPickTheLowestExperts) {
   // A zero router makes every logit 0: experts 0 and 1 win every token, with
   // equal weights; the output must still match the reference.

@@ -14,6 +14,17 @@ namespace mlir::moe {
 /// a tiled grouped GEMM, for moe-vectorize-tiles.
 inline constexpr llvm::StringLiteral kMicroTileAttrName = "moe.micro_tile";
 
+/// Marks a linalg.matmul of moe-tile whose register tiles run on AMX: bf16
+/// operands, 16 x 16 f32 accumulator tiles, 32-deep k steps (moe-vectorize-
+/// tiles packs its weights in pairs and contracts in that layout).
+inline constexpr llvm::StringLiteral kAmxAttrName = "moe.amx";
+
+/// Whether the row tiles of `op` with register tile `tile` run on AMX: bf16
+/// x and eio weights, a 16 x 16 register tile, on a module target with
+/// AMX's tile registers and bf16 dot products (moe-select-tiles gives such
+/// GEMMs that tile).
+bool usesAmxTiles(GroupedGemmOp op, TileAttr tile);
+
 /// Whether `op` can be tiled: a #moe.tile, static weights, not the combine
 /// form. Emits the reason on `op`.
 LogicalResult checkTileable(GroupedGemmOp op);

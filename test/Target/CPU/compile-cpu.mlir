@@ -3,6 +3,7 @@
 // RUN: moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --cpu haswell --emit mlir -o - | FileCheck %s --check-prefix=TARGET
 // RUN: moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --cpu haswell --emit asm -o - | FileCheck %s --check-prefix=AVX2
 // RUN: moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --cpu skylake-avx512 --emit asm -o - | FileCheck %s --check-prefix=AVX512
+// RUN: moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=bf16 --cpu sapphirerapids --emit asm -o - | FileCheck %s --check-prefix=AMX
 // RUN: not moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --cpu nonsense -o %t.so 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: not moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --target nvptx --cpu haswell -o %t.ptx 2>&1 | FileCheck %s --check-prefix=GPU
 
@@ -14,6 +15,13 @@
 // AVX2-NOT: zmm
 
 // AVX512: vfmadd{{.*}}zmm
+
+// Sapphire Rapids has AMX, so a bf16 layer's large row tiles multiply 16 x 32
+// bf16 tiles (both GEMMs fit: K 64 and 32, widths 32 and 64).
+// AMX: ldtilecfg
+// AMX: tileloadd
+// AMX: tdpbf16ps
+// AMX: tilestored
 
 // BAD: moe-compile: error: unknown CPU 'nonsense' for {{.*}} (an LLVM CPU name: haswell, skylake-avx512, znver4, ...)
 // BAD-NOT: not a recognized processor
