@@ -119,6 +119,7 @@ void mlir::moe::buildBuffersToLLVMPipeline(OpPassManager &pm) {
   // transfers still read whole tiles from memory; no other contraction
   // matches.
   pm.addPass(createConvertVectorToAMX());
+  pm.addPass(createMoeHoistAmxAccumulators());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertVectorToSCFPass());

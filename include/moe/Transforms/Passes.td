@@ -106,6 +106,23 @@ def MoeVectorizeTiles : Pass<"moe-vectorize-tiles"> {
   ];
 }
 
+def MoeHoistAmxAccumulators : Pass<"moe-hoist-amx-accumulators"> {
+  let summary = "Carry the accumulator tile of each AMX k loop in a tile register";
+  let description = [{
+    convert-vector-to-amx loads and stores the accumulator tile around every
+    `amx.tile_mulf` (its contraction reads and writes it in memory). In an
+    `scf.for` whose body loads a tile from a loop-invariant place, multiplies
+    into it and stores it back there, with nothing else in the loop touching
+    that buffer, the load moves before the loop, the store after it, and the
+    tile is carried by the loop: one load and one store per k loop instead
+    of one per k step.
+  }];
+  let dependentDialects = [
+    "::mlir::amx::AMXDialect",
+    "::mlir::scf::SCFDialect",
+  ];
+}
+
 def MoeSelectTiles : Pass<"moe-select-tiles", "::mlir::ModuleOp"> {
   let summary = "Choose the #moe.tile of every grouped GEMM from the target";
   let description = [{
