@@ -263,11 +263,6 @@ Value GroupedGemmTiler::gatherRows(Value firstRow, Value count,
   // register tile and k step, so the micro-kernel's x operand is a plain
   // broadcast load. AMX tiles multiply bf16 x as it is.
   Type element = amx ? xElement : b.getF32Type();
-  auto widen = [&](Location nestedLoc, Value v) -> Value {
-    return xElement == element
-               ? v
-               : arith::ExtFOp::create(b, nestedLoc, element, v).getResult();
-  };
   auto tileType = RankedTensorType::get({blockM, in}, element);
   auto type = RankedTensorType::get({ShapedType::kDynamic, in}, element);
   Value full = tensor::EmptyOp::create(b, loc, tileType.getShape(), element);
@@ -281,41 +276,63 @@ Value GroupedGemmTiler::gatherRows(Value firstRow, Value count,
   if (gather)
     tokens = tensor::DimOp::create(b, loc, x, 0);
   MLIRContext *ctx = b.getContext();
-  AffineMap identity = AffineMap::getMultiDimIdentityMap(2, ctx);
-  auto generic = linalg::GenericOp::create(
-      b, loc, type, ValueRange{}, ValueRange{init}, ArrayRef{identity},
-      ArrayRef{utils::IteratorType::parallel, utils::IteratorType::parallel},
-      [&](OpBuilder &nested, Location nestedLoc, ValueRange) {
+  auto xRowType = RankedTensorType::get({in}, xElement);
+  auto rowType = RankedTensorType::get({in}, element);
+  AffineMap identity = AffineMap::getMultiDimIdentityMap(1, ctx);
+  // A row at a time: its source row once, then In elements copied (and
+  // widened) by one elementwise op that moe-vectorize-tiles vectorizes.
+  auto rows = scf::ForOp::create(
+      b, loc, m.c(0), paddedRows, m.c(1), ValueRange{init},
+      [&](OpBuilder &nested, Location nestedLoc, Value r, ValueRange carried) {
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(nested.getInsertionBlock());
         IndexMath im{b, nestedLoc};
-        Value r = linalg::IndexOp::create(b, nestedLoc, 0);
-        Value k = linalg::IndexOp::create(b, nestedLoc, 1);
         // Rows past the tile's end repeat its last row: finite values whose
         // results are never stored.
         Value row = im.add(firstRow, im.min(r, lastRow));
-        if (!gather) {
-          Value v = tensor::ExtractOp::create(b, nestedLoc, x, ValueRange{row, k});
-          linalg::YieldOp::create(b, nestedLoc, widen(nestedLoc, v));
-          return;
+        Value token = row, valid;
+        if (gather) {
+          // Gather form: row r reads x[rows[r] / K]; a pair outside
+          // [0, T·K) (-1: an empty padded row) reads zeros, as the loop
+          // lowering does.
+          Value pair = im.extract(gather, row);
+          Value pairs = im.mul(tokens, im.c(*gatherK));
+          valid = arith::AndIOp::create(
+              b, nestedLoc, im.cmp(arith::CmpIPredicate::sge, pair, im.c(0)),
+              im.cmp(arith::CmpIPredicate::slt, pair, pairs));
+          token = arith::DivUIOp::create(
+              b, nestedLoc, im.select(valid, pair, im.c(0)), im.c(*gatherK));
         }
-        // Gather form: row r reads x[rows[r] / K]; a pair outside [0, T·K)
-        // (-1: an empty padded row) reads zeros, as the loop lowering does.
-        Value pair = im.extract(gather, row);
-        Value pairs = im.mul(tokens, im.c(*gatherK));
-        Value valid = arith::AndIOp::create(
-            b, nestedLoc, im.cmp(arith::CmpIPredicate::sge, pair, im.c(0)),
-            im.cmp(arith::CmpIPredicate::slt, pair, pairs));
-        Value token = arith::DivUIOp::create(
-            b, nestedLoc, im.select(valid, pair, im.c(0)), im.c(*gatherK));
-        Value v = widen(nestedLoc, tensor::ExtractOp::create(
-                                          b, nestedLoc, x, ValueRange{token, k}));
-        Value zero = arith::ConstantOp::create(b, nestedLoc, element,
-                                               b.getFloatAttr(element, 0.0));
-        linalg::YieldOp::create(b, nestedLoc, im.select(valid, v, zero));
+        SmallVector<OpFoldResult> rowSize = {b.getIndexAttr(1),
+                                             b.getIndexAttr(in)};
+        Value source = slice(b, nestedLoc, xRowType, x,
+                             {token, b.getIndexAttr(0)}, rowSize);
+        Value dest = slice(b, nestedLoc, rowType, carried[0],
+                           {r, b.getIndexAttr(0)}, rowSize);
+        auto copy = linalg::GenericOp::create(
+            b, nestedLoc, TypeRange{rowType}, ValueRange{source},
+            ValueRange{dest}, ArrayRef{identity, identity},
+            ArrayRef{utils::IteratorType::parallel},
+            [&](OpBuilder &body, Location bodyLoc, ValueRange args) {
+              Value v = args[0];
+              if (xElement != element)
+                v = arith::ExtFOp::create(body, bodyLoc, element, v);
+              if (valid) {
+                Value zero = arith::ConstantOp::create(
+                    body, bodyLoc, element, body.getFloatAttr(element, 0.0));
+                v = arith::SelectOp::create(body, bodyLoc, valid, v, zero);
+              }
+              linalg::YieldOp::create(body, bodyLoc, v);
+            });
+        copy->setAttr(kGatherRowAttrName, b.getUnitAttr());
+        SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
+        Value written = tensor::InsertSliceOp::create(
+            b, nestedLoc, copy.getResult(0), carried[0],
+            ArrayRef<OpFoldResult>{r, b.getIndexAttr(0)}, rowSize, strides);
+        scf::YieldOp::create(b, nestedLoc, written);
       });
   SmallVector<OpFoldResult> strides(2, b.getIndexAttr(1));
-  return tensor::InsertSliceOp::create(b, loc, generic.getResult(0), full,
+  return tensor::InsertSliceOp::create(b, loc, rows.getResult(0), full,
                                        offsets, sizes, strides);
 }
 

@@ -462,6 +462,40 @@ LogicalResult vectorizeAmxTiles(RewriterBase &rewriter, linalg::MatmulOp op,
   return applyPatternsGreedily(parent, std::move(patterns));
 }
 
+/// Vectorizes moe-tile's copy of one x row into an x tile (moe.gather_row):
+/// pieces of up to 64 elements (the largest that divide In), each one
+/// vector read, widened, selected and written.
+LogicalResult vectorizeGatherRow(RewriterBase &rewriter,
+                                 linalg::GenericOp copy) {
+  auto type = dyn_cast<RankedTensorType>(copy.getResult(0).getType());
+  if (!type || type.getRank() != 1 || !type.hasStaticShape())
+    return copy.emitOpError("'") << kGatherRowAttrName
+                                 << "' needs a static row";
+  int64_t in = type.getDimSize(0), piece = 1;
+  for (int64_t size = 1; size <= std::min<int64_t>(in, 64); ++size)
+    if (in % size == 0)
+      piece = size;
+  Operation *target = copy;
+  if (piece < in) {
+    scf::SCFTilingOptions pieces;
+    pieces.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), {piece}));
+    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+        rewriter, cast<TilingInterface>(copy.getOperation()), pieces);
+    if (failed(tiled))
+      return copy.emitOpError("could not be tiled into row pieces");
+    rewriter.replaceOp(copy, tiled->replacements);
+    target = tiled->tiledOps.back();
+  }
+  rewriter.setInsertionPoint(target);
+  FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
+      rewriter, target, /*inputVectorSizes=*/{piece},
+      /*inputScalableVecDims=*/{false});
+  if (failed(vectorized))
+    return target->emitOpError("could not be vectorized as a row copy");
+  rewriter.replaceOp(target, vectorized->replacements);
+  return success();
+}
+
 /// Carries each register tile's accumulator across its k loop: the loops
 /// whose body holds a vector.contract read and write their accumulator at
 /// fixed positions, which loop-invariant subset hoisting moves out. The
@@ -516,6 +550,14 @@ struct MoeVectorizeTilesPass
         matmuls.push_back(op);
     });
     IRRewriter rewriter(&getContext());
+    SmallVector<linalg::GenericOp> rowCopies;
+    getOperation()->walk([&](linalg::GenericOp op) {
+      if (op->hasAttr(kGatherRowAttrName))
+        rowCopies.push_back(op);
+    });
+    for (linalg::GenericOp copy : rowCopies)
+      if (failed(vectorizeGatherRow(rewriter, copy)))
+        return signalPassFailure();
     SmallVector<linalg::MatmulOp> amxMatmuls;
     for (linalg::MatmulOp op : matmuls) {
       if (op->hasAttr(kAmxAttrName)) {

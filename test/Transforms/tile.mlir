@@ -3,7 +3,7 @@
 // A gated grouped GEMM with a bias and a small tile. Row tiles are counted
 // at run time from the offsets (clamped into [0, M] and non-decreasing);
 // the large row tiles (more than 2 rows) run in a forall over 3 column tiles
-// of 16, the small ones in a second forall over one 48-column tile whose
+// of 16 (x gathered a row at a time: f32 rows are plain copies), the small ones in a second forall over one 48-column tile whose
 // single matmul covers gate and up (96 columns: whole weight rows).
 // CHECK-LABEL: func.func @gated_small(
 // CHECK-SAME: %[[X:[^:]*]]: tensor<?x64xf32>, %[[W:[^:]*]]: tensor<4x64x96xf32>, %[[OFF:[^:]*]]: tensor<5xi32>, %[[B:[^:]*]]: tensor<4x96xf32>)
@@ -18,8 +18,9 @@
 // CHECK: %[[TILE:.*]]:5 = scf.for
 // CHECK: %[[PADDED:.*]] = arith.muli %{{.*}}, %c6
 // CHECK: %[[XT:.*]] = tensor.empty() : tensor<12x64xf32>
-// CHECK: %[[ROWS:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<?x64xf32>)
-// CHECK: tensor.extract %[[X]]
+// CHECK: %[[ROWS:.*]] = scf.for %[[R:.*]] = %c0 to %[[PADDED]] step %c1 iter_args(%[[XR:.*]] = %{{.*}}) -> (tensor<?x64xf32>)
+// CHECK: %[[SRC:.*]] = tensor.extract_slice %[[X]][%{{.*}}, 0] [1, 64] [1, 1] : tensor<?x64xf32> to tensor<64xf32>
+// CHECK: tensor.insert_slice %[[SRC]] into %[[XR]][%[[R]], 0] [1, 64]
 // CHECK: %[[A:.*]] = tensor.insert_slice %[[ROWS]] into %[[XT]][0, 0] [%[[PADDED]], 64]
 // CHECK: %[[WG:.*]] = tensor.extract_slice %[[W]][%[[TILE]]#2, 0, %[[COL]]] [1, 64, 16]
 // CHECK: %[[G:.*]] = linalg.matmul {moe.micro_tile = array<i64: 6, 16, 32>} ins(%[[A]], %[[WG]] : tensor<12x64xf32>, tensor<64x16xf32>)
@@ -48,8 +49,8 @@ func.func @gated_small(%x: tensor<?x64xf32>, %w: tensor<4x64x96xf32>, %off: tens
 // -----
 
 // Gather form, counts segments (C = M / E), eoi weights, bf16: rows read x
-// through rows[r] / K (an invalid pair reads zeros) and are widened to f32
-// once, in the gather; the [BN, In] weight slice is packed to [In, BN]; the
+// through rows[r] / K (an invalid pair reads zeros), a row at a time, and are
+// widened to f32 once, in the gather; the [BN, In] weight slice is packed to [In, BN]; the
 // result is rounded to bf16. The width 40
 // is not a multiple of the 16-column tile: a second forall takes the last 8
 // columns with an 8-column register tile.
@@ -58,10 +59,11 @@ func.func @gated_small(%x: tensor<?x64xf32>, %w: tensor<4x64x96xf32>, %off: tens
 // CHECK: %[[M:.*]] = tensor.dim %[[ROWS]]
 // CHECK: arith.divui %[[M]], %c2
 // CHECK: scf.forall ({{.*}}) in (%{{.*}}, 2)
-// CHECK: linalg.generic
+// CHECK: scf.for
 // CHECK: tensor.extract %[[ROWS]]
-// CHECK: arith.divui %{{.*}}, %c4
-// CHECK: tensor.extract %[[X]]
+// CHECK: %[[TOKEN:.*]] = arith.divui %{{.*}}, %c4
+// CHECK: tensor.extract_slice %[[X]][%[[TOKEN]], 0] [1, 32] [1, 1] : tensor<?x32xbf16> to tensor<32xbf16>
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<32xbf16>) outs(%{{.*}} : tensor<32xf32>) attrs = {moe.gather_row}
 // CHECK: arith.extf %{{.*}} : bf16 to f32
 // CHECK: arith.select
 // CHECK: linalg.transpose ins(%{{.*}} : tensor<16x32xbf16>) outs(%{{.*}} : tensor<32x16xbf16>) permutation = [1, 0]

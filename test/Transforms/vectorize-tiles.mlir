@@ -133,3 +133,28 @@ func.func @amx(%rows: tensor<?x64xbf16>, %w: tensor<64x32xbf16>, %n: index) -> t
   %r = linalg.matmul {moe.amx, moe.micro_tile = array<i64: 16, 16, 32>} ins(%a, %w : tensor<32x64xbf16>, tensor<64x32xbf16>) outs(%c : tensor<32x32xf32>) -> tensor<32x32xf32>
   return %r : tensor<32x32xf32>
 }
+
+// -----
+
+// moe-tile's copy of one x row into an x tile (moe.gather_row), 96 bf16
+// widened to f32 unless the row is invalid: pieces of 48 (the largest
+// divisor of 96 up to 64), each one vector read, widen, select and write.
+// CHECK-LABEL: func.func @gather_row(
+// CHECK-SAME: %[[SRC:[^:]*]]: tensor<96xbf16>, %[[DST:[^:]*]]: tensor<96xf32>, %[[VALID:[^:]*]]: i1)
+// CHECK: scf.for %[[I:.*]] = %c0 to %c96 step %c48
+// CHECK: %[[PIECE:.*]] = tensor.extract_slice %[[SRC]][%[[I]]] [48] [1] : tensor<96xbf16> to tensor<48xbf16>
+// CHECK: %[[V:.*]] = vector.transfer_read %[[PIECE]][%c0], %{{.*}} {in_bounds = [true]} : tensor<48xbf16>, vector<48xbf16>
+// CHECK: %[[W:.*]] = arith.extf %[[V]] : vector<48xbf16> to vector<48xf32>
+// CHECK: %[[MASK:.*]] = vector.broadcast %[[VALID]] : i1 to vector<48xi1>
+// CHECK: %[[S:.*]] = arith.select %[[MASK]], %[[W]], %{{.*}} : vector<48xi1>, vector<48xf32>
+// CHECK: vector.transfer_write %[[S]], %{{.*}}[%c0] {in_bounds = [true]} : vector<48xf32>, tensor<48xf32>
+func.func @gather_row(%src: tensor<96xbf16>, %dst: tensor<96xf32>, %valid: i1) -> tensor<96xf32> {
+  %zero = arith.constant 0.0 : f32
+  %r = linalg.generic {indexing_maps = [affine_map<(d0) -> (d0)>, affine_map<(d0) -> (d0)>], iterator_types = ["parallel"]} ins(%src : tensor<96xbf16>) outs(%dst : tensor<96xf32>) attrs = {moe.gather_row} {
+  ^bb0(%in: bf16, %out: f32):
+    %w = arith.extf %in : bf16 to f32
+    %s = arith.select %valid, %w, %zero : f32
+    linalg.yield %s : f32
+  } -> tensor<96xf32>
+  return %r : tensor<96xf32>
+}

@@ -25,6 +25,10 @@ inline constexpr llvm::StringLiteral kAmxAttrName = "moe.amx";
 /// GEMMs that tile).
 bool usesAmxTiles(GroupedGemmOp op, TileAttr tile);
 
+/// Marks the elementwise copy of one x row into a row tile's x tile (made by
+/// moe-tile, vectorized by moe-vectorize-tiles).
+inline constexpr llvm::StringLiteral kGatherRowAttrName = "moe.gather_row";
+
 /// Whether `op` can be tiled: a #moe.tile, static weights, not the combine
 /// form. Emits the reason on `op`.
 LogicalResult checkTileable(GroupedGemmOp op);
