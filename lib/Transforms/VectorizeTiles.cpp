@@ -104,6 +104,44 @@ void widenContractOperands(RewriterBase &rewriter,
   }
 }
 
+/// Tiles `op` by `tileSizes` (loops in `interchange` order; no sizes: not
+/// tiled) and vectorizes the innermost tile with `vectorSizes` (its static
+/// shape), as a vector.contract where it is a contraction. Returns the
+/// operation that holds the vector code; errors call the tile `piece`.
+FailureOr<Operation *> tileAndVectorize(RewriterBase &rewriter, Operation *op,
+                                        ArrayRef<int64_t> tileSizes,
+                                        ArrayRef<int64_t> interchange,
+                                        ArrayRef<int64_t> vectorSizes,
+                                        StringRef piece) {
+  Operation *target = op;
+  if (!tileSizes.empty()) {
+    scf::SCFTilingOptions options;
+    options.setTileSizes(
+        getAsIndexOpFoldResult(rewriter.getContext(), tileSizes));
+    options.setInterchange(interchange);
+    FailureOr<scf::SCFTilingResult> tiled =
+        scf::tileUsingSCF(rewriter, cast<TilingInterface>(op), options);
+    if (failed(tiled))
+      return op->emitOpError("could not be tiled into ") << piece << "s";
+    rewriter.replaceOp(op, tiled->replacements);
+    target = tiled->tiledOps.back();
+  }
+  rewriter.setInsertionPoint(target);
+  // One scalable flag per size: an empty list would make vector types that
+  // print like fixed ones but differ from them.
+  SmallVector<bool> scalable(vectorSizes.size(), false);
+  FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
+      rewriter, target, vectorSizes, scalable, /*vectorizeNDExtract=*/false,
+      /*flatten1DDepthwiseConv=*/false,
+      /*assumeDynamicDimsMatchVecSizes=*/false,
+      /*createNamedContraction=*/true);
+  if (failed(vectorized))
+    return target->emitOpError("could not be vectorized as a ") << piece;
+  Operation *parent = target->getParentOp();
+  rewriter.replaceOp(target, vectorized->replacements);
+  return parent;
+}
+
 /// Packs each k-block's weights, Kc rows x the tile's BN columns, into
 /// [BN / NR, Kc, NR] f32 before the column loop, and points the register
 /// tiles at it. In place, a register tile column's Kc x NR panel is Kc
@@ -192,23 +230,8 @@ LogicalResult packWeightPanels(RewriterBase &rewriter, linalg::LinalgOp block,
 
   // Rows of the k-block outer, panels inner: the pack reads whole weight
   // rows in order, NR columns a vector.
-  scf::SCFTilingOptions options;
-  options.setTileSizes(getAsIndexOpFoldResult(ctx, {1, 1, 0}));
-  options.setInterchange({1, 0, 2});
-  FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(pack.getOperation()), options);
-  if (failed(tiled))
-    return pack.emitOpError("could not be tiled into weight row pieces");
-  rewriter.replaceOp(pack, tiled->replacements);
-  Operation *piece = tiled->tiledOps.back();
-  rewriter.setInsertionPoint(piece);
-  FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
-      rewriter, piece, /*inputVectorSizes=*/{1, 1, columns},
-      /*inputScalableVecDims=*/{false, false, false});
-  if (failed(vectorized))
-    return piece->emitOpError("could not be vectorized as a weight copy");
-  rewriter.replaceOp(piece, vectorized->replacements);
-  return success();
+  return tileAndVectorize(rewriter, pack, {1, 1, 0}, {1, 0, 2},
+                          {1, 1, columns}, "weight row piece");
 }
 
 /// Register tiles of deep k-blocks (large row tiles) read packed panels;
@@ -241,32 +264,11 @@ LogicalResult vectorizeMicroTiles(RewriterBase &rewriter, linalg::MatmulOp op,
       failed(packWeightPanels(rewriter, cast<linalg::LinalgOp>(block),
                               blocked->loops)))
     return failure();
-  scf::SCFTilingOptions steps;
-  steps.setTileSizes(
-      getAsIndexOpFoldResult(rewriter.getContext(), {0, 0, 1}));
-  FailureOr<scf::SCFTilingResult> stepped =
-      scf::tileUsingSCF(rewriter, cast<TilingInterface>(block), steps);
-  if (failed(stepped))
-    return block->emitOpError("could not be tiled along k");
-  rewriter.replaceOp(block, stepped->replacements);
-
-  Operation *micro = stepped->tiledOps.back();
-  rewriter.setInsertionPoint(micro);
-  FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
-      rewriter, micro, /*inputVectorSizes=*/{rows, columns, 1},
-      // One flag per size: an empty list would make vector types that print
-      // like fixed ones but differ from them.
-      /*inputScalableVecDims=*/{false, false, false},
-      /*vectorizeNDExtract=*/false,
-      /*flatten1DDepthwiseConv=*/false,
-      /*assumeDynamicDimsMatchVecSizes=*/false,
-      /*createNamedContraction=*/true);
-  if (failed(vectorized))
-    return micro->emitOpError("could not be vectorized as a ")
-           << rows << "x" << columns << " register tile";
-  Operation *parent = micro->getParentOp();
-  rewriter.replaceOp(micro, vectorized->replacements);
-  parent->walk([&](vector::ContractionOp contract) {
+  FailureOr<Operation *> steps = tileAndVectorize(
+      rewriter, block, {0, 0, 1}, {}, {rows, columns, 1}, "register tile k step");
+  if (failed(steps))
+    return failure();
+  (*steps)->walk([&](vector::ContractionOp contract) {
     widenContractOperands(rewriter, contract);
   });
   return success();
@@ -433,25 +435,11 @@ LogicalResult vectorizeAmxTiles(RewriterBase &rewriter, linalg::MatmulOp op,
       });
   rewriter.replaceOp(block, contraction.getResults());
 
-  scf::SCFTilingOptions steps;
-  steps.setTileSizes(getAsIndexOpFoldResult(ctx, {0, 0, kAmxPairs, 0}));
-  FailureOr<scf::SCFTilingResult> stepped = scf::tileUsingSCF(
-      rewriter, cast<TilingInterface>(contraction.getOperation()), steps);
-  if (failed(stepped))
-    return contraction.emitOpError("could not be tiled into AMX k steps");
-  rewriter.replaceOp(contraction, stepped->replacements);
-  Operation *step = stepped->tiledOps.back();
-  rewriter.setInsertionPoint(step);
-  FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
-      rewriter, step, {kAmxRows, kAmxColumns, kAmxPairs, 2},
-      {false, false, false, false}, /*vectorizeNDExtract=*/false,
-      /*flatten1DDepthwiseConv=*/false,
-      /*assumeDynamicDimsMatchVecSizes=*/false,
-      /*createNamedContraction=*/true);
-  if (failed(vectorized))
-    return step->emitOpError("could not be vectorized as an AMX k step");
-  Operation *parent = step->getParentOp();
-  rewriter.replaceOp(step, vectorized->replacements);
+  FailureOr<Operation *> steps = tileAndVectorize(
+      rewriter, contraction, {0, 0, kAmxPairs, 0}, {},
+      {kAmxRows, kAmxColumns, kAmxPairs, 2}, "AMX k step");
+  if (failed(steps))
+    return failure();
   // bf16 operands into the contraction (AMX multiplies bf16, not f32).
   RewritePatternSet patterns(ctx);
   vector::populateFoldArithExtensionPatterns(patterns);
@@ -459,7 +447,7 @@ LogicalResult vectorizeAmxTiles(RewriterBase &rewriter, linalg::MatmulOp op,
   // broadcasts folded into the contraction's maps.
   vector::populateVectorTransferPermutationMapLoweringPatterns(patterns);
   vector::populateVectorReductionToContractPatterns(patterns);
-  return applyPatternsGreedily(parent, std::move(patterns));
+  return applyPatternsGreedily(*steps, std::move(patterns));
 }
 
 /// Vectorizes moe-tile's copy of one x row into an x tile (moe.gather_row):
@@ -475,25 +463,11 @@ LogicalResult vectorizeGatherRow(RewriterBase &rewriter,
   for (int64_t size = 1; size <= std::min<int64_t>(in, 64); ++size)
     if (in % size == 0)
       piece = size;
-  Operation *target = copy;
-  if (piece < in) {
-    scf::SCFTilingOptions pieces;
-    pieces.setTileSizes(getAsIndexOpFoldResult(rewriter.getContext(), {piece}));
-    FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-        rewriter, cast<TilingInterface>(copy.getOperation()), pieces);
-    if (failed(tiled))
-      return copy.emitOpError("could not be tiled into row pieces");
-    rewriter.replaceOp(copy, tiled->replacements);
-    target = tiled->tiledOps.back();
-  }
-  rewriter.setInsertionPoint(target);
-  FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(
-      rewriter, target, /*inputVectorSizes=*/{piece},
-      /*inputScalableVecDims=*/{false});
-  if (failed(vectorized))
-    return target->emitOpError("could not be vectorized as a row copy");
-  rewriter.replaceOp(target, vectorized->replacements);
-  return success();
+  SmallVector<int64_t> pieces;
+  if (piece < in)
+    pieces.push_back(piece);
+  return tileAndVectorize(rewriter, copy, pieces, {}, {piece},
+                          "row copy piece");
 }
 
 /// Carries each register tile's accumulator across its k loop: the loops
