@@ -107,15 +107,15 @@ def MoeVectorizeTiles : Pass<"moe-vectorize-tiles"> {
 }
 
 def MoeHoistAmxAccumulators : Pass<"moe-hoist-amx-accumulators"> {
-  let summary = "Carry the accumulator tile of each AMX k loop in a tile register";
+  let summary = "Keep the accumulator tile of each AMX k loop in a tile register";
   let description = [{
     convert-vector-to-amx loads and stores the accumulator tile around every
-    `amx.tile_mulf` (its contraction reads and writes it in memory). In an
-    `scf.for` whose body loads a tile from a loop-invariant place, multiplies
-    into it and stores it back there, with nothing else in the loop touching
-    that buffer, the load moves before the loop, the store after it, and the
-    tile is carried by the loop: one load and one store per k loop instead
-    of one per k step.
+    `amx.tile_mulf` (its contraction reads and writes it in memory). Each
+    `scf.for` that stores an AMX tile and has a short constant trip count
+    (the k steps of one k-block) is unrolled, and each tile store is
+    forwarded to the next load of the same place when nothing between them
+    may touch that buffer: one load before the k steps and one store after
+    them.
   }];
   let dependentDialects = [
     "::mlir::amx::AMXDialect",
