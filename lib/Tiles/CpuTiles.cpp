@@ -120,14 +120,28 @@ CpuTiles cpuTiles(int64_t width, bool wideWeights, const VectorUnit &unit) {
   return {large, small};
 }
 
-bool amxTile(int64_t width, int64_t in, TileSizes &tile) {
+bool amxTiles(int64_t width, int64_t in, CpuTiles &tiles) {
   constexpr int64_t rows = 16, columns = 16, step = 32;
   if (width % columns || in % step)
     return false;
   // One tdpbf16ps is 16 x 16 x 32; a k-block packs Kc weight rows into the
-  // pairs layout (VNNI) once for the row tile's 8 AMX row tiles.
-  tile = {/*blockM=*/8 * rows, largestDividingMultiple(width, columns, 256),
-          /*blockK=*/largestDividingMultiple(in, step, 128), rows, columns};
+  // pairs layout (VNNI) once for the row tile's 8 AMX row tiles. The pack
+  // reads whole weight rows (column tiles up to 2048: a 512 KiB pack and a
+  // 1 MiB accumulator tile within L2), so the weights stream front to back:
+  // 256-column tiles read 512-byte pieces of rows kilobytes apart, which the
+  // prefetchers do not follow. Qwen3-30B-A3B bf16 (2 cores, ms at T = 32 /
+  // 128 / 512 / 2048): 256 columns 62 / 114 / 128 / 270, whole rows 62 /
+  // 114 / 93 / 246.
+  tiles.large = {/*blockM=*/8 * rows,
+                 largestDividingMultiple(width, columns, 2048),
+                 /*blockK=*/largestDividingMultiple(in, step, 128), rows,
+                 columns};
+  // Past two rows an expert, the AMX tile wins over the FMA small tile (it
+  // widens nothing and packs each k-block once): the same, small tile up to
+  // 16 rows as without AMX 62 / 114 / 93 / 246, up to 4 rows 61 / 65 / 91 /
+  // 222, up to 2 rows 56 / 67 / 92 / 223.
+  if (tiles.small.threadM == 2)
+    tiles.small.blockM = 2;
   return true;
 }
 

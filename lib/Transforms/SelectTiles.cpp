@@ -100,7 +100,7 @@ cpuTiles(GroupedGemmOp op, TargetAttr target,
       op.getWeightLayout() == WeightLayout::ExpertInOut ? 1 : 2);
   if (usesAmx(op, target) &&
       op.getWeightLayout() == WeightLayout::ExpertInOut)
-    tiles::amxTile(width, in, chosen.large);
+    tiles::amxTiles(width, in, chosen);
   return {toAttr(ctx, chosen.large), toAttr(ctx, chosen.small)};
 }
 
