@@ -138,7 +138,8 @@ llvm::Expected<CompileResult> (::moe::jit::compile)(const std::string &mlirText,
     return entries.takeError();
   result.entries = std::move(*entries);
   result.contracts = readContracts(*module);
-  result.manifest = buildManifest(result, options, layerSpec);
+  result.manifest = buildManifest(result, options, layerSpec,
+                                  recordedCpuFeatures(cpu->second));
   result.header = buildHeader(result);
 
   PassManager toLLVM(&context);

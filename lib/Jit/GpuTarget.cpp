@@ -328,7 +328,15 @@ llvm::Expected<CompileResult>(::moe::jit::compileGpu)(
   CompileOptions resolved = options;
   resolved.chip = target->chip;
   result.kernels = readKernels(module, result.entries);
-  result.manifest = buildManifest(result, resolved, layerSpec);
+  // The emulator runs the kernels as this machine's code; a GPU artifact's
+  // host code only launches them, and is portable so that it runs on
+  // whichever machine holds the GPU.
+  std::string hostCpu = target->emu ? "" : kPortableCpu;
+  auto hostFeatures = resolveCpu(hostCpu);
+  if (!hostFeatures)
+    return hostFeatures.takeError();
+  result.manifest = buildManifest(result, resolved, layerSpec,
+                                  recordedCpuFeatures(hostFeatures->second));
   // The entry points (the artifact's C interface), then the kernel table.
   result.header = buildHeader(result) + "\n" +
                   buildGpuHeader(result, resolved, target->chip);
@@ -349,8 +357,8 @@ llvm::Expected<CompileResult>(::moe::jit::compileGpu)(
                              " " + target->chip + " failed");
 
   if (isHostOutput(*target, options.emit)) {
-    auto bytes =
-        emitHostModule(module, options.emit, result.manifest, diagnostics);
+    auto bytes = emitHostModule(module, options.emit, result.manifest,
+                                diagnostics, hostCpu);
     if (!bytes)
       return bytes.takeError();
     result.bytes = std::move(*bytes);

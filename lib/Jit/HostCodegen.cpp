@@ -1,5 +1,6 @@
 //===- HostCodegen.cpp - LLVM-dialect host modules to files ---------------===//
 #include "HostCodegen.h"
+#include "moe/Support/CpuFeatures.h"
 #include "moe/Support/HostAmx.h"
 
 #include "mlir/ExecutionEngine/OptUtils.h"
@@ -188,12 +189,24 @@ llvm::Expected<std::pair<std::string, std::string>>(::moe::jit::resolveCpu)(
   // use. AMX code compiled for another machine asks for its tiles at load
   // time (the runtime does, moe/Support/HostAmx.h).
   llvm::SubtargetFeatures features;
-  for (const char *feature : {"sse4.2", "avx", "avx2", "fma", "f16c",
-                              "avx512f", "avx512bw", "avx512vl", "avx512dq",
-                              "avx512bf16", "amx-tile", "amx-bf16"})
-    if (info->checkFeatures(std::string("+") + feature))
+  for (std::string_view feature : ::moe::kRecordedCpuFeatures)
+    if (info->checkFeatures("+" + std::string(feature)))
       features.AddFeature(feature);
   return std::make_pair(cpu, features.getString());
+}
+
+std::vector<std::string>(::moe::jit::recordedCpuFeatures)(
+    const std::string &features) {
+  std::vector<std::string> recorded;
+  llvm::SmallVector<llvm::StringRef> flags;
+  llvm::StringRef(features).split(flags, ',', -1, /*KeepEmpty=*/false);
+  for (llvm::StringRef flag : flags)
+    if (flag.consume_front("+") &&
+        llvm::is_contained(::moe::kRecordedCpuFeatures, std::string_view(flag)))
+      recorded.push_back(flag.str());
+  llvm::sort(recorded);
+  recorded.erase(std::unique(recorded.begin(), recorded.end()), recorded.end());
+  return recorded;
 }
 
 llvm::Expected<std::vector<char>>(::moe::jit::emitHostModule)(

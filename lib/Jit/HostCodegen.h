@@ -17,6 +17,15 @@ namespace moe::jit {
 llvm::Expected<std::pair<std::string, std::string>>
 resolveCpu(const std::string &cpu);
 
+/// The CPU name of host code that must run on any x86-64 machine (a GPU
+/// artifact's launch code, carried to the GPU's host).
+inline constexpr const char *kPortableCpu = "x86-64";
+
+/// The features of moe/Support/CpuFeatures.h among `features` (resolveCpu's
+/// "+avx2,-avx512f,..."): what an artifact compiled with them needs of the
+/// CPU that loads it.
+std::vector<std::string> recordedCpuFeatures(const std::string &features);
+
 /// Writes a host module in the LLVM dialect as `emit` (mlir, llvm, asm, obj,
 /// so), optimized for `cpu` (empty: the host); a non-empty `manifest` is
 /// exported as moe_artifact_manifest (docs/abi.md). `so` links with ld.lld.

@@ -126,7 +126,8 @@ static void writeTensors(llvm::json::OStream &json, StringRef key,
 
 std::string (::moe::jit::buildManifest)(const CompileResult &result,
                                     const CompileOptions &options,
-                                    const std::string &layerSpec) {
+                                    const std::string &layerSpec,
+                                    const std::vector<std::string> &cpuFeatures) {
   std::string text;
   llvm::raw_string_ostream os(text);
   llvm::json::OStream json(os, /*IndentSize=*/1);
@@ -138,6 +139,10 @@ std::string (::moe::jit::buildManifest)(const CompileResult &result,
       json.attribute("chip", options.chip);
     if (!options.cpu.empty())
       json.attribute("cpu", options.cpu);
+    json.attributeArray("cpu_features", [&] {
+      for (const std::string &feature : cpuFeatures)
+        json.value(feature);
+    });
     json.attribute("checks", options.checks);
     if (!layerSpec.empty())
       json.attribute("layer_spec", layerSpec);

@@ -15,10 +15,12 @@ llvm::Expected<std::vector<EntrySignature>> readEntries(mlir::ModuleOp module);
 /// The check sites recorded by moe-lower-to-loops (`moe.contracts`).
 std::vector<ContractSiteInfo> readContracts(mlir::ModuleOp module);
 
-/// The artifact manifest of docs/abi.md.
+/// The artifact manifest of docs/abi.md; `cpuFeatures` are those its host
+/// code may use (recordedCpuFeatures).
 std::string buildManifest(const CompileResult &result,
                           const CompileOptions &options,
-                          const std::string &layerSpec);
+                          const std::string &layerSpec,
+                          const std::vector<std::string> &cpuFeatures);
 
 /// A C header declaring each entry point's C interface, with the shapes.
 std::string buildHeader(const CompileResult &result);

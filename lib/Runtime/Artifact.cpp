@@ -5,7 +5,9 @@
 
 #include "Elf.h"
 #include "Files.h"
+#include "HostCpu.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <optional>
 #include <utility>
@@ -66,6 +68,29 @@ std::optional<std::pair<int, bool>> nvidiaChip(const std::string &chip) {
   if (i == 3 || (i < chip.size() && chip.substr(i) != "a"))
     return std::nullopt;
   return std::make_pair(number, i < chip.size());
+}
+
+/// Why this CPU cannot run the artifact's host code: the features of its
+/// manifest that the CPU lacks (or the OS withholds); nullopt where it can.
+std::optional<std::string> missingCpuFeaturesMessage(const Manifest &manifest) {
+  std::vector<std::string> missing =
+      missingCpuFeatures(manifest.cpuFeatures, hostCpuFeatures());
+  if (missing.empty())
+    return std::nullopt;
+  std::string list;
+  for (const std::string &feature : missing)
+    list += (list.empty() ? "" : ", ") + feature;
+  bool amx = std::any_of(missing.begin(), missing.end(),
+                         [](const std::string &feature) {
+                           return feature.rfind("amx", 0) == 0;
+                         });
+  return "its code was compiled for " +
+         (manifest.cpu.empty() ? std::string("another CPU")
+                               : "CPU '" + manifest.cpu + "'") +
+         " and uses " + list + ", which this CPU " +
+         (amx ? "lacks or the kernel does not grant" : "lacks") +
+         " (compile it again here, or with moe-compile --cpu naming this "
+         "machine's CPU)";
 }
 
 std::optional<std::string> chipMismatch(const std::string &chip,
@@ -177,6 +202,13 @@ Error Artifact::load(const std::string &bytes, const std::string &origin,
                             "returned NULL");
   if (Error error = parseManifest(text, artifact->manifestData))
     return makeError(error.status, name + ": " + error.message);
+  if (std::optional<std::string> missing =
+          missingCpuFeaturesMessage(artifact->manifestData))
+    return makeError(MOE_ERROR_INVALID_ARGUMENT,
+                     "cannot run " +
+                         (origin.empty() ? std::string("the artifact")
+                                         : "artifact " + quoted(origin)) +
+                         " here: " + *missing);
   if (std::optional<std::string> mismatch =
           chipMismatch(artifact->manifestData.chip, device))
     return makeError(MOE_ERROR_INVALID_ARGUMENT,

@@ -170,6 +170,22 @@ Error parseManifest(const std::string &text, Manifest &manifest) {
       return bad("\"chip\" is not a string");
     manifest.chip = chip->get<std::string>();
   }
+  auto cpu = root.find("cpu");
+  if (cpu != root.end()) {
+    if (!cpu->is_string())
+      return bad("\"cpu\" is not a string");
+    manifest.cpu = cpu->get<std::string>();
+  }
+  auto cpuFeatures = root.find("cpu_features");
+  if (cpuFeatures != root.end()) {
+    if (!cpuFeatures->is_array())
+      return bad("\"cpu_features\" is not an array");
+    for (const json &feature : *cpuFeatures) {
+      if (!feature.is_string())
+        return bad("\"cpu_features\" holds a value that is not a string");
+      manifest.cpuFeatures.push_back(feature.get<std::string>());
+    }
+  }
   auto checks = root.find("checks");
   if (checks != root.end()) {
     if (!checks->is_boolean())

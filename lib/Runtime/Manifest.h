@@ -56,6 +56,12 @@ struct Manifest {
   /// The GPU chip the kernels were compiled for (sm_90, gfx942; "host" or
   /// a chip for emu); empty for cpu artifacts and older manifests.
   std::string chip;
+  /// The CPU the host code was compiled for, where not this machine's
+  /// (moe-compile --cpu); empty otherwise.
+  std::string cpu;
+  /// The features of moe/Support/CpuFeatures.h that the host code may use;
+  /// empty in older manifests (nothing is checked then).
+  std::vector<std::string> cpuFeatures;
   bool checks = false;
   std::optional<std::string> layerSpec;
   std::vector<EntrySignature> entries;

@@ -12,6 +12,8 @@
 // RUN: %if cuda-toolkit %{ %ptxas -arch=sm_80 %t/sm_80.ptx -o %t/sm_80.cubin %}
 // RUN: %if cuda-toolkit %{ moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f16 --target nvptx --emit cubin -o %t/small.cubin %}
 // RUN: %if cuda-toolkit %{ llvm-readelf -h %t/small.cubin | FileCheck %s --check-prefix=CUBIN %}
+// RUN: %if cuda-toolkit %{ moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f16 --target nvptx --emit so -o %t/small.so %}
+// RUN: %if cuda-toolkit %{ llvm-objdump -d %t/small.so | FileCheck %s --check-prefix=PORTABLE %}
 
 // PTX: .target sm_90
 // PTX-NOT: __nv_
@@ -89,3 +91,8 @@ func.func @unpermute(%y: tensor<?x16xf32>, %rows: tensor<?xi32>, %w: tensor<?x2x
   %out = moe.unpermute %y, %rows, %w : tensor<?x16xf32>, tensor<?xi32>, tensor<?x2xf32>
   return %out : tensor<?x16xf32>
 }
+
+// The host code only launches the kernels, on whichever machine holds the
+// GPU: plain x86-64, no AVX registers (the manifest lists no CPU features).
+// PORTABLE: <_mlir_ciface_moe_layer>:
+// PORTABLE-NOT: {{%[yz]mm}}
