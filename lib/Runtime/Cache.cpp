@@ -1,6 +1,7 @@
 //===- Cache.cpp - the compile cache (memory and disk) --------------------===//
 
 #include "Cache.h"
+#include "HostCpu.h"
 
 #include "Files.h"
 #include "Hash.h"
@@ -336,11 +337,20 @@ Error compileWithoutDisk(const CompileRequest &request,
 
 std::string cacheKeyDigest(const CompileRequest &request) {
   Sha256 hash;
-  // Key 2 adds the chip: entries of key 1 are other keys, compiled again.
-  hash.update("moe-mlir cache key 2\n");
+  // Key 2 adds the chip, key 3 this CPU's features: entries of older keys
+  // are other keys, compiled again.
+  hash.update("moe-mlir cache key 3\n");
   hash.update(request.isLayerSpec ? "layer\n" : "mlir\n");
   hash.update("target=" + request.target + "\n");
   hash.update("chip=" + request.chip + "\n");
+  // cpu and emu code is compiled for this CPU, so a cache directory shared
+  // by several machines keeps one entry per kind of CPU.
+  if (request.target == "cpu" || request.target == "emu") {
+    std::string features;
+    for (const std::string &feature : hostCpuFeatures())
+      features += feature + ",";
+    hash.update("cpu_features=" + features + "\n");
+  }
   hash.update(request.checks ? "checks=1\n" : "checks=0\n");
   // The built-in table is part of the compiler, keyed through its version;
   // a table file by its contents.
