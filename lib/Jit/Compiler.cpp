@@ -98,6 +98,9 @@ llvm::Expected<CompileResult> (::moe::jit::compile)(const std::string &mlirText,
   registry.insert<mlir::moe::MoeDialect>();
   // One module is small: the context's thread pool costs more than it gives.
   MLIRContext context(registry, MLIRContext::Threading::DISABLED);
+  // An error's message is for the user: without this MLIR appends the
+  // failing op, which for a pass on the module is the whole module.
+  context.printOpOnDiagnostic(false);
   DiagnosticCollector diagnostics(context);
 
   OwningOpRef<ModuleOp> module =

@@ -6,6 +6,8 @@
 // RUN: moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --cpu skylake-avx512 --emit asm -o - | FileCheck %s --check-prefix=AVX512
 // RUN: moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=bf16 --cpu sapphirerapids --emit asm -o - | FileCheck %s --check-prefix=AMX
 // RUN: not moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --cpu nonsense -o %t.so 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: echo '{"entries": []}' > %t.table.json
+// RUN: not moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --tile-table %t.table.json -o %t.so 2>&1 | FileCheck %s --check-prefix=BADTABLE
 // RUN: not moe-compile --layer experts=8,k=2,hidden=64,inter=32,dtype=f32 --target nvptx --cpu haswell -o %t.ptx 2>&1 | FileCheck %s --check-prefix=GPU
 
 // TARGET: moe.target = #moe.target<kind = "cpu", chip = "haswell", features = "+sse4.2,+avx,+avx2,+fma,+f16c,+bmi,+bmi2">
@@ -31,3 +33,9 @@
 // BAD-NOT: not a recognized processor
 
 // GPU: --cpu applies to the cpu target only
+
+// A pass's error is the message alone, not the module it failed on.
+// BADTABLE: error: lowering the moe ops failed:
+// BADTABLE-NEXT: error: tile table {{.*}}.table.json: missing value at table.format
+// BADTABLE-NOT: see current operation
+// BADTABLE-NOT: func.func
