@@ -5,6 +5,8 @@
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: env MOE_CACHE_DIR=%t moe-bench --shape experts=4,k=2,hidden=64,inter=32,dtype=f32 --tokens 1,7 --repeat 1 --backend cpu | FileCheck %s
 // RUN: env MOE_CACHE_DIR=%t moe-bench --shape experts=4,k=2,hidden=64,inter=32,dtype=f32 --tokens 1,7 --repeat 1 --backend cpu --json | FileCheck %s --check-prefix=JSON
+// RUN: env MOE_CACHE_DIR=%t moe-bench --shape experts=4,k=2,hidden=64,inter=32,dtype=f32 --tokens 3 --repeat 1 --backend cpu --cold | FileCheck %s --check-prefix=COLD
+// RUN: env MOE_CACHE_DIR=%t moe-bench --shape experts=4,k=2,hidden=64,inter=32,dtype=f32 --tokens 3 --repeat 1 --backend cpu --cold --json | FileCheck %s --check-prefix=COLDJSON
 // RUN: not moe-bench --tokens x 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: not moe-bench --shape experts=4,k=2,hidden=64,inter=32,dtype=f32 --dtype bf16 2>&1 | FileCheck %s --check-prefix=DTYPE
 
@@ -18,6 +20,14 @@
 // CHECK-NEXT: {{^7 [0-9.]+ [0-9.]+ [0-9.]+ [0-9.e+-]+% ok [0-9.]+ [0-9.]+ - -$}}
 // CHECK-NOT: FAILED
 // CHECK-NOT: warning
+
+// --cold empties the caches before each timed run (a buffer past the last
+// level, at least 64 MiB) and says so.
+// COLD: caches: emptied before each timed run (every thread sums its part of {{[0-9]+}} MiB)
+// COLD: {{^3 [0-9.]+ [0-9.]+ [0-9.]+ [0-9.e+-]+% ok [0-9.]+ [0-9.]+ - -$}}
+// COLD: ms: best of 1 run after one warm-up, caches emptied before each.
+// COLDJSON: "cold": true,
+// COLDJSON: "evict_bytes": {{[1-9][0-9]+}},
 
 // JSON: "backend": "cpu",
 // JSON: "compile": {

@@ -17,6 +17,7 @@
 #include <memory>
 #include <new>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -303,6 +304,50 @@ void measureBandwidth(int threads, MachineInfo &info) {
 }
 
 } // namespace
+
+struct CacheEvictor::Buffer {
+  int threads = 1;
+  int64_t chunk = 0; // floats a thread
+  std::unique_ptr<float, FreeDeleter> data;
+  SumKernel kernel = sumKernel();
+};
+
+CacheEvictor::CacheEvictor(int threads) : buffer(new Buffer) {
+  buffer->threads = std::max(threads, 1);
+  long lastLevel = sysconf(_SC_LEVEL3_CACHE_SIZE);
+  if (lastLevel <= 0)
+    lastLevel = sysconf(_SC_LEVEL2_CACHE_SIZE);
+  int64_t bytes = std::max<int64_t>(int64_t(2) * std::max(lastLevel, 0L),
+                                    int64_t(64) << 20);
+  int64_t floats = bytes / static_cast<int64_t>(sizeof(float));
+  buffer->chunk = (floats / buffer->threads + 63) / 64 * 64;
+  size_t total = static_cast<size_t>(buffer->chunk * buffer->threads) *
+                 sizeof(float);
+  buffer->data.reset(static_cast<float *>(std::aligned_alloc(64, total)));
+  if (!buffer->data)
+    throw std::bad_alloc();
+  float *data = buffer->data.get();
+  int64_t chunk = buffer->chunk;
+  timeTogether(buffer->threads, [&](int i) {
+    float *p = data + i * chunk;
+    for (int64_t j = 0; j < chunk; ++j)
+      p[j] = 1.0f;
+  });
+}
+
+CacheEvictor::~CacheEvictor() = default;
+
+void CacheEvictor::evict() {
+  float *data = buffer->data.get();
+  int64_t chunk = buffer->chunk;
+  SumKernel kernel = buffer->kernel;
+  timeTogether(buffer->threads,
+               [&](int i) { sink = kernel.sum(data + i * chunk, chunk); });
+}
+
+int64_t CacheEvictor::bytes() const {
+  return buffer->chunk * buffer->threads * static_cast<int64_t>(sizeof(float));
+}
 
 MachineInfo measureMachine(int threads) {
   MachineInfo info;

@@ -9,6 +9,7 @@
 #define MOE_TOOLS_MOE_BENCH_MACHINE_H
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace moe::bench {
@@ -29,6 +30,27 @@ struct MachineInfo {
 /// Measures both on `threads` threads (about a second). Throws
 /// std::bad_alloc when the bandwidth buffer cannot be allocated.
 MachineInfo measureMachine(int threads);
+
+/// Empties the caches before a timed run (moe-bench --cold): every thread
+/// sums its part of a buffer twice the size of the last-level cache, so the
+/// run reads its weights from memory, as a layer does in a model whose other
+/// layers ran in between. Without it, a decode step's few experts (75 MB of
+/// Qwen3 bf16 weights at T = 1) stay in a large L3 across the timed runs.
+class CacheEvictor {
+public:
+  /// Throws std::bad_alloc when the buffer cannot be allocated.
+  explicit CacheEvictor(int threads);
+  ~CacheEvictor();
+  CacheEvictor(const CacheEvictor &) = delete;
+  CacheEvictor &operator=(const CacheEvictor &) = delete;
+
+  void evict();
+  int64_t bytes() const;
+
+private:
+  struct Buffer;
+  std::unique_ptr<Buffer> buffer;
+};
 
 } // namespace moe::bench
 

@@ -51,7 +51,7 @@ std::string scriptPath() {
 
 PeerResult runPeerTorch(const std::string &spec,
                         const std::vector<int64_t> &tokens, int threads,
-                        int repeat, uint64_t seed) {
+                        int repeat, uint64_t seed, int64_t evictBytes) {
   PeerResult result;
   std::string script = scriptPath();
   if (script.empty()) {
@@ -66,7 +66,8 @@ PeerResult runPeerTorch(const std::string &spec,
                         shellQuote(spec) + " --tokens " + list +
                         " --threads " + std::to_string(threads) +
                         " --repeat " + std::to_string(repeat) + " --seed " +
-                        std::to_string(seed);
+                        std::to_string(seed) + " --evict-bytes " +
+                        std::to_string(evictBytes);
   // stdout is the script's JSON; its stderr goes to ours.
   fflush(stdout);
   FILE *pipe = popen(command.c_str(), "r");

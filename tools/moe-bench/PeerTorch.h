@@ -26,10 +26,11 @@ struct PeerResult {
   std::map<int64_t, double> ms; ///< best ms per token count
 };
 
-/// Runs `python3 peer_torch.py` on the canonical layer spec.
+/// Runs `python3 peer_torch.py` on the canonical layer spec; with
+/// `evictBytes`, it sums a buffer of that size before each timed run.
 PeerResult runPeerTorch(const std::string &spec,
                         const std::vector<int64_t> &tokens, int threads,
-                        int repeat, uint64_t seed);
+                        int repeat, uint64_t seed, int64_t evictBytes = 0);
 
 } // namespace moe::bench
 

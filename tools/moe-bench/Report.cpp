@@ -94,6 +94,10 @@ void printTable(const Report &report) {
          m.fmaGflops, m.fmaIsa.c_str(), m.threads,
          m.threads == 1 ? "" : "s", m.bandwidthGbs,
          static_cast<double>(m.bandwidthBytes) / (1 << 20), m.sumIsa.c_str());
+  if (report.evictBytes)
+    printf("caches:     emptied before each timed run (every thread sums "
+           "its part of %.0f MiB)\n",
+           static_cast<double>(report.evictBytes) / (1 << 20));
   printf("compile:    %.3f ms (%s)\n", report.compile.ms,
          report.compile.cacheHit
              ? ("cache hit: " + report.compile.cache).c_str()
@@ -136,9 +140,10 @@ void printTable(const Report &report) {
     rows.push_back(std::move(row));
   }
   printRows(rows, /*leftColumn=*/5);
-  printf("\nms: best of %d run%s after one warm-up. GB/s: weight bytes read "
-         "(experts hit, router, shared expert) / time.\n",
-         report.repeat, report.repeat == 1 ? "" : "s");
+  printf("\nms: best of %d run%s after one warm-up%s. GB/s: weight bytes "
+         "read (experts hit, router, shared expert) / time.\n",
+         report.repeat, report.repeat == 1 ? "" : "s",
+         report.evictBytes ? ", caches emptied before each" : "");
   printf("roofline: max(FLOPs / FMA peak, bytes / bandwidth) / time. ratio: "
          "moe-mlir ms / baseline ms (above 1: moe-mlir is slower).\n");
 
@@ -170,6 +175,8 @@ nlohmann::json toJson(const Report &report) {
   json["threads"] = report.threads;
   json["repeat"] = report.repeat;
   json["seed"] = report.seed;
+  json["cold"] = report.evictBytes != 0;
+  json["evict_bytes"] = report.evictBytes;
   const MachineInfo &m = report.machine;
   json["machine"] = {{"threads", m.threads},
                      {"fma_peak_gflops", m.fmaGflops},

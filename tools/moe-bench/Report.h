@@ -47,6 +47,9 @@ struct Report {
   int repeat = 1;
   uint64_t seed = 0;
   MachineInfo machine;
+  /// --cold: the bytes read to empty the caches before each timed run (0:
+  /// caches stay warm between runs).
+  int64_t evictBytes = 0;
   /// The roofline is the host's, so it is only reported for the cpu backend.
   bool roofline = true;
   CompileInfo compile;

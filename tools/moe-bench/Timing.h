@@ -13,15 +13,21 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 namespace moe::bench {
 
-/// Best-of-`repeat` wall time in ms of `body`, after one warm-up call.
-template <typename Body> double bestMs(int repeat, Body &&body) {
+/// Best-of-`repeat` wall time in ms of `body`, after one warm-up call;
+/// `before` (when set) runs untimed before each timed call.
+template <typename Body>
+double bestMs(int repeat, Body &&body,
+              const std::function<void()> &before = nullptr) {
   body();
   double best = 0;
   for (int r = 0; r < repeat; ++r) {
+    if (before)
+      before();
     auto start = std::chrono::steady_clock::now();
     body();
     double ms = std::chrono::duration<double, std::milli>(

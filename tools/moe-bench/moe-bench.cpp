@@ -38,7 +38,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <map>
+#include <memory>
 #include <new>
 #include <optional>
 #include <string>
@@ -78,6 +80,7 @@ struct Options {
   std::string peer;
   bool noBaseline = false;
   std::string tileTable;
+  bool cold = false;
 };
 
 struct ModuleHandle {
@@ -179,11 +182,18 @@ int run(const Options &options) {
 
   progress("measuring the machine on %d threads", threads);
   report.machine = measureMachine(threads);
+  std::unique_ptr<CacheEvictor> evictor;
+  std::function<void()> beforeEachRun;
+  if (options.cold) {
+    evictor = std::make_unique<CacheEvictor>(threads);
+    report.evictBytes = evictor->bytes();
+    beforeEachRun = [&evictor] { evictor->evict(); };
+  }
 
   if (options.peer == "torch") {
     progress("running the PyTorch peer");
     report.torch = runPeerTorch(report.spec, tokens, threads, options.repeat,
-                                options.seed);
+                                options.seed, report.evictBytes);
   }
 
   ContextHandle context;
@@ -232,7 +242,7 @@ int run(const Options &options) {
       check(moe_run(module.module, nullptr, in.data(), in.size(),
                     &out.buffer(), 1),
             "running the layer at T=" + std::to_string(t));
-    });
+    }, beforeEachRun);
     result.work = workload(*spec, t, routing.expertsHit(t));
     result.rooflineMs = rooflineMs(result.work, report.machine);
 
@@ -279,7 +289,7 @@ int run(const Options &options) {
       progress("T=%lld: openblas", static_cast<long long>(t));
       baseline.prepare(t);
       BaselineRun run;
-      run.ms = bestMs(options.repeat, [&] { baseline.run(); });
+      run.ms = bestMs(options.repeat, [&] { baseline.run(); }, beforeEachRun);
       TokenResult &result = report.results[n];
       run.check = result.check.status == CheckResult::Status::Skipped
                       ? skippedCheck()
@@ -335,6 +345,10 @@ int main(int argc, char **argv) {
       ->check(CLI::IsMember({"torch"}));
   app.add_flag("--no-baseline", options.noBaseline,
                "skip the OpenBLAS baseline");
+  app.add_flag("--cold", options.cold,
+               "empty the caches before each timed run (of moe-mlir, the "
+               "baseline and the peer): weights come from memory, as in a "
+               "model whose other layers ran in between");
   app.add_option("--tile-table", options.tileTable,
                  "cpu: a tuning table (JSON, written by moe-tune) replacing "
                  "the built-in tuning/cpu-tiles.json");

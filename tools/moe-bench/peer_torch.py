@@ -12,7 +12,8 @@ reference.
 
 moe-bench runs it as
 
-    python3 peer_torch.py --spec SPEC --tokens 1,32 --threads N --repeat R
+    python3 peer_torch.py --spec SPEC --tokens 1,32 --threads N --repeat R \
+        [--evict-bytes B]
 
 and reads one JSON object from stdout: {"torch": VERSION, "threads": N,
 "dtype": "bf16", "results": [{"tokens": T, "ms": BEST}, ...]}, or
@@ -43,6 +44,9 @@ def main():
     parser.add_argument("--threads", type=int, required=True)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--evict-bytes", type=int, default=0,
+                        help="sum a buffer of this size before each timed "
+                             "run, so the caches hold nothing of the layer")
     args = parser.parse_args()
 
     try:
@@ -157,6 +161,9 @@ def main():
 
     try:
         block = SparseMoeBlock().eval()
+        evict = None
+        if args.evict_bytes > 0:
+            evict = torch.ones(args.evict_bytes // 4, dtype=torch.float32)
         results = []
         with torch.inference_mode():
             for tokens in [int(t) for t in args.tokens.split(",")]:
@@ -165,6 +172,8 @@ def main():
                 block(x)  # warm-up
                 best = None
                 for _ in range(args.repeat):
+                    if evict is not None:
+                        evict.sum().item()
                     start = time.perf_counter()
                     block(x)
                     ms = (time.perf_counter() - start) * 1e3
