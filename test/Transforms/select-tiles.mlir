@@ -38,11 +38,11 @@ func.func @avx512(%x: tensor<?x768xbf16>, %w: tensor<4x768x2048xbf16>, %off: ten
 
 // A CPU with AMX (tile registers and bf16 dot products): a bf16 GEMM's large
 // row tiles get 16 x 16 register tiles (AMX accumulator tiles) over 128-deep
-// k-blocks and whole weight rows; its small tile (AVX-512's) keeps row tiles
-// of up to two rows. An f16 GEMM's tiles are AVX-512's.
+// k-blocks and whole weight rows; its small tile keeps lone rows, streamed a
+// weight row at a time. An f16 GEMM's tiles are AVX-512's.
 // CHECK-LABEL: func @amx
 // CHECK: moe.grouped_gemm
-// CHECK-SAME: small_tile = #moe.tile<block_m = 2, block_n = 2048, block_k = 8, thread_m = 2, thread_n = 128>
+// CHECK-SAME: small_tile = #moe.tile<block_m = 1, block_n = 2048, block_k = 1, thread_m = 1, thread_n = 64>
 // CHECK-SAME: tile = #moe.tile<block_m = 128, block_n = 2048, block_k = 128, thread_m = 16, thread_n = 16>
 // CHECK: moe.grouped_gemm
 // CHECK-SAME: tile = #moe.tile<block_m = 128, block_n = 256, block_k = 128, thread_m = 8, thread_n = 32>

@@ -48,8 +48,8 @@ CpuTiles cpuTiles(int64_t width, bool wideWeights, const VectorUnit &unit);
 
 /// The tiles of a grouped GEMM of bf16 x and bf16 weights on AMX (16 x 16
 /// f32 accumulator tiles, 32-deep bf16 k steps), for a result `width` and an
-/// `in` (K): `tiles.large` becomes the AMX tile and `tiles.small` (the
-/// heuristic's) keeps only the row tiles AMX does not win. False, with
+/// `in` (K): `tiles.large` becomes the AMX tile and `tiles.small` a tile
+/// that streams a lone row's weights, the row tiles AMX does not win. False, with
 /// `tiles` unchanged, where the GEMM does not fit AMX tiles (width not a
 /// multiple of 16, K not of 32).
 bool amxTiles(int64_t width, int64_t in, CpuTiles &tiles);
