@@ -77,8 +77,12 @@ CpuTiles cpuTiles(int64_t width, bool wideWeights, const VectorUnit &unit) {
   // that count. Qwen3-30B-A3B (AVX-512, 2 cores, ms at 2048 tokens, about
   // 128 rows an expert): 8 register tiles f32 800 / 830, bf16 753 / 757;
   // 16: f32 707 / 781, bf16 652; 32: f32 712 / 717, bf16 635 / 631. The
-  // x tile a row tile gathers ([BM, In] f32) stays within L2 at 16.
-  TileSizes large{/*blockM=*/16 * rows, blockN, depth, rows, columns};
+  // x tile a row tile gathers ([BM, In] f32) stays within L2 at 16. f32
+  // weights on AVX-512 (2 MiB of L2 a core where measured) take 32: T =
+  // 2048 754 / 738 against 770 / 784 ms in alternation, T = 512 the same
+  // (its row tiles are small ones).
+  int64_t rowBlocks = wideWeights && unit.lanes == 16 ? 32 : 16;
+  TileSizes large{/*blockM=*/rowBlocks * rows, blockN, depth, rows, columns};
   // A row tile of few rows: whole weight rows (column tiles up to 2048), k
   // in blocks of 8 with the accumulators in registers, so the weights are
   // read front to back, 8 rows at a time, at memory bandwidth. Measured on

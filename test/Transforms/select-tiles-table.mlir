@@ -47,7 +47,7 @@ func.func @unnamed_dtype(%x: tensor<?x64xbf16>, %w: tensor<8x64x96xbf16>, %off: 
 
 // CHECK-LABEL: func @unnamed_isa
 // CHECK: moe.grouped_gemm
-// CHECK-SAME: tile = #moe.tile<block_m = 128, block_n = 48, block_k = 256, thread_m = 8, thread_n = 16>
+// CHECK-SAME: tile = #moe.tile<block_m = 256, block_n = 48, block_k = 256, thread_m = 8, thread_n = 16>
 module attributes {moe.target = #moe.target<kind = "cpu", chip = "znver4", features = "+avx2,+avx512f,+fma">} {
 func.func @unnamed_isa(%x: tensor<?x64xf32>, %w: tensor<8x64x96xf32>, %off: tensor<9xi32>) -> tensor<?x48xf32> {
   %y = moe.grouped_gemm %x, %w, offsets(%off) activation<silu> gated : tensor<?x64xf32>, tensor<8x64x96xf32>, tensor<9xi32>
