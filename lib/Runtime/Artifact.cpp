@@ -202,20 +202,17 @@ Error Artifact::load(const std::string &bytes, const std::string &origin,
                             "returned NULL");
   if (Error error = parseManifest(text, artifact->manifestData))
     return makeError(error.status, name + ": " + error.message);
-  if (std::optional<std::string> missing =
-          missingCpuFeaturesMessage(artifact->manifestData))
+  // The host code's CPU features, then the kernels' chip.
+  std::optional<std::string> unrunnable =
+      missingCpuFeaturesMessage(artifact->manifestData);
+  if (!unrunnable)
+    unrunnable = chipMismatch(artifact->manifestData.chip, device);
+  if (unrunnable)
     return makeError(MOE_ERROR_INVALID_ARGUMENT,
                      "cannot run " +
                          (origin.empty() ? std::string("the artifact")
                                          : "artifact " + quoted(origin)) +
-                         " here: " + *missing);
-  if (std::optional<std::string> mismatch =
-          chipMismatch(artifact->manifestData.chip, device))
-    return makeError(MOE_ERROR_INVALID_ARGUMENT,
-                     "cannot run " +
-                         (origin.empty() ? std::string("the artifact")
-                                         : "artifact " + quoted(origin)) +
-                         " here: " + *mismatch);
+                         " here: " + *unrunnable);
   for (const EntrySignature &entry : artifact->manifestData.entries) {
     void *function = dlsym(handle, entry.symbol.c_str());
     if (!function)
