@@ -237,7 +237,8 @@ void GroupedGemmOp::build(OpBuilder &builder, OperationState &state, Value x,
   build(builder, state, y, x, w, segments, bias, /*gather_rows=*/Value(),
         /*combine_rows=*/Value(), /*combine_weights=*/Value(), segmentKind,
         /*gather_k=*/IntegerAttr(), activation, gated, weightLayout,
-        /*tile=*/TileAttr(), /*small_tile=*/TileAttr());
+        /*tile=*/TileAttr(), /*small_tile=*/TileAttr(),
+        /*medium_tile=*/TileAttr());
 }
 
 void UnpermuteOp::build(OpBuilder &builder, OperationState &state, Value y,

@@ -163,7 +163,10 @@ def Moe_GroupedGemmOp : Moe_Op<"grouped_gemm", [Pure, AttrSizedOperandSegments]>
     chooses it from the target; one in the IR wins). On the CPU a row tile
     holding at most `small_tile`'s `block_m` rows uses `small_tile`'s register
     tile, k-block and column tile instead (decode: each expert's weights
-    streamed once); row tiles are cut by `tile`'s `block_m`.
+    streamed once), else one holding at most `medium_tile`'s `block_m` rows
+    `medium_tile`'s (a few register tiles of rows, weights read in place
+    rather than packed); row tiles are cut by `tile`'s `block_m`, so only an
+    expert's last row tile can be small or medium.
 
     ```mlir
     %h = moe.grouped_gemm %xp, %w1, offsets(%off) activation<silu> gated
@@ -184,7 +187,8 @@ def Moe_GroupedGemmOp : Moe_Op<"grouped_gemm", [Pure, AttrSizedOperandSegments]>
     UnitAttr:$gated,
     DefaultValuedAttr<Moe_WeightLayoutAttr, "::mlir::moe::WeightLayout::ExpertInOut">:$weight_layout,
     OptionalAttr<Moe_TileAttr>:$tile,
-    OptionalAttr<Moe_TileAttr>:$small_tile);
+    OptionalAttr<Moe_TileAttr>:$small_tile,
+    OptionalAttr<Moe_TileAttr>:$medium_tile);
   let results = (outs AnyRankedTensor:$y);
   let assemblyFormat = [{
     $x `,` $w `,` custom<Segments>($segments, $segment_kind)

@@ -206,15 +206,25 @@ LogicalResult DispatchOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult GroupedGemmOp::verify() {
-  if (TileAttr small = getSmallTileAttr()) {
-    TileAttr tile = getTileAttr();
+  // The last row tile of an expert is cut by `tile`'s block_m, so a small
+  // or medium tile of more rows would never be used.
+  TileAttr tile = getTileAttr();
+  for (auto [name, rowTile] : {std::pair{"small_tile", getSmallTileAttr()},
+                               std::pair{"medium_tile", getMediumTileAttr()}}) {
+    if (!rowTile)
+      continue;
     if (!tile)
-      return emitOpError("attribute 'small_tile' needs a 'tile'");
-    if (small.getBlockM() > tile.getBlockM())
-      return emitOpError("attribute 'small_tile' block_m = ")
-             << small.getBlockM() << " must be at most the tile's block_m = "
-             << tile.getBlockM();
+      return emitOpError("attribute '") << name << "' needs a 'tile'";
+    if (rowTile.getBlockM() > tile.getBlockM())
+      return emitOpError("attribute '")
+             << name << "' block_m = " << rowTile.getBlockM()
+             << " must be at most the tile's block_m = " << tile.getBlockM();
   }
+  TileAttr small = getSmallTileAttr(), medium = getMediumTileAttr();
+  if (small && medium && medium.getBlockM() <= small.getBlockM())
+    return emitOpError("attribute 'medium_tile' block_m = ")
+           << medium.getBlockM() << " must exceed small_tile's block_m = "
+           << small.getBlockM();
   ContractChecker check(*this);
   bool eio = getWeightLayout() == WeightLayout::ExpertInOut;
   bool gather = bool(getGatherRows());

@@ -114,6 +114,7 @@ CpuTiles cpuTiles(int64_t width, bool wideWeights, const VectorUnit &unit) {
   bool twoRows = 2 * 2 * vectorsPerRow <= unit.registers;
   TileSizes small{/*blockM=*/2 * rows, streamBlockN, /*blockK=*/8,
                   /*threadM=*/1, streamColumns};
+  std::optional<TileSizes> medium;
   if (twoRows) {
     small.threadM = 2;
     small.blockM = wideWeights ? 8 * rows : 2 * rows;
@@ -121,7 +122,23 @@ CpuTiles cpuTiles(int64_t width, bool wideWeights, const VectorUnit &unit) {
     small.blockM = std::max<int64_t>(1, rows / 2);
     small.blockK = 1;
   }
-  return {large, small};
+  // f32 weights on AVX-512: row tiles of 3 to 64 rows take a medium tile,
+  // the large tile's 8 x 32 register tiles and column tiles on weights read
+  // in place (k-block 16, below the packed depth): packing costs a copy that
+  // few rows do not repay, and two-row tiles recompute each weight's loads
+  // for every row pair. Qwen3-30B-A3B f32 (2 cores, caches emptied, ms at T
+  // = 1 / 32 / 128 / 512 / 2048): small tile up to 64 rows and packed large
+  // tiles 5.9 / 95 / 130 / 270 / 748; small tile up to 2 rows and the medium
+  // tile for every other row tile 5.9 / 87 / 120 / 229 / 833 (the medium
+  // tile loses to packed panels at about 128 rows an expert, which the
+  // large tiles keep). On AVX2 (6 x 16 register tiles, AMD EPYC) the same
+  // split lost: T = 128 / 512 145 / 322-334 ms without a medium tile, 160 /
+  // 419 with one (whole rows; 256-column tiles 180 / 403).
+  if (twoRows && wideWeights && unit.lanes == 16) {
+    small.blockM = 2;
+    medium = TileSizes{8 * rows, blockN, /*blockK=*/16, rows, columns};
+  }
+  return {large, small, medium};
 }
 
 bool amxTiles(int64_t width, int64_t in, CpuTiles &tiles) {

@@ -79,16 +79,23 @@ TileAttr toAttr(MLIRContext *ctx, const TileSizes &tile) {
                        tile.threadM, tile.threadN, tile.warpM, tile.warpN);
 }
 
-/// A grouped GEMM's CPU tiles: the table's when it names the GEMM, else
-/// the heuristic's (lib/Tiles/CpuTiles.cpp). No small tile: register tiles
-/// serve every row tile.
-std::pair<TileAttr, TileAttr>
-cpuTiles(GroupedGemmOp op, TargetAttr target,
-         const std::vector<TileTableEntry> &table) {
+/// A grouped GEMM's CPU tiles (tile, small_tile, medium_tile; a null one is
+/// absent): the table's when it names the GEMM, else the heuristic's
+/// (lib/Tiles/CpuTiles.cpp).
+struct GemmTiles {
+  TileAttr tile, small, medium;
+};
+
+TileAttr toAttr(MLIRContext *ctx, const std::optional<TileSizes> &tile) {
+  return tile ? toAttr(ctx, *tile) : TileAttr();
+}
+
+GemmTiles cpuTiles(GroupedGemmOp op, TargetAttr target,
+                   const std::vector<TileTableEntry> &table) {
   MLIRContext *ctx = op.getContext();
   if (const TileTableEntry *entry = lookupTile(table, tableKey(op, target)))
-    return {toAttr(ctx, entry->tile),
-            entry->smallTile ? toAttr(ctx, *entry->smallTile) : TileAttr()};
+    return {toAttr(ctx, entry->tile), toAttr(ctx, entry->smallTile),
+            toAttr(ctx, entry->mediumTile)};
   int64_t out = op.getGemmOut();
   int64_t width = op.getGated() ? out / 2 : out;
   Type element = cast<ShapedType>(op.getW().getType()).getElementType();
@@ -101,7 +108,8 @@ cpuTiles(GroupedGemmOp op, TargetAttr target,
   if (usesAmx(op, target) &&
       op.getWeightLayout() == WeightLayout::ExpertInOut)
     tiles::amxTiles(width, in, chosen);
-  return {toAttr(ctx, chosen.large), toAttr(ctx, chosen.small)};
+  return {toAttr(ctx, chosen.large), toAttr(ctx, chosen.small),
+          toAttr(ctx, chosen.medium)};
 }
 
 TileAttr cpuDenseTile(linalg::MatmulOp op, TargetAttr target) {
@@ -199,10 +207,12 @@ struct MoeSelectTilesPass
       // Dynamic E, In or Out: no tile, the loop kernel serves the op.
       if (!hasStaticWeightShape(op.getW().getType()))
         return WalkResult::advance();
-      auto [large, small] = cpuTiles(op, *target, *table);
-      op.setTileAttr(large);
-      if (small)
-        op.setSmallTileAttr(small);
+      GemmTiles tiles = cpuTiles(op, *target, *table);
+      op.setTileAttr(tiles.tile);
+      if (tiles.small)
+        op.setSmallTileAttr(tiles.small);
+      if (tiles.medium)
+        op.setMediumTileAttr(tiles.medium);
       return WalkResult::advance();
     });
     if (walk.wasInterrupted())

@@ -26,7 +26,8 @@
 //
 // With a `small_tile`, the row tiles of at most its block_m rows (an
 // expert's last tile) get a forall of their own with the small tile's
-// register tile and column tile; when that column tile is the whole width,
+// register tile and column tile, and so do those of at most a
+// `medium_tile`'s block_m rows; when that column tile is the whole width,
 // gate and up are one matmul over whole weight rows. A width BN does not
 // divide gets one more forall for the narrower last column tile. The dense
 // linalg.matmul ops tagged `moe.tile` are tiled too (TileDenseMatmul.cpp).
@@ -110,9 +111,10 @@ struct MicroTile {
   }
 };
 
-/// Which row tiles a forall runs: all (no small tile), or those of at most
-/// small_tile.block_m rows (the last tile of an expert), or the others.
-enum class RowTiles { All, Small, Large };
+/// Which row tiles a forall runs: all (no small or medium tile); an
+/// expert's last tile when it has at most small_tile.block_m rows (Small),
+/// or more but at most medium_tile.block_m (Medium); or the others.
+enum class RowTiles { All, Small, Medium, Large };
 
 /// What the tiled form of one grouped GEMM is built from.
 class GroupedGemmTiler {
@@ -194,24 +196,38 @@ GroupedGemmTiler::expertTiles(Value e, Value previousEnd, RowTiles kind,
   Value rows = m.sub(end, begin);
   Value tiles = m.ceilDiv(rows, tileRows);
   Value count = tiles;
-  // The last tile's rows; it is small when it has at most small.block_m.
+  // The last tile's rows decide its class: small up to small.block_m rows,
+  // medium up to medium.block_m, else large.
   Value lastFirst = m.mul(m.max(m.sub(tiles, m.c(1)), m.c(0)), tileRows);
   Value lastRows = m.sub(rows, lastFirst);
-  Value smallLast;
+  bool lastOnly = kind == RowTiles::Small || kind == RowTiles::Medium;
   if (kind != RowTiles::All) {
-    TileAttr smallTile = op.getSmallTileAttr();
-    smallLast = arith::AndIOp::create(
-        b, loc, m.cmp(arith::CmpIPredicate::sgt, tiles, m.c(0)),
-        m.cmp(arith::CmpIPredicate::sle, lastRows,
-              m.c(smallTile.getBlockM())));
-    Value smallCount = m.select(smallLast, m.c(1), m.c(0));
-    count = kind == RowTiles::Small ? smallCount : m.sub(tiles, smallCount);
+    auto both = [&](Value lhs, Value rhs) {
+      return arith::AndIOp::create(b, loc, lhs, rhs).getResult();
+    };
+    auto atMost = [&](TileAttr rowTile) {
+      return m.cmp(arith::CmpIPredicate::sle, lastRows,
+                   m.c(rowTile.getBlockM()));
+    };
+    TileAttr small = op.getSmallTileAttr(), medium = op.getMediumTileAttr();
+    Value last = m.cmp(arith::CmpIPredicate::sgt, tiles, m.c(0));
+    if (kind == RowTiles::Small)
+      last = both(last, atMost(small));
+    else if (kind == RowTiles::Medium)
+      last = both(last, small ? both(atMost(medium),
+                                     m.cmp(arith::CmpIPredicate::sgt, lastRows,
+                                           m.c(small.getBlockM())))
+                              : atMost(medium));
+    else
+      last = both(last, atMost(medium ? medium : small));
+    Value lastCount = m.select(last, m.c(1), m.c(0));
+    count = lastOnly ? lastCount : m.sub(tiles, lastCount);
   }
   Value next = m.add(base, count);
   Value inside = arith::AndIOp::create(
       b, loc, m.cmp(arith::CmpIPredicate::sge, t, base),
       m.cmp(arith::CmpIPredicate::slt, t, next));
-  if (kind == RowTiles::Small)
+  if (lastOnly)
     return {end, count, inside, m.add(begin, lastFirst), lastRows};
   Value skipped = m.mul(m.select(inside, m.sub(t, base), m.c(0)), tileRows);
   return {end, count, inside, m.add(begin, skipped),
@@ -417,26 +433,34 @@ Value GroupedGemmTiler::build() {
   Value y = linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
                 .getResult(0);
 
-  // Large row tiles, then small ones (when the op has a small tile); for
-  // each, whole column tiles, then (when BN does not divide the width) one
-  // forall for the last, narrower tile: every forall's tiles are static.
-  TileAttr smallTile = op.getSmallTileAttr();
-  if (!smallTile)
+  // Large row tiles, then medium and small ones (when the op has those
+  // tiles); for each, whole column tiles, then (when BN does not divide the
+  // width) one forall for the last, narrower tile: every forall's tiles are
+  // static.
+  TileAttr small = op.getSmallTileAttr(), medium = op.getMediumTileAttr();
+  if (!small && !medium)
     return buildRowTiles(y, RowTiles::All, MicroTile::of(tile),
                          tile.getBlockN());
   y = buildRowTiles(y, RowTiles::Large, MicroTile::of(tile), tile.getBlockN());
-  return buildRowTiles(y, RowTiles::Small, MicroTile::of(smallTile),
-                       smallTile.getBlockN());
+  if (medium)
+    y = buildRowTiles(y, RowTiles::Medium, MicroTile::of(medium),
+                      medium.getBlockN());
+  if (small)
+    y = buildRowTiles(y, RowTiles::Small, MicroTile::of(small),
+                      small.getBlockN());
+  return y;
 }
 
 Value GroupedGemmTiler::buildRowTiles(Value y, RowTiles kind,
                                       MicroTile registerTile,
                                       int64_t columns) {
-  blockM = kind == RowTiles::Small ? op.getSmallTileAttr().getBlockM()
-                                   : tile.getBlockM();
+  blockM = kind == RowTiles::Small    ? op.getSmallTileAttr().getBlockM()
+           : kind == RowTiles::Medium ? op.getMediumTileAttr().getBlockM()
+                                      : tile.getBlockM();
   blockN = columns;
   micro = registerTile;
-  amx = kind != RowTiles::Small && usesAmxTiles(op, tile);
+  amx = (kind == RowTiles::All || kind == RowTiles::Large) &&
+        usesAmxTiles(op, tile);
   Value rowTiles = countRowTiles(kind);
   int64_t wholeTiles = width / columns;
   if (wholeTiles > 0)

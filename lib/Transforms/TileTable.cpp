@@ -47,7 +47,8 @@ static bool fromJSON(const json::Value &value, TileTableEntry &entry,
       !object.mapOptional("layout", key.layout) ||
       !object.map("in", key.in) || !object.map("out", key.out) ||
       !object.map("gated", key.gated) || !object.map("tile", entry.tile) ||
-      !object.map("small_tile", entry.smallTile))
+      !object.map("small_tile", entry.smallTile) ||
+      !object.map("medium_tile", entry.mediumTile))
     return false;
   if (key.weights != "f32" && key.weights != "bf16" && key.weights != "f16") {
     path.field("weights").report("expected f32, bf16 or f16");

@@ -48,6 +48,6 @@
 // SECOND: wrote
 // BOTH-COUNT-4: "gated":
 
-// KNOB: moe-tune: error: --knobs: unknown knob 'tile.depth' (knobs: tile.block_k, tile.block_n, tile.block_m, tile.register, small_tile.block_m, small_tile.block_k, small_tile.register)
+// KNOB: moe-tune: error: --knobs: unknown knob 'tile.depth' (knobs: tile.block_k, tile.block_n, tile.block_m, tile.register, small_tile.block_m, small_tile.block_k, medium_tile.block_m, medium_tile.block_k, small_tile.register)
 // BACKEND: moe-tune: error: --backend cuda: moe-tune tunes the cpu backend only
 // MISSING: moe-bench: error: compiling the layer: tile_table: {{.*}}missing.json

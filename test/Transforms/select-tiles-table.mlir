@@ -54,3 +54,18 @@ func.func @unnamed_isa(%x: tensor<?x64xf32>, %w: tensor<8x64x96xf32>, %off: tens
   return %y : tensor<?x48xf32>
 }
 }
+
+// -----
+
+// An entry with a medium tile (AVX-512, f32 weights): all three tiles.
+// CHECK-LABEL: func @medium
+// CHECK: moe.grouped_gemm
+// CHECK-SAME: medium_tile = #moe.tile<block_m = 16, block_n = 64, block_k = 16, thread_m = 8, thread_n = 32>
+// CHECK-SAME: small_tile = #moe.tile<block_m = 2, block_n = 64, block_k = 8, thread_m = 2, thread_n = 64>
+// CHECK-SAME: tile = #moe.tile<block_m = 64, block_n = 64, block_k = 64, thread_m = 8, thread_n = 32>
+module attributes {moe.target = #moe.target<kind = "cpu", chip = "skylake-avx512", features = "+avx2,+avx512f,+fma">} {
+func.func @medium(%x: tensor<?x64xf32>, %w: tensor<8x64x64xf32>, %off: tensor<9xi32>) -> tensor<?x64xf32> {
+  %y = moe.grouped_gemm %x, %w, offsets(%off) : tensor<?x64xf32>, tensor<8x64x64xf32>, tensor<9xi32>
+  return %y : tensor<?x64xf32>
+}
+}

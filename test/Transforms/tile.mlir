@@ -48,6 +48,39 @@ func.func @gated_small(%x: tensor<?x64xf32>, %w: tensor<4x64x96xf32>, %off: tens
 
 // -----
 
+// Small, medium and large row tiles: an expert's rows are cut into tiles of
+// 16; its last tile runs with the small tile when it holds at most 2 rows,
+// with the medium tile (8 rows, 4-row register tiles) when it holds 3 to 8,
+// else with the large tile. The large forall counts every tile but a last
+// one of at most 8 rows; the medium one counts a last tile of 3 to 8 rows.
+// The medium and small tiles' column tile is the whole width: one column.
+// CHECK-LABEL: func.func @three_row_tiles(
+// CHECK: %[[LARGE:.*]]:2 = scf.for
+// CHECK: arith.ceildivsi %{{.*}}, %c16
+// CHECK: arith.cmpi sle, %{{.*}}, %c8
+// CHECK: %[[Y1:.*]] = scf.forall (%{{.*}}, %{{.*}}) in (%[[LARGE]]#1, 2) shared_outs(%{{.*}} = %{{.*}})
+// CHECK: tensor.empty() : tensor<16x64xf32>
+// CHECK: linalg.matmul {moe.micro_tile = array<i64: 8, 16, 32>}
+// CHECK: %[[MEDIUM:.*]]:2 = scf.for
+// CHECK-DAG: arith.cmpi sle, %{{.*}}, %c8
+// CHECK-DAG: arith.cmpi sgt, %{{.*}}, %c2
+// CHECK: %[[Y2:.*]] = scf.forall (%{{.*}}) in (%[[MEDIUM]]#1) shared_outs(%{{.*}} = %[[Y1]])
+// CHECK: tensor.empty() : tensor<8x64xf32>
+// CHECK: linalg.matmul {moe.micro_tile = array<i64: 4, 32, 16>}
+// CHECK: %[[SMALL:.*]]:2 = scf.for
+// CHECK: arith.cmpi sle, %{{.*}}, %c2
+// CHECK: %[[Y3:.*]] = scf.forall (%{{.*}}) in (%[[SMALL]]#1) shared_outs(%{{.*}} = %[[Y2]])
+// CHECK: tensor.empty() : tensor<2x64xf32>
+// CHECK: linalg.matmul {moe.micro_tile = array<i64: 2, 32, 8>}
+// CHECK: return %[[Y3]]
+func.func @three_row_tiles(%x: tensor<?x64xf32>, %w: tensor<4x64x32xf32>, %off: tensor<5xi32>) -> tensor<?x32xf32> {
+  %y = moe.grouped_gemm %x, %w, offsets(%off) {tile = #moe.tile<block_m = 16, block_n = 16, block_k = 32, thread_m = 8, thread_n = 16>, medium_tile = #moe.tile<block_m = 8, block_n = 32, block_k = 16, thread_m = 4, thread_n = 32>, small_tile = #moe.tile<block_m = 2, block_n = 32, block_k = 8, thread_m = 2, thread_n = 32>}
+    : tensor<?x64xf32>, tensor<4x64x32xf32>, tensor<5xi32>
+  return %y : tensor<?x32xf32>
+}
+
+// -----
+
 // Gather form, counts segments (C = M / E), eoi weights, bf16: rows read x
 // through rows[r] / K (an invalid pair reads zeros), a row at a time, and are
 // widened to f32 once, in the gather; the [BN, In] weight slice is packed to [In, BN]; the

@@ -253,6 +253,8 @@ struct GemmCase {
   /// The same tile for 64-lane waves (a tensor-core tile's thread count is
   /// its warps' lanes); empty: `tile`.
   std::string waveTile = "";
+  /// More attributes after the tile: the CPU's small_tile and medium_tile.
+  std::string rowTiles = "";
 };
 
 void checkGroupedGemm(const GemmCase &c) {
@@ -317,7 +319,10 @@ void checkGroupedGemm(const GemmCase &c) {
     mlir << " combine(%rows : " << rowsType << ", %rw : " << rwType << ")";
   mlir << " activation<" << activation << ">" << (c.gated ? " gated" : "")
        << (c.eoi ? " layout<eoi>" : "")
-       << (tile.empty() ? "" : " {tile = #moe.tile<" + tile + ">}")
+       << (tile.empty() ? ""
+                        : " {tile = #moe.tile<" + tile + ">" +
+                              (c.rowTiles.empty() ? "" : ", " + c.rowTiles) +
+                              "}")
        << " : " << xType << ", " << wType
        << ", " << segType << "\n  return %y : " << yType << "\n}\n";
   Module module = compileMlir(mlir.str());
@@ -388,6 +393,28 @@ INSTANTIATE_TEST_SUITE_P(
                  true,
                  "block_m = 64, block_n = 128, block_k = 16, thread_m = 4, "
                  "thread_n = 8"},
+        // The CPU's three row-tile classes: each expert's rows (about 4) in
+        // tiles of 4; a last tile of 1 row takes the small tile, one of 2
+        // or 3 rows the medium tile (streamed k-blocks of 2; the width's
+        // last column in a forall of its own), 4 rows the large tile.
+        GemmCase{"offsets_bias_silu_gated_f32_three_row_tiles",
+                 ref::DType::F32, false, false, true, A::Silu, true, false,
+                 false,
+                 "block_m = 4, block_n = 4, block_k = 8, thread_m = 2, "
+                 "thread_n = 4",
+                 "", "small_tile = #moe.tile<block_m = 1, block_n = 5, "
+                 "block_k = 4, thread_m = 1, thread_n = 5>, medium_tile = "
+                 "#moe.tile<block_m = 3, block_n = 4, block_k = 2, "
+                 "thread_m = 3, thread_n = 4>"},
+        GemmCase{"gather_combine_offsets_bf16_three_row_tiles",
+                 ref::DType::BF16, false, false, false, A::Gelu, false, true,
+                 true,
+                 "block_m = 4, block_n = 8, block_k = 8, thread_m = 2, "
+                 "thread_n = 8",
+                 "", "small_tile = #moe.tile<block_m = 1, block_n = 10, "
+                 "block_k = 1, thread_m = 1, thread_n = 10>, medium_tile = "
+                 "#moe.tile<block_m = 2, block_n = 10, block_k = 4, "
+                 "thread_m = 2, thread_n = 5>"},
         // Tensor-core tiles (f16; on emu the mma.sync or MFMA collectives):
         // four warps of 16 x 16, gated with bias (eio: transposed ldmatrix of
         // the weight) and gathered and combined (eoi).

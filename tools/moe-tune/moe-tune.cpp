@@ -83,7 +83,7 @@ struct Gemm {
   std::string name; // gate_up, down
   json key;
   TileSizes tile;
-  std::optional<TileSizes> smallTile;
+  std::optional<TileSizes> smallTile, mediumTile;
 };
 
 json toJson(const TileSizes &tile) {
@@ -107,6 +107,17 @@ std::string describe(const TileSizes &tile) {
            static_cast<long long>(tile.blockK),
            static_cast<long long>(tile.threadM),
            static_cast<long long>(tile.threadN));
+  return text;
+}
+
+/// A GEMM's tiles on one line: "tile ..., small ...[, medium ...]".
+std::string describeTiles(const TileSizes &tile,
+                          const std::optional<TileSizes> &small,
+                          const std::optional<TileSizes> &medium) {
+  std::string text = "tile " + describe(tile) + ", small " +
+                     (small ? describe(*small) : std::string("-"));
+  if (medium)
+    text += ", medium " + describe(*medium);
   return text;
 }
 
@@ -163,6 +174,8 @@ json withEntries(json table, const std::vector<Gemm> &gemms,
     json entry = gemm.key;
     entry["tile"] = toJson(gemm.tile);
     entry["small_tile"] = gemm.smallTile ? toJson(*gemm.smallTile) : json();
+    if (gemm.mediumTile)
+      entry["medium_tile"] = toJson(*gemm.mediumTile);
     if (!tuned.is_null())
       entry["tuned"] = tuned;
     json kept = json::array();
@@ -323,11 +336,27 @@ private:
 };
 
 /// The values to try for one tile size, given the current tiles.
+/// One candidate for a GEMM's tiles.
+struct Choice {
+  TileSizes tile;
+  std::optional<TileSizes> small, medium;
+  static Choice of(const Gemm &gemm) {
+    return {gemm.tile, gemm.smallTile, gemm.mediumTile};
+  }
+  void applyTo(Gemm &gemm) const {
+    gemm.tile = tile;
+    gemm.smallTile = small;
+    gemm.mediumTile = medium;
+  }
+  bool operator==(const Choice &other) const {
+    return tile == other.tile && small == other.small &&
+           medium == other.medium;
+  }
+};
+
 struct Knob {
   const char *name;
-  std::function<std::vector<std::pair<TileSizes, std::optional<TileSizes>>>(
-      const Gemm &)>
-      candidates;
+  std::function<std::vector<Choice>(const Gemm &)> candidates;
 };
 
 std::vector<int64_t> multiplesUpTo(int64_t step, int64_t limit,
@@ -341,17 +370,21 @@ std::vector<int64_t> multiplesUpTo(int64_t step, int64_t limit,
 
 std::vector<Knob> knobs(const moe::tiles::VectorUnit &unit, int64_t in,
                         int64_t width) {
-  using Choice = std::pair<TileSizes, std::optional<TileSizes>>;
   std::vector<Knob> list;
   auto large = [](const Gemm &g, auto &&edit) {
-    TileSizes t = g.tile;
-    edit(t);
-    return Choice{t, g.smallTile};
+    Choice choice = Choice::of(g);
+    edit(choice.tile);
+    return choice;
   };
   auto small = [](const Gemm &g, auto &&edit) {
-    TileSizes t = *g.smallTile;
-    edit(t);
-    return Choice{g.tile, t};
+    Choice choice = Choice::of(g);
+    edit(*choice.small);
+    return choice;
+  };
+  auto medium = [](const Gemm &g, auto &&edit) {
+    Choice choice = Choice::of(g);
+    edit(*choice.medium);
+    return choice;
   };
   list.push_back({"tile.block_k", [=](const Gemm &g) {
                     std::vector<Choice> out;
@@ -409,6 +442,27 @@ std::vector<Knob> knobs(const moe::tiles::VectorUnit &unit, int64_t in,
                       return out;
                     for (int64_t k : {1, 2, 4, 8, 16})
                       out.push_back(small(g, [&](TileSizes &t) { t.blockK = k; }));
+                    return out;
+                  }});
+  // The medium tile's rows: more than the small tile's, at most the
+  // tile's; its k-block stays below the packed depth (weights in place).
+  list.push_back({"medium_tile.block_m", [=](const Gemm &g) {
+                    std::vector<Choice> out;
+                    if (!g.mediumTile)
+                      return out;
+                    for (int64_t m : multiplesUpTo(g.mediumTile->threadM,
+                                                   g.tile.blockM,
+                                                   {1, 2, 4, 8, 16}))
+                      if (!g.smallTile || m > g.smallTile->blockM)
+                        out.push_back(medium(g, [&](TileSizes &t) { t.blockM = m; }));
+                    return out;
+                  }});
+  list.push_back({"medium_tile.block_k", [=](const Gemm &g) {
+                    std::vector<Choice> out;
+                    if (!g.mediumTile)
+                      return out;
+                    for (int64_t k : {4, 8, 16})
+                      out.push_back(medium(g, [&](TileSizes &t) { t.blockK = k; }));
                     return out;
                   }});
   // The small tile's register tile: rows x vectors accumulators, the
@@ -520,6 +574,7 @@ int run(const Options &options) {
     moe::tiles::CpuTiles heuristic = moe::tiles::cpuTiles(width, wide, unit);
     gemm.tile = heuristic.large;
     gemm.smallTile = heuristic.small;
+    gemm.mediumTile = heuristic.medium;
     for (const json &entry : table.at("entries"))
       if (sameKey(entry, gemm.key)) {
         gemm.tile = tileFromJson(entry.at("tile"));
@@ -527,6 +582,10 @@ int run(const Options &options) {
                                  !entry.at("small_tile").is_null()
                              ? std::optional(tileFromJson(entry.at("small_tile")))
                              : std::nullopt;
+        gemm.mediumTile = entry.contains("medium_tile") &&
+                                  !entry.at("medium_tile").is_null()
+                              ? std::optional(tileFromJson(entry.at("medium_tile")))
+                              : std::nullopt;
       }
     gemms.push_back(gemm);
   }
@@ -540,9 +599,8 @@ int run(const Options &options) {
   Module start = evaluator.compile(gemms);
   Module best = evaluator.compile(gemms);
   for (const Gemm &gemm : gemms)
-    printf("start: %-8s tile %s, small %s\n", gemm.name.c_str(),
-           describe(gemm.tile).c_str(),
-           gemm.smallTile ? describe(*gemm.smallTile).c_str() : "-");
+    printf("start: %-8s %s\n", gemm.name.c_str(),
+           describeTiles(gemm.tile, gemm.smallTile, gemm.mediumTile).c_str());
   fflush(stdout);
 
   for (size_t g = 0; g < gemms.size(); ++g) {
@@ -551,19 +609,17 @@ int run(const Options &options) {
       if (!chosen.empty() &&
           std::find(chosen.begin(), chosen.end(), knob.name) == chosen.end())
         continue;
-      for (const auto &[tile, smallTile] : knob.candidates(gemms[g])) {
-        if (tile == gemms[g].tile && smallTile == gemms[g].smallTile)
+      for (const Choice &choice : knob.candidates(gemms[g])) {
+        if (choice == Choice::of(gemms[g]))
           continue;
         std::vector<Gemm> trial = gemms;
-        trial[g].tile = tile;
-        trial[g].smallTile = smallTile;
+        choice.applyTo(trial[g]);
         Module candidate = evaluator.compile(trial);
         Comparison comparison = evaluator.compare(best, candidate);
         bool kept = comparison.ratio < 1 - options.margin;
-        printf("%-8s %-19s tile %-24s small %-24s %s ms against %s ms: "
-               "%.3f%s\n",
-               gemms[g].name.c_str(), knob.name, describe(tile).c_str(),
-               smallTile ? describe(*smallTile).c_str() : "-",
+        printf("%-8s %-19s %s %s ms against %s ms: %.3f%s\n",
+               gemms[g].name.c_str(), knob.name,
+               describeTiles(choice.tile, choice.small, choice.medium).c_str(),
                msList(comparison.candidateMs).c_str(),
                msList(comparison.baseMs).c_str(), comparison.ratio,
                kept ? "  kept" : "");
@@ -592,9 +648,8 @@ int run(const Options &options) {
   printf("tuned: %s ms, start %s ms: %.3f\n", msList(bestTimes).c_str(),
          msList(startMs).c_str(), overall.ratio);
   for (const Gemm &gemm : gemms)
-    printf("%-8s tile %s, small %s\n", gemm.name.c_str(),
-           describe(gemm.tile).c_str(),
-           gemm.smallTile ? describe(*gemm.smallTile).c_str() : "-");
+    printf("%-8s %s\n", gemm.name.c_str(),
+           describeTiles(gemm.tile, gemm.smallTile, gemm.mediumTile).c_str());
   printf("wrote %s\n", options.table.c_str());
   return 0;
 }

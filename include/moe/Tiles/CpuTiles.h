@@ -9,6 +9,7 @@
 #define MOE_TILES_CPUTILES_H
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 namespace moe::tiles {
@@ -38,11 +39,13 @@ VectorUnit vectorUnit(bool avx512f, bool avx);
 /// The tuning table's name of a vector unit: avx512, avx2 or sse.
 std::string isaName(const VectorUnit &unit);
 
-/// A grouped GEMM's heuristic CPU tiles: the register-blocked tile and the
-/// small tile of row tiles with few rows (decode). `width` is the result
-/// width after gating (Out / 2 when gated); `wideWeights` is f32 weights.
+/// A grouped GEMM's heuristic CPU tiles: the register-blocked tile, the
+/// small tile of row tiles with few rows (decode) and, where measured
+/// faster, a medium tile between them. `width` is the result width after
+/// gating (Out / 2 when gated); `wideWeights` is f32 weights.
 struct CpuTiles {
   TileSizes large, small;
+  std::optional<TileSizes> medium;
 };
 CpuTiles cpuTiles(int64_t width, bool wideWeights, const VectorUnit &unit);
 

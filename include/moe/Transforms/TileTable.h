@@ -46,6 +46,8 @@ struct TileTableEntry {
   TileTableKey key;
   TileSizes tile;
   std::optional<TileSizes> smallTile;
+  /// Optional in the JSON (tables written before it exist).
+  std::optional<TileSizes> mediumTile;
 };
 
 /// The table format version this build reads and writes.

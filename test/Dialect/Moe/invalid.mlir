@@ -1038,6 +1038,30 @@ func.func @gemm_small_tile_rows(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o:
   return
 }
 
+// -----
+
+func.func @gemm_medium_tile_without_tile(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: tensor<5xi32>) {
+  // expected-error @+1 {{'moe.grouped_gemm' op attribute 'medium_tile' needs a 'tile'}}
+  %y = moe.grouped_gemm %x, %w, offsets(%o) {medium_tile = #moe.tile<block_m = 4, block_n = 16, block_k = 8, thread_m = 4, thread_n = 4>} : tensor<?x8xf32>, tensor<4x8x16xf32>, tensor<5xi32>
+  return
+}
+
+// -----
+
+func.func @gemm_medium_tile_rows(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: tensor<5xi32>) {
+  // expected-error @+1 {{'moe.grouped_gemm' op attribute 'medium_tile' block_m = 32 must be at most the tile's block_m = 16}}
+  %y = moe.grouped_gemm %x, %w, offsets(%o) {tile = #moe.tile<block_m = 16, block_n = 16, block_k = 8, thread_m = 4, thread_n = 4>, medium_tile = #moe.tile<block_m = 32, block_n = 16, block_k = 8, thread_m = 4, thread_n = 4>} : tensor<?x8xf32>, tensor<4x8x16xf32>, tensor<5xi32>
+  return
+}
+
+// -----
+
+func.func @gemm_medium_tile_not_above_small(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: tensor<5xi32>) {
+  // expected-error @+1 {{'moe.grouped_gemm' op attribute 'medium_tile' block_m = 4 must exceed small_tile's block_m = 4}}
+  %y = moe.grouped_gemm %x, %w, offsets(%o) {tile = #moe.tile<block_m = 16, block_n = 16, block_k = 8, thread_m = 4, thread_n = 4>, medium_tile = #moe.tile<block_m = 4, block_n = 16, block_k = 8, thread_m = 4, thread_n = 4>, small_tile = #moe.tile<block_m = 4, block_n = 16, block_k = 8, thread_m = 4, thread_n = 4>} : tensor<?x8xf32>, tensor<4x8x16xf32>, tensor<5xi32>
+  return
+}
+
 //===----------------------------------------------------------------------===//
 // #moe.target
 //===----------------------------------------------------------------------===//

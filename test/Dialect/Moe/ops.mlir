@@ -192,6 +192,13 @@ func.func @grouped_gemm_tile_and_small_tile(%x: tensor<?x64xf32>, %w: tensor<8x6
   return %y : tensor<?x32xf32>
 }
 
+// CHECK-LABEL: func @grouped_gemm_medium_tile
+func.func @grouped_gemm_medium_tile(%x: tensor<?x64xf32>, %w: tensor<8x64x32xf32>, %offsets: tensor<9xi32>) -> tensor<?x32xf32> {
+  // CHECK: moe.grouped_gemm %{{.*}}, %{{.*}}, offsets(%{{.*}}) {medium_tile = #moe.tile<block_m = 16, block_n = 32, block_k = 16, thread_m = 8, thread_n = 32>, small_tile = #moe.tile<block_m = 2, block_n = 32, block_k = 8, thread_m = 2, thread_n = 32>, tile = #moe.tile<block_m = 32, block_n = 32, block_k = 32, thread_m = 8, thread_n = 32>}
+  %y = moe.grouped_gemm %x, %w, offsets(%offsets) {tile = #moe.tile<block_m = 32, block_n = 32, block_k = 32, thread_m = 8, thread_n = 32>, small_tile = #moe.tile<block_m = 2, block_n = 32, block_k = 8, thread_m = 2, thread_n = 32>, medium_tile = #moe.tile<block_m = 16, block_n = 32, block_k = 16, thread_m = 8, thread_n = 32>} : tensor<?x64xf32>, tensor<8x64x32xf32>, tensor<9xi32>
+  return %y : tensor<?x32xf32>
+}
+
 // CHECK-LABEL: func @grouped_gemm_small_tile_equal_block_m
 func.func @grouped_gemm_small_tile_equal_block_m(%x: tensor<?x64xbf16>, %w: tensor<8x64x256xbf16>, %offsets: tensor<9xi32>) -> tensor<?x128xbf16> {
   // small_tile's block_m may equal the tile's.
