@@ -134,9 +134,16 @@ CpuTiles cpuTiles(int64_t width, bool wideWeights, const VectorUnit &unit) {
   // large tiles keep). On AVX2 (6 x 16 register tiles, AMD EPYC) the same
   // split lost: T = 128 / 512 145 / 322-334 ms without a medium tile, 160 /
   // 419 with one (whole rows; 256-column tiles 180 / 403).
+  // The medium tile's column tiles are whole weight rows, as the small
+  // tile's: a k-block then reads 16 weight rows front to back, 16 streams
+  // the prefetchers follow, where 256-column tiles read 1 KiB pieces of rows
+  // 6-8 KiB apart. Same shape on a 2-core AVX-512 Xeon without AMX, in
+  // alternation, ms at T = 32 / 128 / 512 / 2048: 256 columns 105-108 /
+  // 190-194 / 292-296 / 750-773, whole rows 90-98 / 127-130 / 228-231 /
+  // 746-750.
   if (twoRows && wideWeights && unit.lanes == 16) {
     small.blockM = 2;
-    medium = TileSizes{8 * rows, blockN, /*blockK=*/16, rows, columns};
+    medium = TileSizes{8 * rows, streamBlockN, /*blockK=*/16, rows, columns};
   }
   return {large, small, medium};
 }

@@ -38,11 +38,11 @@ func.func @avx512(%x: tensor<?x768xbf16>, %w: tensor<4x768x2048xbf16>, %off: ten
 
 // AVX-512, f32 weights: an expert's last row tile of at most 2 rows streams
 // whole weight rows two rows at a time (k-block 8); one of 3 to 64 rows
-// takes 8 x 32 register tiles that read the weights in place (k-block 16,
-// no pack); larger ones the packed register tiles, 256 rows a row tile.
+// takes 8 x 32 register tiles that read whole weight rows in place (k-block
+// 16, no pack); larger ones the packed register tiles, 256 rows a row tile.
 // CHECK-LABEL: func @avx512_f32
 // CHECK: moe.grouped_gemm
-// CHECK-SAME: medium_tile = #moe.tile<block_m = 64, block_n = 256, block_k = 16, thread_m = 8, thread_n = 32>
+// CHECK-SAME: medium_tile = #moe.tile<block_m = 64, block_n = 768, block_k = 16, thread_m = 8, thread_n = 32>
 // CHECK-SAME: small_tile = #moe.tile<block_m = 2, block_n = 768, block_k = 8, thread_m = 2, thread_n = 128>
 // CHECK-SAME: tile = #moe.tile<block_m = 256, block_n = 256, block_k = 128, thread_m = 8, thread_n = 32>
 module attributes {moe.target = #moe.target<kind = "cpu", chip = "skylake-avx512", features = "+avx2,+avx512f,+fma">} {
