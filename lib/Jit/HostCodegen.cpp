@@ -1,5 +1,6 @@
 //===- HostCodegen.cpp - LLVM-dialect host modules to files ---------------===//
 #include "HostCodegen.h"
+#include "SplitCodegen.h"
 #include "moe/Support/CpuFeatures.h"
 #include "moe/Support/HostAmx.h"
 
@@ -115,35 +116,46 @@ bool usesOpenMP(const llvm::Module &module) {
 /// Links an object into a shared library with ld.lld; libc/libm symbols
 /// stay undefined and bind when the runtime loads the artifact. With
 /// `openmp`, it needs LLVM's libomp, found through its run path.
-llvm::Expected<std::vector<char>> linkShared(const std::vector<char> &object,
-                                             bool openmp) {
+llvm::Expected<std::vector<char>>
+linkShared(const std::vector<std::vector<char>> &objects, bool openmp) {
   llvm::Expected<std::string> linker = findLinker();
   if (!linker)
     return linker.takeError();
-  llvm::SmallString<128> objectPath, libraryPath;
-  int fd;
-  if (std::error_code ec =
-          llvm::sys::fs::createTemporaryFile("moe-artifact", "o", fd, objectPath))
-    return llvm::createStringError("cannot create a temporary file: " +
-                                   ec.message());
-  {
+  std::vector<llvm::SmallString<128>> objectPaths;
+  auto removeObjects = [&] {
+    for (const llvm::SmallString<128> &path : objectPaths)
+      llvm::sys::fs::remove(path);
+  };
+  for (const std::vector<char> &object : objects) {
+    int fd;
+    if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+            "moe-artifact", "o", fd, objectPaths.emplace_back())) {
+      objectPaths.pop_back();
+      removeObjects();
+      return llvm::createStringError("cannot create a temporary file: " +
+                                     ec.message());
+    }
     llvm::raw_fd_ostream os(fd, /*shouldClose=*/true);
     os.write(object.data(), object.size());
   }
+  llvm::SmallString<128> libraryPath;
   if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
-          "moe-artifact", "so", libraryPath))
+          "moe-artifact", "so", libraryPath)) {
+    removeObjects();
     return llvm::createStringError("cannot create a temporary file: " +
                                    ec.message());
+  }
   std::string message;
   llvm::SmallVector<llvm::StringRef> arguments = {
-      *linker, "-shared", "--hash-style=gnu", "-o", libraryPath.str(),
-      objectPath.str()};
+      *linker, "-shared", "--hash-style=gnu", "-o", libraryPath.str()};
+  for (const llvm::SmallString<128> &path : objectPaths)
+    arguments.push_back(path.str());
   if (openmp)
     arguments.append({"-L", MOE_OPENMP_DIR, "-rpath", MOE_OPENMP_DIR, "-lomp"});
   int rc = llvm::sys::ExecuteAndWait(
       *linker, arguments, std::nullopt, {}, /*SecondsToWait=*/0,
       /*MemoryLimit=*/0, &message);
-  llvm::sys::fs::remove(objectPath);
+  removeObjects();
   if (rc != 0) {
     llvm::sys::fs::remove(libraryPath);
     return llvm::createStringError("ld.lld failed (exit " + std::to_string(rc) +
@@ -231,6 +243,16 @@ llvm::Expected<std::vector<char>>(::moe::jit::emitHostModule)(
   llvmModule->setDataLayout((*machine)->createDataLayout());
   if (!manifest.empty())
     addManifest(*llvmModule, manifest);
+  // A shared library may come from several objects: its functions are
+  // optimized and compiled in parts, concurrently.
+  if (emit == Emit::So && canSplitForCodegen(*llvmModule)) {
+    bool openmp = usesOpenMP(*llvmModule);
+    auto objects = optimizeAndEmitInParts(
+        std::move(llvmModule), [&] { return hostTargetMachine(cpu); });
+    if (!objects)
+      return objects.takeError();
+    return linkShared(*objects, openmp);
+  }
   if (llvm::Error error =
           makeOptimizingTransformer(3, 0, machine->get())(llvmModule.get()))
     return std::move(error);
@@ -251,7 +273,7 @@ llvm::Expected<std::vector<char>>(::moe::jit::emitHostModule)(
         emitFile(*llvmModule, **machine, llvm::CodeGenFileType::ObjectFile);
     if (!object || emit == Emit::Obj)
       return object;
-    return linkShared(*object, usesOpenMP(*llvmModule));
+    return linkShared({std::move(*object)}, usesOpenMP(*llvmModule));
   }
   default:
     break;
