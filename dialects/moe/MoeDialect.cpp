@@ -1,5 +1,6 @@
 //===- MoeDialect.cpp - the moe dialect -----------------------------------===//
 #include "moe/MoeDialect.h"
+#include "moe/TileLimits.h"
 #include "moe/MoeOps.h"
 
 #include "mlir/IR/Builders.h"
@@ -55,6 +56,18 @@ LogicalResult TileAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                        << blockM << ", block_n = " << blockN
                        << ", block_k = " << blockK << ", thread_m = "
                        << threadM << ", thread_n = " << threadN;
+  for (auto [name, size] : {std::pair<const char *, int64_t>{"block_m", blockM},
+                            {"block_n", blockN},
+                            {"block_k", blockK}})
+    if (size > ::moe::kMaxTileExtent)
+      return emitError() << "tile " << name << " = " << size
+                         << " is above the limit of " << ::moe::kMaxTileExtent;
+  if (threadM > ::moe::kMaxRegisterTile / threadN)
+    return emitError() << "tile thread_m x thread_n = " << threadM << " x "
+                       << threadN << " is above the limit of "
+                       << ::moe::kMaxRegisterTile
+                       << " accumulators (a register tile or a GPU thread's "
+                          "results)";
   if (blockM % threadM)
     return emitError() << "tile block_m = " << blockM
                        << " is not a multiple of thread_m = " << threadM;

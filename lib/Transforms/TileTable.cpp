@@ -1,6 +1,7 @@
 //===- TileTable.cpp - measured grouped GEMM tiles ------------------------===//
 
 #include "moe/Transforms/TileTable.h"
+#include "moe/TileLimits.h"
 
 #include "llvm/Support/JSON.h"
 #include "llvm/Support/MemoryBuffer.h"
@@ -26,6 +27,15 @@ static bool fromJSON(const json::Value &value, TileSizes &tile,
       path.report("tile sizes must be positive");
       return false;
     }
+  for (int64_t size : {tile.blockM, tile.blockN, tile.blockK})
+    if (size > ::moe::kMaxTileExtent) {
+      path.report("block_m, block_n and block_k must be at most 65536");
+      return false;
+    }
+  if (tile.threadM > ::moe::kMaxRegisterTile / tile.threadN) {
+    path.report("thread_m x thread_n must be at most 4096");
+    return false;
+  }
   if (tile.blockM % tile.threadM || tile.blockN % tile.threadN) {
     path.report("block_m and block_n must be multiples of thread_m and "
                 "thread_n");

@@ -3,6 +3,8 @@
 // RUN: not moe-opt %s --moe-select-tiles="table=%S/Inputs/tiles-bad-size.json" 2>&1 | FileCheck %s --check-prefix=SIZE
 // RUN: not moe-opt %s --moe-select-tiles="table=%S/Inputs/tiles-bad-format.json" 2>&1 | FileCheck %s --check-prefix=FORMAT
 // RUN: not moe-opt %s --moe-select-tiles="table=%S/Inputs/tiles-bad-multiple.json" 2>&1 | FileCheck %s --check-prefix=MULTIPLE
+// RUN: not moe-opt %s --moe-select-tiles="table=%S/Inputs/tiles-bad-limit.json" 2>&1 | FileCheck %s --check-prefix=LIMIT
+// RUN: not moe-opt %s --moe-select-tiles="table=%S/Inputs/tiles-bad-register.json" 2>&1 | FileCheck %s --check-prefix=REGISTER
 // RUN: not moe-opt %s --moe-select-tiles="table=%S/Inputs/tiles-bad-json.json" 2>&1 | FileCheck %s --check-prefix=JSON
 // RUN: not moe-opt %s --moe-select-tiles="table=%t.missing.json" 2>&1 | FileCheck %s --check-prefix=MISSING
 // RUN: moe-opt %s -split-input-file --moe-select-tiles="table=%S/Inputs/tiles-bad-format.json" -verify-diagnostics
@@ -10,6 +12,8 @@
 // SIZE: error: tile table {{.*}}tiles-bad-size.json: expected integer at table.entries[0].tile.block_k
 // FORMAT: error: tile table {{.*}}tiles-bad-format.json: format 7 is not the format 1 this build reads
 // MULTIPLE: error: tile table {{.*}}tiles-bad-multiple.json: block_m and block_n must be multiples of thread_m and thread_n at table.entries[0].tile
+// LIMIT: error: tile table {{.*}}tiles-bad-limit.json: block_m, block_n and block_k must be at most 65536 at table.entries[0].tile
+// REGISTER: error: tile table {{.*}}tiles-bad-register.json: thread_m x thread_n must be at most 4096 at table.entries[0].tile
 // JSON: error: tile table {{.*}}tiles-bad-json.json: {{.*}}
 // MISSING: error: cannot read tile table '{{.*}}.missing.json': No such file or directory
 

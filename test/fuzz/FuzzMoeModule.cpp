@@ -1,10 +1,13 @@
 //===- FuzzMoeModule.cpp - libFuzzer target: parse, verify, lower ----------===//
 //
 // The input is MLIR text. It is parsed into a context with the dialects
-// moe-opt registers, verified, and run through the first passes of the CPU
-// pipeline: moe-check-shapes, moe-decompose, moe-lower-to-loops (with the
-// runtime contract checks). Refusing to parse or failing a pass is fine;
-// crashing, asserting or a sanitizer report is a bug.
+// moe-opt registers, verified, and run through the moe half of the CPU
+// pipeline (buildMoeToLoopsPipeline: moe-check-shapes, moe-decompose,
+// moe-fuse, moe-select-tiles, moe-lower-to-loops with the runtime contract
+// checks, moe-tile, moe-vectorize-tiles), for an AVX2, an AVX-512 or an AMX
+// CPU (chosen by the input's length, so each input always takes the same
+// path; a module's own moe.target wins). Refusing to parse or failing a pass
+// is fine; crashing, asserting or a sanitizer report is a bug.
 //
 //===----------------------------------------------------------------------===//
 #include "moe/Conversion/Passes.h"
@@ -57,10 +60,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       mlir::parseSourceString<mlir::ModuleOp>(text, &context);
   if (!module)
     return 0;
+  static const struct {
+    const char *cpu, *features;
+  } kCpus[] = {
+      {"haswell", "+avx,+avx2,+fma"},
+      {"skylake-avx512", "+avx,+avx2,+fma,+avx512f"},
+      {"sapphirerapids", "+avx,+avx2,+fma,+avx512f,+amx-tile,+amx-bf16"},
+  };
+  mlir::moe::CpuPipelineOptions options;
+  options.cpu = kCpus[size % 3].cpu;
+  options.features = kCpus[size % 3].features;
   mlir::PassManager pm(&context);
-  pm.addPass(mlir::moe::createMoeCheckShapes());
-  pm.addPass(mlir::moe::createMoeDecompose());
-  pm.addPass(mlir::moe::createMoeLowerToLoops());
+  mlir::moe::buildMoeToLoopsPipeline(pm, options);
   (void)pm.run(*module);
   return 0;
 }

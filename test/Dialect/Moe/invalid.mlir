@@ -320,6 +320,22 @@ func.func @gemm_tile_columns(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: te
 
 // -----
 
+func.func @gemm_tile_extent(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: tensor<5xi32>) {
+  // expected-error @+1 {{tile block_n = 131072 is above the limit of 65536}}
+  %y = moe.grouped_gemm %x, %w, offsets(%o) {tile = #moe.tile<block_m = 64, block_n = 131072, block_k = 16, thread_m = 64, thread_n = 131072>} : tensor<?x8xf32>, tensor<4x8x16xf32>, tensor<5xi32>
+  return
+}
+
+// -----
+
+func.func @gemm_tile_register(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: tensor<5xi32>) {
+  // expected-error @+1 {{tile thread_m x thread_n = 64 x 128 is above the limit of 4096 accumulators (a register tile or a GPU thread's results)}}
+  %y = moe.grouped_gemm %x, %w, offsets(%o) {tile = #moe.tile<block_m = 64, block_n = 128, block_k = 16, thread_m = 64, thread_n = 128>} : tensor<?x8xf32>, tensor<4x8x16xf32>, tensor<5xi32>
+  return
+}
+
+// -----
+
 func.func @gemm_tile_threads(%x: tensor<?x8xf32>, %w: tensor<4x8x16xf32>, %o: tensor<5xi32>) {
   // expected-error @+1 {{tile has 4096 threads per block; a GPU block has at most 1024}}
   %y = moe.grouped_gemm %x, %w, offsets(%o) {tile = #moe.tile<block_m = 64, block_n = 64, block_k = 16, thread_m = 1, thread_n = 1>} : tensor<?x8xf32>, tensor<4x8x16xf32>, tensor<5xi32>
