@@ -14,7 +14,6 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Transforms/Utils/SplitModule.h"
 
-#include <mutex>
 
 using namespace ::moe::jit;
 
@@ -80,8 +79,11 @@ llvm::Expected<std::vector<std::vector<char>>>(
   std::vector<std::vector<char>> objects(bitcode.size());
   std::vector<std::string> errors(bitcode.size());
   {
-    llvm::DefaultThreadPool pool(
-        llvm::hardware_concurrency(static_cast<unsigned>(bitcode.size())));
+    // No more threads than parts or than the machine's cores.
+    llvm::ThreadPoolStrategy threads =
+        llvm::hardware_concurrency(static_cast<unsigned>(bitcode.size()));
+    threads.Limit = true;
+    llvm::DefaultThreadPool pool(threads);
     for (size_t i = 0; i < bitcode.size(); ++i)
       pool.async([&, i] {
         llvm::Expected<std::vector<char>> object = compilePart(

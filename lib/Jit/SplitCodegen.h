@@ -35,7 +35,8 @@ using TargetMachineFactory =
     llvm::function_ref<llvm::Expected<std::unique_ptr<llvm::TargetMachine>>()>;
 
 /// Splits `module` (consumed) into kCodegenPartitions parts, then optimizes
-/// each at O3 and emits it as an object file, on up to that many threads.
+/// each at O3 and emits it as an object file, on up to that many threads
+/// (at most one a core).
 /// Functions that another part calls become hidden external symbols.
 llvm::Expected<std::vector<std::vector<char>>>
 optimizeAndEmitInParts(std::unique_ptr<llvm::Module> module,

@@ -9,6 +9,11 @@
 using namespace mlir::moe;
 namespace json = llvm::json;
 
+// json::Path::report takes a string literal: the limits are spelled out.
+static_assert(::moe::kMaxTileExtent == 65536 &&
+                  ::moe::kMaxRegisterTile == 4096,
+              "update the tile-limit messages below");
+
 // In the types' namespaces, where json::ObjectMapper finds them.
 namespace moe::tiles {
 
